@@ -1,0 +1,19 @@
+/**
+ * The schema migrations, embedded as text so that the program (and the
+ * single executable) reads no SQL file at run time. Add each new numbered
+ * file here; a test checks that every file in this folder is listed.
+ */
+
+import m0001 from "./0001_initial.sql" with { type: "text" };
+
+/** One migration: its number, its file name and its SQL. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every migration, in the order they apply. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "0001_initial.sql", sql: m0001 },
+];

@@ -1,0 +1,304 @@
+/**
+ * Settings: read once at start from flags and the environment into one frozen
+ * object, checked there, and passed down. Nothing else reads the environment.
+ */
+
+import { isLogLevel, type LogLevel } from "./log.ts";
+
+/** Where the data lives: an embedded PostgreSQL in a folder, or a PostgreSQL server. */
+export type StoreSetting =
+  | { readonly kind: "embedded"; readonly dataDir: string }
+  | { readonly kind: "postgres"; readonly url: string };
+
+/** The whole configuration of a server process. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly store: StoreSetting;
+  readonly dataDir: string;
+  readonly adminToken: string | null;
+  readonly activeDays: number;
+  /** How far in the past a snapshot's timestamp may be, in milliseconds. */
+  readonly snapshotBacklogMs: number;
+  readonly rawRetentionDays: number;
+  readonly logLevel: LogLevel;
+  /** Requests per minute allowed from one IP address on instance endpoints; 0 turns it off. */
+  readonly rateLimitPerIp: number;
+  /** Requests per minute allowed for one instance; 0 turns it off. */
+  readonly rateLimitPerInstance: number;
+  /** Whether to take the client address from `X-Forwarded-For` (behind a reverse proxy). */
+  readonly trustProxy: boolean;
+}
+
+/** A setting that cannot be used; its message names the setting and the value. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** One setting: its flag, the environment variables it is read from, and its default. */
+interface SettingSpec {
+  readonly flag: string;
+  readonly env: readonly string[];
+  readonly fallback: string | null;
+  readonly help: string;
+  readonly secret?: boolean;
+  readonly boolean?: boolean;
+}
+
+/** Every setting the server reads, in the order `--help` lists them. */
+export const SETTINGS = {
+  port: { flag: "port", env: ["PORT"], fallback: "8080", help: "TCP port to listen on" },
+  host: { flag: "host", env: ["SHM_HOST"], fallback: "0.0.0.0", help: "address to listen on" },
+  databaseUrl: {
+    flag: "database-url",
+    env: ["SHM_DATABASE_URL", "DATABASE_URL", "SHM_DB_DSN"],
+    fallback: null,
+    help: "PostgreSQL URL; without it the embedded store in the data folder is used",
+    secret: true,
+  },
+  dataDir: {
+    flag: "data-dir",
+    env: ["SHM_DATA_DIR"],
+    fallback: "./shm-data",
+    help: "folder of the embedded store",
+  },
+  adminToken: {
+    flag: "admin-token",
+    env: ["SHM_ADMIN_TOKEN"],
+    fallback: null,
+    help: "bearer token for /api/v1/admin/* (at least 16 characters)",
+    secret: true,
+  },
+  activeDays: {
+    flag: "active-days",
+    env: ["SHM_ACTIVE_DAYS"],
+    fallback: "30",
+    help: "days since its last sign of life during which an instance counts as active",
+  },
+  snapshotBacklog: {
+    flag: "snapshot-backlog",
+    env: ["SHM_SNAPSHOT_BACKLOG"],
+    fallback: "7d",
+    help: "oldest snapshot timestamp accepted, as a duration (e.g. 7d, 12h)",
+  },
+  rawRetentionDays: {
+    flag: "raw-retention-days",
+    env: ["SHM_RAW_RETENTION_DAYS"],
+    fallback: "14",
+    help: "days raw snapshots are kept (history per instance per day is kept for good)",
+  },
+  logLevel: {
+    flag: "log-level",
+    env: ["SHM_LOG_LEVEL"],
+    fallback: "info",
+    help: "debug, info, warn or error",
+  },
+  rateLimitPerIp: {
+    flag: "rate-limit-ip",
+    env: ["SHM_RATE_LIMIT_IP"],
+    fallback: "300",
+    help: "requests per minute from one IP on instance endpoints (0: off)",
+  },
+  rateLimitPerInstance: {
+    flag: "rate-limit-instance",
+    env: ["SHM_RATE_LIMIT_INSTANCE"],
+    fallback: "60",
+    help: "requests per minute from one instance (0: off)",
+  },
+  trustProxy: {
+    flag: "trust-proxy",
+    env: ["SHM_TRUST_PROXY"],
+    fallback: "false",
+    help: "take the client address from X-Forwarded-For (only behind a reverse proxy)",
+    boolean: true,
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** Raw setting values as given on the command line, by setting name. */
+export type SettingFlags = Partial<Record<SettingName, string | boolean>>;
+
+/**
+ * Builds the configuration from command-line flags (which win) and the
+ * environment. Throws {@linkcode ConfigError} naming the first bad setting.
+ */
+export function readConfig(
+  flags: SettingFlags,
+  env: (name: string) => string | undefined,
+): Config {
+  const raw = (name: SettingName): { value: string | null; source: string } => {
+    const spec: SettingSpec = SETTINGS[name];
+    const flag = flags[name];
+    if (flag !== undefined) return { value: String(flag), source: `--${spec.flag}` };
+    for (const variable of spec.env) {
+      const value = env(variable);
+      if (value !== undefined && value !== "") return { value, source: variable };
+    }
+    return { value: spec.fallback, source: spec.env[0] ?? `--${spec.flag}` };
+  };
+
+  const port = integerSetting(raw("port"), { min: 0, max: 65535 });
+  const host = requiredText(raw("host"));
+  const dataDir = requiredText(raw("dataDir"));
+  const databaseUrl = raw("databaseUrl");
+  const adminToken = raw("adminToken");
+  if (adminToken.value !== null && /\s/.test(adminToken.value)) {
+    throw new ConfigError(
+      `Cannot use ${adminToken.source} as it contains white space, which an ` +
+        "Authorization header cannot carry: choose a token without spaces",
+    );
+  }
+  if (adminToken.value !== null && adminToken.value.length < 16) {
+    throw new ConfigError(
+      `Cannot use ${adminToken.source} as it is shorter than 16 characters: ` +
+        `choose a long random token, e.g. from \`openssl rand -hex 32\``,
+    );
+  }
+  const logLevel = raw("logLevel");
+  if (logLevel.value === null || !isLogLevel(logLevel.value)) {
+    throw new ConfigError(
+      `Cannot use ${logLevel.source} as it is not debug, info, warn or error: ` +
+        `current value is "${logLevel.value}"`,
+    );
+  }
+  return Object.freeze({
+    port,
+    host,
+    store: databaseUrl.value === null
+      ? Object.freeze({ kind: "embedded" as const, dataDir })
+      : Object.freeze({ kind: "postgres" as const, url: postgresUrl(databaseUrl) }),
+    dataDir,
+    adminToken: adminToken.value,
+    activeDays: integerSetting(raw("activeDays"), { min: 1, max: 3650 }),
+    snapshotBacklogMs: durationSetting(raw("snapshotBacklog"), {
+      minMs: 60_000,
+      maxMs: 366 * 86_400_000,
+    }),
+    rawRetentionDays: integerSetting(raw("rawRetentionDays"), { min: 1, max: 3650 }),
+    logLevel: logLevel.value,
+    rateLimitPerIp: integerSetting(raw("rateLimitPerIp"), { min: 0, max: 1_000_000 }),
+    rateLimitPerInstance: integerSetting(raw("rateLimitPerInstance"), {
+      min: 0,
+      max: 1_000_000,
+    }),
+    trustProxy: booleanSetting(raw("trustProxy")),
+  });
+}
+
+/**
+ * Describes the configuration in one line for the start-up log, with the
+ * database password and the admin token left out.
+ */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    port: config.port,
+    host: config.host,
+    store: config.store.kind === "embedded"
+      ? `embedded (${config.store.dataDir})`
+      : `postgres (${redactUrl(config.store.url)})`,
+    admin_token: config.adminToken === null ? "not set" : "set",
+    active_days: config.activeDays,
+    snapshot_backlog: formatDuration(config.snapshotBacklogMs),
+    raw_retention_days: config.rawRetentionDays,
+    log_level: config.logLevel,
+    rate_limit_ip: config.rateLimitPerIp,
+    rate_limit_instance: config.rateLimitPerInstance,
+    trust_proxy: config.trustProxy,
+  };
+}
+
+/** Returns `url` with its password replaced by `***`; non-URLs come back as `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "***";
+  }
+}
+
+interface RawSetting {
+  value: string | null;
+  source: string;
+}
+
+function requiredText({ value, source }: RawSetting): string {
+  if (value === null || value.trim() === "") {
+    throw new ConfigError(`Cannot start as ${source} is empty`);
+  }
+  return value;
+}
+
+function integerSetting(
+  { value, source }: RawSetting,
+  range: { min: number; max: number },
+): number {
+  const text = value?.trim() ?? "";
+  const number = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(number) || number < range.min || number > range.max) {
+    throw new ConfigError(
+      `Cannot use ${source} as it is not a whole number from ${range.min} to ${range.max}: ` +
+        `current value is "${value}"`,
+    );
+  }
+  return number;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+function durationSetting(
+  { value, source }: RawSetting,
+  range: { minMs: number; maxMs: number },
+): number {
+  const match = /^(\d+)\s*([smhd])$/.exec(value?.trim() ?? "");
+  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ""] ?? NaN) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < range.minMs || ms > range.maxMs) {
+    throw new ConfigError(
+      `Cannot use ${source} as it is not a duration from 1m to 366d such as 7d, 12h or 90m: ` +
+        `current value is "${value}"`,
+    );
+  }
+  return ms;
+}
+
+function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m"] as const) {
+    const size = DURATION_UNITS_MS[unit] ?? 1;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}
+
+function booleanSetting({ value, source }: RawSetting): boolean {
+  const text = value?.trim().toLowerCase() ?? "";
+  if (["1", "true", "yes", "on"].includes(text)) return true;
+  if (["0", "false", "no", "off", ""].includes(text)) return false;
+  throw new ConfigError(
+    `Cannot use ${source} as it is not true or false: current value is "${value}"`,
+  );
+}
+
+function postgresUrl({ value, source }: RawSetting): string {
+  const text = value?.trim() ?? "";
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || !["postgres:", "postgresql:"].includes(parsed.protocol)) {
+    // The value is not echoed: a malformed URL may still hold a password.
+    throw new ConfigError(
+      `Cannot use ${source} as it is not a postgres:// or postgresql:// URL ` +
+        "(value not shown, as it may hold a password)",
+    );
+  }
+  return text;
+}

@@ -1,0 +1,380 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type Config,
+  ConfigError,
+  describeConfig,
+  readConfig,
+  redactUrl,
+  type SettingFlags,
+} from "./config.ts";
+
+const TOKEN = "s3cr3t-admin-token-0123456789abcdef";
+const PASSWORD = "Pa55w0rd-very-secret";
+
+/** An environment that holds exactly `vars`. */
+function envOf(vars: Record<string, string>): (name: string) => string | undefined {
+  return (name) => Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
+
+function configFrom(vars: Record<string, string>, flags: SettingFlags = {}): Config {
+  return readConfig(flags, envOf(vars));
+}
+
+/** Returns what `fn` throws; fails the test when it returns normally. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected an error, but none was thrown");
+}
+
+function assertConfigError(error: unknown, message: string): void {
+  assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+  assert.equal(error.name, "ConfigError");
+  assert.equal(error.message, message);
+}
+
+Deno.test("readConfig() uses the documented defaults when nothing is set", () => {
+  assert.deepEqual({ ...configFrom({}) }, {
+    port: 8080,
+    host: "0.0.0.0",
+    store: { kind: "embedded", dataDir: "./shm-data" },
+    dataDir: "./shm-data",
+    adminToken: null,
+    activeDays: 30,
+    snapshotBacklogMs: 7 * 86_400_000,
+    rawRetentionDays: 14,
+    logLevel: "info",
+    rateLimitPerIp: 300,
+    rateLimitPerInstance: 60,
+    trustProxy: false,
+  });
+});
+
+Deno.test("readConfig() reads every setting from the environment", () => {
+  const config = configFrom({
+    PORT: "9000",
+    SHM_HOST: "127.0.0.1",
+    SHM_DATA_DIR: "/var/lib/shm",
+    SHM_ADMIN_TOKEN: TOKEN,
+    SHM_ACTIVE_DAYS: "7",
+    SHM_SNAPSHOT_BACKLOG: "12h",
+    SHM_RAW_RETENTION_DAYS: "90",
+    SHM_LOG_LEVEL: "debug",
+    SHM_RATE_LIMIT_IP: "0",
+    SHM_RATE_LIMIT_INSTANCE: "10",
+    SHM_TRUST_PROXY: "true",
+  });
+  assert.deepEqual({ ...config }, {
+    port: 9000,
+    host: "127.0.0.1",
+    store: { kind: "embedded", dataDir: "/var/lib/shm" },
+    dataDir: "/var/lib/shm",
+    adminToken: TOKEN,
+    activeDays: 7,
+    snapshotBacklogMs: 12 * 3_600_000,
+    rawRetentionDays: 90,
+    logLevel: "debug",
+    rateLimitPerIp: 0,
+    rateLimitPerInstance: 10,
+    trustProxy: true,
+  });
+});
+
+Deno.test("readConfig() lets a flag win over the environment", () => {
+  const config = configFrom(
+    { PORT: "9000", SHM_LOG_LEVEL: "debug", SHM_TRUST_PROXY: "true", SHM_DATA_DIR: "/env" },
+    { port: "9100", logLevel: "warn", trustProxy: false, dataDir: "/flag" },
+  );
+  assert.equal(config.port, 9100);
+  assert.equal(config.logLevel, "warn");
+  assert.equal(config.trustProxy, false);
+  assert.equal(config.dataDir, "/flag");
+  assert.deepEqual(config.store, { kind: "embedded", dataDir: "/flag" });
+});
+
+Deno.test("readConfig() takes a boolean flag given without a value as true", () => {
+  assert.equal(configFrom({}, { trustProxy: true }).trustProxy, true);
+});
+
+Deno.test("readConfig() names the flag, not the variable, when a bad value came from a flag", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ PORT: "9000" }, { port: "eighty" })),
+    'Cannot use --port as it is not a whole number from 0 to 65535: current value is "eighty"',
+  );
+});
+
+Deno.test("readConfig() treats an empty variable as unset", () => {
+  const config = configFrom({ PORT: "", SHM_LOG_LEVEL: "", SHM_DATABASE_URL: "" });
+  assert.equal(config.port, 8080);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.store.kind, "embedded");
+});
+
+Deno.test("readConfig() uses PostgreSQL from SHM_DATABASE_URL, then DATABASE_URL, then SHM_DB_DSN", () => {
+  const first = "postgres://a@db1/shm";
+  const second = "postgresql://b@db2/shm";
+  const third = "postgres://c@db3/shm?sslmode=disable";
+  assert.deepEqual(
+    configFrom({ SHM_DATABASE_URL: first, DATABASE_URL: second, SHM_DB_DSN: third }).store,
+    { kind: "postgres", url: first },
+  );
+  assert.deepEqual(configFrom({ DATABASE_URL: second, SHM_DB_DSN: third }).store, {
+    kind: "postgres",
+    url: second,
+  });
+  assert.deepEqual(configFrom({ SHM_DB_DSN: third }).store, { kind: "postgres", url: third });
+  assert.deepEqual(
+    configFrom({ SHM_DATABASE_URL: "", DATABASE_URL: second }).store,
+    { kind: "postgres", url: second },
+  );
+});
+
+Deno.test("readConfig() lets --database-url win over every database variable", () => {
+  const config = configFrom(
+    { SHM_DATABASE_URL: "postgres://env@db/shm" },
+    { databaseUrl: "postgres://flag@db/shm" },
+  );
+  assert.deepEqual(config.store, { kind: "postgres", url: "postgres://flag@db/shm" });
+});
+
+Deno.test("readConfig() returns a frozen configuration, store included", () => {
+  const embedded = configFrom({});
+  const postgres = configFrom({ DATABASE_URL: "postgres://u@h/db" });
+  for (const config of [embedded, postgres]) {
+    assert.equal(Object.isFrozen(config), true);
+    assert.equal(Object.isFrozen(config.store), true);
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+    assert.equal(config.port, 8080);
+  }
+});
+
+Deno.test("readConfig() refuses PORT=abc, naming PORT and the value", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ PORT: "abc" })),
+    'Cannot use PORT as it is not a whole number from 0 to 65535: current value is "abc"',
+  );
+});
+
+Deno.test("readConfig() refuses ports that are not whole numbers from 0 to 65535", () => {
+  for (const port of ["65536", "-1", "80.5", "1e3", "+80", "0x50", "８０"]) {
+    const error = thrownBy(() => configFrom({ PORT: port }));
+    assertConfigError(
+      error,
+      `Cannot use PORT as it is not a whole number from 0 to 65535: current value is "${port}"`,
+    );
+  }
+  assert.equal(configFrom({ PORT: "0" }).port, 0);
+  assert.equal(configFrom({ PORT: "65535" }).port, 65535);
+  assert.equal(configFrom({ PORT: " 8081 " }).port, 8081);
+});
+
+Deno.test("readConfig() refuses SHM_ACTIVE_DAYS=0, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_ACTIVE_DAYS: "0" })),
+    'Cannot use SHM_ACTIVE_DAYS as it is not a whole number from 1 to 3650: current value is "0"',
+  );
+});
+
+Deno.test("readConfig() refuses a raw retention of 0 days, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_RAW_RETENTION_DAYS: "0" })),
+    'Cannot use SHM_RAW_RETENTION_DAYS as it is not a whole number from 1 to 3650: current value is "0"',
+  );
+});
+
+Deno.test("readConfig() refuses SHM_SNAPSHOT_BACKLOG=7 (no unit), naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_SNAPSHOT_BACKLOG: "7" })),
+    "Cannot use SHM_SNAPSHOT_BACKLOG as it is not a duration from 1m to 366d such as 7d, 12h or 90m: " +
+      'current value is "7"',
+  );
+});
+
+Deno.test("readConfig() reads backlog durations in s, m, h and d within 1m to 366d", () => {
+  const backlog = (value: string) => configFrom({ SHM_SNAPSHOT_BACKLOG: value }).snapshotBacklogMs;
+  assert.equal(backlog("90m"), 90 * 60_000);
+  assert.equal(backlog("12h"), 12 * 3_600_000);
+  assert.equal(backlog("366d"), 366 * 86_400_000);
+  assert.equal(backlog("1m"), 60_000);
+  assert.equal(backlog("60s"), 60_000);
+  for (const bad of ["59s", "0d", "367d", "7w", "d", "-1d", "1.5d", "7 days"]) {
+    assert.throws(
+      () => backlog(bad),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.startsWith("Cannot use SHM_SNAPSHOT_BACKLOG") &&
+        error.message.endsWith(`current value is "${bad}"`),
+      bad,
+    );
+  }
+});
+
+Deno.test("readConfig() refuses SHM_LOG_LEVEL=loud, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_LOG_LEVEL: "loud" })),
+    'Cannot use SHM_LOG_LEVEL as it is not debug, info, warn or error: current value is "loud"',
+  );
+  for (const level of ["debug", "info", "warn", "error"] as const) {
+    assert.equal(configFrom({ SHM_LOG_LEVEL: level }).logLevel, level);
+  }
+});
+
+Deno.test("readConfig() refuses a log level named like an Object method", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_LOG_LEVEL: "toString" })),
+    'Cannot use SHM_LOG_LEVEL as it is not debug, info, warn or error: current value is "toString"',
+  );
+});
+
+Deno.test("readConfig() refuses an admin token shorter than 16 characters without echoing it", () => {
+  const short = "tooShort-15char";
+  assert.equal(short.length, 15);
+  const error = thrownBy(() => configFrom({ SHM_ADMIN_TOKEN: short }));
+  assertConfigError(
+    error,
+    "Cannot use SHM_ADMIN_TOKEN as it is shorter than 16 characters: " +
+      "choose a long random token, e.g. from `openssl rand -hex 32`",
+  );
+  assert.ok(!(error as Error).message.includes(short));
+  assert.equal(configFrom({ SHM_ADMIN_TOKEN: "x".repeat(16) }).adminToken, "x".repeat(16));
+});
+
+Deno.test("readConfig() refuses a database URL that is not postgres://, naming the variable", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DATABASE_URL: "mysql://root@db/shm" })),
+    "Cannot use SHM_DATABASE_URL as it is not a postgres:// or postgresql:// URL (value not shown, as it may hold a password)",
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ DATABASE_URL: "not a url" })),
+    "Cannot use DATABASE_URL as it is not a postgres:// or postgresql:// URL (value not shown, as it may hold a password)",
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DB_DSN: "host=db user=shm" })),
+    "Cannot use SHM_DB_DSN as it is not a postgres:// or postgresql:// URL (value not shown, as it may hold a password)",
+  );
+});
+
+Deno.test("readConfig() never echoes the password of a refused database URL", () => {
+  for (
+    const url of [
+      `mysql://shm:${PASSWORD}@db/shm`,
+      `http://shm:${PASSWORD}@db:5432/shm`,
+      `shm:${PASSWORD}@db:5432/shm`,
+      `host=db user=shm password=${PASSWORD}`,
+    ]
+  ) {
+    const error = thrownBy(() => configFrom({ SHM_DATABASE_URL: url }));
+    assert.ok(error instanceof ConfigError, url);
+    assert.ok(
+      error.message.startsWith("Cannot use SHM_DATABASE_URL as it is not a postgres://"),
+    );
+    assert.ok(!error.message.includes(PASSWORD), `password leaked: ${error.message}`);
+  }
+});
+
+Deno.test("readConfig() refuses SHM_TRUST_PROXY=maybe, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_TRUST_PROXY: "maybe" })),
+    'Cannot use SHM_TRUST_PROXY as it is not true or false: current value is "maybe"',
+  );
+});
+
+Deno.test("readConfig() reads the usual spellings of true and false", () => {
+  for (const yes of ["1", "true", "TRUE", "Yes", "on", " true "]) {
+    assert.equal(configFrom({ SHM_TRUST_PROXY: yes }).trustProxy, true, yes);
+  }
+  for (const no of ["0", "false", "False", "no", "OFF"]) {
+    assert.equal(configFrom({ SHM_TRUST_PROXY: no }).trustProxy, false, no);
+  }
+});
+
+Deno.test("readConfig() refuses rate limits that are not whole numbers, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_RATE_LIMIT_IP: "-5" })),
+    'Cannot use SHM_RATE_LIMIT_IP as it is not a whole number from 0 to 1000000: current value is "-5"',
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_RATE_LIMIT_INSTANCE: "lots" })),
+    "Cannot use SHM_RATE_LIMIT_INSTANCE as it is not a whole number from 0 to 1000000: " +
+      'current value is "lots"',
+  );
+});
+
+Deno.test("readConfig() refuses a blank host, naming the setting", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_HOST: "   " })),
+    "Cannot start as SHM_HOST is empty",
+  );
+});
+
+Deno.test("describeConfig() summarises the settings in one object", () => {
+  const config = configFrom({
+    SHM_DATABASE_URL: `postgres://shm:${PASSWORD}@db.internal:5432/metrics`,
+    SHM_ADMIN_TOKEN: TOKEN,
+    SHM_SNAPSHOT_BACKLOG: "36h",
+  });
+  assert.deepEqual(describeConfig(config), {
+    port: 8080,
+    host: "0.0.0.0",
+    store: "postgres (postgres://shm:***@db.internal:5432/metrics)",
+    admin_token: "set",
+    active_days: 30,
+    snapshot_backlog: "36h",
+    raw_retention_days: 14,
+    log_level: "info",
+    rate_limit_ip: 300,
+    rate_limit_instance: 60,
+    trust_proxy: false,
+  });
+  const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
+  assert.equal(embedded["store"], "embedded (/data)");
+  assert.equal(embedded["admin_token"], "not set");
+  assert.equal(embedded["snapshot_backlog"], "7d");
+});
+
+Deno.test("describeConfig() never contains the database password or the admin token", () => {
+  const urls = [
+    `postgres://shm:${PASSWORD}@db:5432/metrics`,
+    `postgresql://shm:${encodeURIComponent("p@ss:w/rd" + PASSWORD)}@db/metrics?sslmode=require`,
+    `postgres://shm:${PASSWORD}@[::1]:5432/metrics`,
+  ];
+  for (const url of urls) {
+    const text = JSON.stringify(
+      describeConfig(configFrom({ DATABASE_URL: url, SHM_ADMIN_TOKEN: TOKEN })),
+    );
+    assert.ok(!text.includes(PASSWORD), `password in ${text}`);
+    assert.ok(!text.includes(encodeURIComponent(PASSWORD)), `password in ${text}`);
+    assert.ok(!text.includes(TOKEN), `token in ${text}`);
+    assert.ok(text.includes("***"), text);
+  }
+});
+
+Deno.test("describeConfig() never contains the password or token, whatever they are (property)", () => {
+  const secret = fc.string({ unit: "grapheme-ascii", minLength: 16, maxLength: 40 })
+    .filter((text) => !/\s/.test(text));
+  fc.assert(fc.property(secret, secret, (password, token) => {
+    const url = `postgres://shm:${encodeURIComponent(password)}@db.example:5432/metrics`;
+    const text = JSON.stringify(
+      describeConfig(configFrom({ SHM_DATABASE_URL: url, SHM_ADMIN_TOKEN: token })),
+    );
+    assert.ok(!text.includes(password), `password in ${text}`);
+    assert.ok(!text.includes(encodeURIComponent(password)), `password in ${text}`);
+    assert.ok(!text.includes(token), `token in ${text}`);
+  }));
+});
+
+Deno.test("redactUrl() hides the password and keeps the rest of the URL", () => {
+  assert.equal(
+    redactUrl(`postgres://shm:${PASSWORD}@db:5432/metrics?sslmode=disable`),
+    "postgres://shm:***@db:5432/metrics?sslmode=disable",
+  );
+  assert.equal(redactUrl("postgres://shm@db/metrics"), "postgres://shm@db/metrics");
+  assert.equal(redactUrl("not a url"), "***");
+  assert.equal(redactUrl(""), "***");
+});

@@ -1,0 +1,112 @@
+/** The admin read API under `/api/v1/admin/`. */
+
+import { ClientError } from "../errors.ts";
+import type { InstanceStatus } from "../store/mod.ts";
+import {
+  applicationDetail,
+  applicationsOverview,
+  dailyMetrics,
+  fleetSummary,
+  instancePage,
+  type StatsContext,
+} from "../stats/mod.ts";
+import { jsonResponse } from "./respond.ts";
+import type { RouteContext, Router } from "./router.ts";
+
+const STATUSES: readonly InstanceStatus[] = ["pending", "active", "revoked"];
+
+/** Adds the admin endpoints to `router`, each behind `authenticate`. */
+export function addAdminRoutes(
+  router: Router,
+  deps: { stats: StatsContext; authenticate: (request: Request) => Promise<void> },
+): void {
+  const { stats, authenticate } = deps;
+  const guarded =
+    (handler: (ctx: RouteContext) => Promise<Response>) => async (ctx: RouteContext) => {
+      await authenticate(ctx.request);
+      return await handler(ctx);
+    };
+
+  router.on(
+    "GET",
+    "/api/v1/admin/stats",
+    guarded(async () => jsonResponse(await fleetSummary(stats))),
+  );
+
+  router.on(
+    "GET",
+    "/api/v1/admin/applications",
+    guarded(async () => jsonResponse(await applicationsOverview(stats))),
+  );
+
+  router.on(
+    "GET",
+    "/api/v1/admin/applications/:slug",
+    guarded(async (ctx) => {
+      const slug = ctx.params["slug"] ?? "";
+      return jsonResponse(await applicationDetail(stats, slug) ?? unknownApp(slug));
+    }),
+  );
+
+  router.on(
+    "GET",
+    "/api/v1/admin/instances",
+    guarded(async ({ url }) => {
+      const q = url.searchParams;
+      const status = q.get("status") || undefined;
+      if (status !== undefined && !STATUSES.includes(status as InstanceStatus)) {
+        throw invalidParam("status", status, "pending, active or revoked");
+      }
+      const app = q.get("app") || undefined;
+      const cursor = q.get("cursor") || undefined;
+      return jsonResponse(
+        await instancePage(stats, {
+          limit: integerParam(q, "limit", { fallback: 100, min: 1, max: 500 }),
+          ...(app === undefined ? {} : { appSlug: app }),
+          ...(status === undefined ? {} : { status: status as InstanceStatus }),
+          ...(cursor === undefined ? {} : { cursor }),
+        }),
+      );
+    }),
+  );
+
+  router.on(
+    "GET",
+    "/api/v1/admin/metrics/:slug",
+    guarded(async ({ url, params }) => {
+      const slug = params["slug"] ?? "";
+      const days = integerParam(url.searchParams, "days", { fallback: 30, min: 1, max: 366 });
+      return jsonResponse(await dailyMetrics(stats, slug, days) ?? unknownApp(slug));
+    }),
+  );
+}
+
+function integerParam(
+  query: URLSearchParams,
+  name: string,
+  range: { fallback: number; min: number; max: number },
+): number {
+  const text = query.get(name);
+  if (text === null || text === "") return range.fallback;
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= range.min && value <= range.max)) {
+    throw invalidParam(name, text, `a whole number from ${range.min} to ${range.max}`);
+  }
+  return value;
+}
+
+function invalidParam(name: string, value: string, expected: string): ClientError {
+  return new ClientError(
+    400,
+    "invalid_parameter",
+    `Cannot use "${name}" as it must be ${expected}: current value is "${value.slice(0, 80)}"`,
+  );
+}
+
+function unknownApp(slug: string): never {
+  throw new ClientError(
+    404,
+    "unknown_application",
+    `No application has the slug "${slug.slice(0, 100)}"`,
+  );
+}

@@ -1,0 +1,111 @@
+/** The whole HTTP surface: routes, error mapping and the request log, in one handler. */
+
+import type { Config } from "../config.ts";
+import { PublicKeyCache } from "../ingest/mod.ts";
+import type { Logger } from "../log.ts";
+import type { Database } from "../store/mod.ts";
+import { VERSION } from "../version.ts";
+import { bearerTokenCheck } from "./admin_auth.ts";
+import { addAdminRoutes } from "./admin_routes.ts";
+import { addInstanceRoutes } from "./instance_routes.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { errorResponse, jsonResponse, responseForError } from "./respond.ts";
+import { Router } from "./router.ts";
+
+/** What the handler is built from. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly log: Logger;
+  /** The clock; defaults to the real one. */
+  readonly now?: () => Date;
+}
+
+/** The client side of a connection, as `Deno.serve` reports it. */
+export interface ClientInfo {
+  readonly remoteAddr: { readonly hostname?: string } | Deno.Addr;
+}
+
+/** A request handler for `Deno.serve` (or a test calling it directly). */
+export type AppHandler = (request: Request, client: ClientInfo) => Promise<Response>;
+
+/**
+ * Builds the request handler: every route, the JSON error shape for every
+ * failure (a 500 never reveals its cause), and one log line per request with
+ * method, path, status, duration and instance id (never the address or body).
+ */
+export function createHandler(deps: AppDeps): AppHandler {
+  const { config, db, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const router = new Router();
+
+  router.on("GET", "/api/v1/healthcheck", () => jsonResponse({ status: "ok" }));
+  router.on("GET", "/", () =>
+    jsonResponse({
+      name: "SHM (Self-Hosted Metrics)",
+      version: VERSION,
+      endpoints: ["/v1/register", "/v1/activate", "/v1/snapshot", "/api/v1/healthcheck"],
+    }));
+  addInstanceRoutes(router, {
+    ingest: { db, now, snapshotBacklogMs: config.snapshotBacklogMs, keys: new PublicKeyCache() },
+    limits: {
+      perIp: new RateLimiter(config.rateLimitPerIp),
+      perInstance: new RateLimiter(config.rateLimitPerInstance),
+    },
+  });
+  addAdminRoutes(router, {
+    stats: { db, now, activeDays: config.activeDays },
+    authenticate: bearerTokenCheck(config.adminToken),
+  });
+
+  return async (request, client) => {
+    const started = performance.now();
+    const url = new URL(request.url);
+    let instanceId: string | undefined;
+    let response: Response;
+    try {
+      const match = router.match(request.method, url.pathname);
+      if (match.kind === "not_found") {
+        response = errorResponse(
+          404,
+          "not_found",
+          `Nothing is served at ${url.pathname.slice(0, 200)}`,
+        );
+      } else if (match.kind === "wrong_method") {
+        response = errorResponse(
+          405,
+          "method_not_allowed",
+          `Cannot ${request.method} ${url.pathname}: use ${match.allowed.join(" or ")}`,
+          { allow: match.allowed.join(", ") },
+        );
+      } else {
+        response = await match.handler({
+          request,
+          url,
+          params: match.params,
+          clientAddress: clientAddress(request, client, config.trustProxy),
+          noteInstance: (id) => instanceId = id,
+        });
+      }
+    } catch (error) {
+      response = responseForError(error, { log, method: request.method, path: url.pathname });
+    }
+    log.info("request", {
+      method: request.method,
+      path: url.pathname,
+      status: response.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(instanceId === undefined ? {} : { instance_id: instanceId }),
+    });
+    return response;
+  };
+}
+
+function clientAddress(request: Request, client: ClientInfo, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  const addr = client.remoteAddr as { hostname?: string };
+  return addr.hostname ?? "unknown";
+}

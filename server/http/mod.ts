@@ -1,0 +1,3 @@
+/** HTTP: routes, status codes and the request log. */
+
+export { type AppDeps, type AppHandler, type ClientInfo, createHandler } from "./app.ts";

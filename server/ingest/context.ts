@@ -1,0 +1,17 @@
+/** What every ingestion step needs: the store, the clock, the rules' settings. */
+
+import type { Database } from "../store/mod.ts";
+import type { PublicKeyCache } from "./verify_signature.ts";
+
+/** The dependencies and settings of ingestion, built once at start. */
+export interface IngestContext {
+  readonly db: Database;
+  /** The current time; tests pass a fake clock. */
+  readonly now: () => Date;
+  /** Oldest accepted snapshot timestamp, as milliseconds before now. */
+  readonly snapshotBacklogMs: number;
+  readonly keys: PublicKeyCache;
+}
+
+/** How far in the future a snapshot's timestamp may be (clock skew allowance). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;

@@ -1,0 +1,13 @@
+/** Ingestion: the protocol's rules between a raw request and the store. */
+
+export type { IngestContext } from "./context.ts";
+export {
+  authenticateInstance,
+  type SignatureHeaders,
+  type VerifiedInstance,
+} from "./authenticate.ts";
+export { acceptRegistration, type RegistrationResult } from "./register.ts";
+export { acceptActivation } from "./activate.ts";
+export { acceptSnapshot, type SnapshotResult } from "./snapshot.ts";
+export { PublicKeyCache } from "./verify_signature.ts";
+export { appSlug } from "./slug.ts";

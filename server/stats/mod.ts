@@ -1,0 +1,6 @@
+/** Stats: stored facts turned into the numbers the admin API, pages and badges show. */
+
+export { activeSince, type StatsContext } from "./context.ts";
+export { applicationDetail, applicationsOverview, fleetSummary } from "./fleet.ts";
+export { instancePage, type InstanceQuery, instanceView } from "./instance_list.ts";
+export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";

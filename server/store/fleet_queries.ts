@@ -1,0 +1,209 @@
+/** Read queries about the fleet: counts, applications, instance lists and daily history. */
+
+import { type Database, sql } from "./database.ts";
+import type { InstanceStatus } from "./instances.ts";
+
+/** How many applications and instances there are, by status. */
+export interface FleetCounts {
+  readonly applications: number;
+  readonly instances: number;
+  readonly active: number;
+  readonly pending: number;
+  readonly revoked: number;
+}
+
+/** Counts applications and instances; "active" means active and seen since `activeSince`. */
+export async function countFleet(db: Database, activeSince: Date): Promise<FleetCounts> {
+  const [row] = await db.query<FleetCounts>(sql`
+    select
+      (select count(*)::int from applications) as applications,
+      count(*)::int as instances,
+      (count(*) filter (where status = 'active' and last_seen >= ${activeSince}))::int as active,
+      (count(*) filter (where status = 'pending'))::int as pending,
+      (count(*) filter (where status = 'revoked'))::int as revoked
+    from instances`);
+  return row ?? { applications: 0, instances: 0, active: 0, pending: 0, revoked: 0 };
+}
+
+/** An application with the size of its fleet. */
+export interface ApplicationRow {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly instances: number;
+  readonly active: number;
+  readonly lastSeen: Date | null;
+}
+
+/** Lists applications by slug, each with its instance counts; `slug` narrows to one. */
+export async function listApplications(
+  db: Database,
+  options: { activeSince: Date; slug?: string },
+): Promise<ApplicationRow[]> {
+  const filter = options.slug === undefined ? sql`true` : sql`a.slug = ${options.slug}`;
+  return await db.query<ApplicationRow>(sql`
+    select a.id, a.slug, a.name, a.created_at as "createdAt",
+      count(i.instance_id)::int as instances,
+      (count(i.instance_id) filter (
+        where i.status = 'active' and i.last_seen >= ${options.activeSince}))::int as active,
+      max(i.last_seen) as "lastSeen"
+    from applications a
+    left join instances i on i.app_id = a.id
+    where ${filter}
+    group by a.id
+    order by a.slug`);
+}
+
+/** The instance attributes a breakdown can be made by. */
+export type BreakdownField = "app_version" | "os_arch" | "environment" | "deployment_mode";
+
+const BREAKDOWN_COLUMNS: Record<BreakdownField, string> = {
+  app_version: "app_version",
+  os_arch: "os_arch",
+  environment: "environment",
+  deployment_mode: "deployment_mode",
+};
+
+/** One value of a breakdown and how many active instances have it. */
+export interface BreakdownRow {
+  readonly value: string | null;
+  readonly instances: number;
+}
+
+/** Counts an application's active instances by one attribute, largest group first. */
+export async function breakdownActiveInstances(
+  db: Database,
+  options: { appId: number; activeSince: Date; field: BreakdownField },
+): Promise<BreakdownRow[]> {
+  const column = BREAKDOWN_COLUMNS[options.field];
+  return await db.query<BreakdownRow>({
+    text: `select ${column} as value, count(*)::int as instances from instances
+      where app_id = $1 and status = 'active' and last_seen >= $2
+      group by ${column} order by instances desc, value nulls last`,
+    params: [options.appId, options.activeSince],
+  });
+}
+
+/** An instance as the admin API shows it. */
+export interface InstanceRow {
+  readonly instanceId: string;
+  readonly appSlug: string;
+  readonly appVersion: string;
+  readonly status: InstanceStatus;
+  readonly environment: string | null;
+  readonly deploymentMode: string | null;
+  readonly osArch: string | null;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly lastSnapshotAt: Date | null;
+  readonly metrics: Record<string, unknown>;
+  /** `first_seen` in microseconds since the epoch, exact, for keyset pagination. */
+  readonly firstSeenMicros: string;
+}
+
+/** Where the previous page ended: the last row's first-seen time and id. */
+export interface InstanceKey {
+  readonly firstSeenMicros: string;
+  readonly instanceId: string;
+}
+
+/**
+ * Lists instances newest first (by first seen, then id), at most `limit`,
+ * starting after `after`. Filters are optional and combine.
+ */
+export async function listInstances(
+  db: Database,
+  options: {
+    limit: number;
+    appId?: number;
+    status?: InstanceStatus;
+    after?: InstanceKey;
+  },
+): Promise<InstanceRow[]> {
+  const conditions = [sql`true`];
+  if (options.appId !== undefined) conditions.push(sql`i.app_id = ${options.appId}`);
+  if (options.status !== undefined) conditions.push(sql`i.status = ${options.status}`);
+  if (options.after !== undefined) {
+    conditions.push(sql`(i.first_seen, i.instance_id) < (
+      'epoch'::timestamptz + ${options.after.firstSeenMicros}::bigint * interval '1 microsecond',
+      ${options.after.instanceId}::uuid)`);
+  }
+  const where = conditions.reduce((all, next) => sql`${all} and ${next}`);
+  return await db.query<InstanceRow>(sql`
+    select i.instance_id::text as "instanceId", a.slug as "appSlug",
+      i.app_version as "appVersion", i.status, i.environment,
+      i.deployment_mode as "deploymentMode", i.os_arch as "osArch",
+      i.first_seen as "firstSeen", i.last_seen as "lastSeen",
+      i.last_snapshot_at as "lastSnapshotAt", i.metrics,
+      (extract(epoch from i.first_seen) * 1000000)::bigint::text as "firstSeenMicros"
+    from instances i
+    join applications a on a.id = i.app_id
+    where ${where}
+    order by i.first_seen desc, i.instance_id desc
+    limit ${options.limit}`);
+}
+
+/** One day of an application's history. */
+export interface DayActivityRow {
+  readonly day: string;
+  /** Instances that sent at least one snapshot that day. */
+  readonly instances: number;
+}
+
+/** One numeric metric on one day, over the instances that reported it. */
+export interface DayMetricRow {
+  readonly day: string;
+  readonly key: string;
+  readonly sum: number;
+  readonly avg: number;
+  readonly instances: number;
+}
+
+/** Per UTC day from `fromDay` (YYYY-MM-DD): how many instances reported. */
+export async function dailyActivity(
+  db: Database,
+  options: { appId: number; fromDay: string },
+): Promise<DayActivityRow[]> {
+  return await db.query<DayActivityRow>(sql`
+    select day::text as day, count(*)::int as instances
+    from instance_days
+    where app_id = ${options.appId} and day >= ${options.fromDay}::date
+    group by day order by day`);
+}
+
+/** Per UTC day from `fromDay`, each numeric metric's sum and average over the instances' last values of the day. */
+export async function dailyNumericMetrics(
+  db: Database,
+  options: { appId: number; fromDay: string },
+): Promise<DayMetricRow[]> {
+  return await db.query<DayMetricRow>(sql`
+    select d.day::text as day, m.key,
+      sum((m.value #>> '{}')::float8)::float8 as sum,
+      avg((m.value #>> '{}')::float8)::float8 as avg,
+      count(*)::int as instances
+    from instance_days d
+    cross join lateral jsonb_each(d.metrics) m
+    where d.app_id = ${options.appId} and d.day >= ${options.fromDay}::date
+      and jsonb_typeof(m.value) = 'number'
+    group by d.day, m.key
+    order by d.day, m.key`);
+}
+
+/** An application's identity. */
+export interface ApplicationIdentity {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+}
+
+/** Finds an application by slug; null when there is none. */
+export async function findApplication(
+  db: Database,
+  slug: string,
+): Promise<ApplicationIdentity | null> {
+  const [row] = await db.query<ApplicationIdentity>(
+    sql`select id, slug, name from applications where slug = ${slug}`,
+  );
+  return row ?? null;
+}

@@ -1,0 +1,185 @@
+/** The write path of ingestion: registering, activating and storing snapshots. */
+
+import { type Database, sql } from "./database.ts";
+
+/** An instance's identity as the signature check needs it. */
+export interface InstanceIdentity {
+  readonly publicKey: Uint8Array;
+  readonly status: InstanceStatus;
+}
+
+export type InstanceStatus = "pending" | "active" | "revoked";
+
+/** Optional metadata an instance reports about itself; null means "not sent". */
+export interface InstanceMetadata {
+  readonly environment: string | null;
+  readonly deploymentMode: string | null;
+  readonly osArch: string | null;
+}
+
+/** A registration as validated by ingestion. */
+export interface Registration extends InstanceMetadata {
+  readonly instanceId: string;
+  readonly publicKey: Uint8Array;
+  readonly appSlug: string;
+  readonly appName: string;
+  readonly appVersion: string;
+}
+
+/**
+ * Registers an instance in one transaction: creates its application when the
+ * slug is new and the instance as `pending`; for a known instance with the same
+ * key, updates its metadata only. Answers `"key_conflict"` (and changes
+ * nothing) when the instance is known with another key.
+ */
+export async function registerInstance(
+  db: Database,
+  registration: Registration,
+  now: Date,
+): Promise<"created" | "updated" | "key_conflict"> {
+  const r = registration;
+  try {
+    return await db.transaction(async (tx) => {
+      const [app] = await tx.query<{ id: number }>(sql`
+        insert into applications (slug, name, created_at, updated_at)
+        values (${r.appSlug}, ${r.appName}, ${now}, ${now})
+        on conflict (slug) do update set slug = excluded.slug
+        returning id`);
+      const [row] = await tx.query<{ created: boolean }>(sql`
+        insert into instances (instance_id, app_id, public_key, status, app_version,
+          environment, deployment_mode, os_arch, first_seen, last_seen)
+        values (${r.instanceId}::uuid, ${app?.id}, ${r.publicKey}, 'pending', ${r.appVersion},
+          ${r.environment}, ${r.deploymentMode}, ${r.osArch}, ${now}, ${now})
+        on conflict (instance_id) do update set
+          app_version = excluded.app_version,
+          environment = coalesce(excluded.environment, instances.environment),
+          deployment_mode = coalesce(excluded.deployment_mode, instances.deployment_mode),
+          os_arch = coalesce(excluded.os_arch, instances.os_arch)
+        where instances.public_key = excluded.public_key
+        returning (xmax = 0) as created`);
+      if (row === undefined) throw new KeyConflict();
+      return row.created ? "created" : "updated";
+    });
+  } catch (error) {
+    if (error instanceof KeyConflict) return "key_conflict";
+    throw error;
+  }
+}
+
+/** Thrown inside the registration transaction to roll it back on a key conflict. */
+class KeyConflict extends Error {}
+
+/** Returns the public key and status of an instance, or null when it is unknown. */
+export async function findInstanceIdentity(
+  db: Database,
+  instanceId: string,
+): Promise<InstanceIdentity | null> {
+  const [row] = await db.query<{ public_key: Uint8Array; status: InstanceStatus }>(
+    sql`select public_key, status from instances where instance_id = ${instanceId}::uuid`,
+  );
+  return row ? { publicKey: new Uint8Array(row.public_key), status: row.status } : null;
+}
+
+/**
+ * Marks an instance active (a pending one becomes active) and records the
+ * sign of life. Answers `"revoked"` or `"unknown"` without writing when it cannot.
+ */
+export async function activateInstance(
+  db: Database,
+  instanceId: string,
+  now: Date,
+): Promise<"activated" | "revoked" | "unknown"> {
+  const rows = await db.query(sql`
+    update instances set status = 'active', last_seen = greatest(last_seen, ${now})
+    where instance_id = ${instanceId}::uuid and status <> 'revoked'
+    returning 1`);
+  if (rows.length > 0) return "activated";
+  return await refusalReason(db, instanceId) ?? "unknown";
+}
+
+/** A snapshot as validated by ingestion, metrics already flattened. */
+export interface SnapshotRecord {
+  readonly instanceId: string;
+  /** The client's RFC 3339 timestamp, exactly as sent (PostgreSQL keeps its microseconds). */
+  readonly takenAt: string;
+  readonly metrics: Readonly<Record<string, string | number | boolean>>;
+  /** Signed metadata updates (protocol extension); null keeps the stored value. */
+  readonly appVersion: string | null;
+  readonly metadata: InstanceMetadata;
+}
+
+/**
+ * Stores a snapshot if and only if its timestamp is strictly later than the
+ * instance's last accepted one, in one statement: the check, the latest state,
+ * the day's history row and the raw row are written together or not at all,
+ * so two copies of a request sent at once are stored exactly once, across
+ * any number of server processes. A pending instance becomes active.
+ */
+export async function insertSnapshotIfNewer(
+  db: Database,
+  snapshot: SnapshotRecord,
+  now: Date,
+): Promise<"accepted" | "not_newer" | "revoked" | "unknown"> {
+  const s = snapshot;
+  const rows = await db.query(sql`
+    with accepted as (
+      update instances set
+        last_snapshot_at = ${s.takenAt}::timestamptz,
+        last_seen = greatest(last_seen, ${now}),
+        metrics = ${JSON.stringify(s.metrics)}::jsonb,
+        status = 'active',
+        app_version = coalesce(${s.appVersion}::text, app_version),
+        environment = coalesce(${s.metadata.environment}::text, environment),
+        deployment_mode = coalesce(${s.metadata.deploymentMode}::text, deployment_mode),
+        os_arch = coalesce(${s.metadata.osArch}::text, os_arch)
+      where instance_id = ${s.instanceId}::uuid
+        and status <> 'revoked'
+        and (last_snapshot_at is null or last_snapshot_at < ${s.takenAt}::timestamptz)
+      returning app_id, instance_id, last_snapshot_at, app_version, environment,
+        deployment_mode, os_arch, metrics
+    ),
+    raw as (
+      insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
+      select app_id, instance_id, last_snapshot_at, ${now}, app_version, metrics from accepted
+    ),
+    history as (
+      insert into instance_days (app_id, day, instance_id, app_version, environment,
+        deployment_mode, os_arch, metrics, snapshots, last_at)
+      select app_id, (last_snapshot_at at time zone 'UTC')::date, instance_id, app_version,
+        environment, deployment_mode, os_arch, metrics, 1, last_snapshot_at
+      from accepted
+      on conflict (app_id, day, instance_id) do update set
+        app_version = excluded.app_version,
+        environment = excluded.environment,
+        deployment_mode = excluded.deployment_mode,
+        os_arch = excluded.os_arch,
+        metrics = excluded.metrics,
+        snapshots = instance_days.snapshots + 1,
+        last_at = excluded.last_at
+    )
+    select 1 from accepted`);
+  if (rows.length > 0) return "accepted";
+  return await refusalReason(db, s.instanceId) ?? "not_newer";
+}
+
+/** Why a guarded write matched no row: the instance is revoked, unknown, or (null) neither. */
+async function refusalReason(
+  db: Database,
+  instanceId: string,
+): Promise<"revoked" | "unknown" | null> {
+  const identity = await findInstanceIdentity(db, instanceId);
+  if (identity === null) return "unknown";
+  return identity.status === "revoked" ? "revoked" : null;
+}
+
+/** Sets an instance's status (an operator revoking or restoring it); false when the instance is unknown. */
+export async function setInstanceStatus(
+  db: Database,
+  instanceId: string,
+  status: InstanceStatus,
+): Promise<boolean> {
+  const rows = await db.query(
+    sql`update instances set status = ${status} where instance_id = ${instanceId}::uuid returning 1`,
+  );
+  return rows.length > 0;
+}

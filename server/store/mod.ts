@@ -1,0 +1,41 @@
+/**
+ * The store: everything that speaks SQL. Other layers import from here only.
+ */
+
+import type { StoreSetting } from "../config.ts";
+import { MIGRATIONS } from "../../migrations/mod.ts";
+import type { Database } from "./database.ts";
+import { openEmbeddedDatabase } from "./embedded_database.ts";
+import { runMigrations } from "./migrate.ts";
+import { openPostgresDatabase } from "./postgres_database.ts";
+
+export type { Database, SqlQuery } from "./database.ts";
+export { sql } from "./database.ts";
+export { type MigrationState, migrationStatus, runMigrations } from "./migrate.ts";
+export { MIGRATIONS };
+export * from "./instances.ts";
+export * from "./fleet_queries.ts";
+export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
+
+/**
+ * Opens the store the setting names: the PostgreSQL server at its URL, or the
+ * embedded database in its folder. Does not migrate; see {@linkcode openMigratedStore}.
+ */
+export async function openStore(setting: StoreSetting): Promise<Database> {
+  return setting.kind === "postgres"
+    ? openPostgresDatabase(setting.url)
+    : await openEmbeddedDatabase(setting.dataDir);
+}
+
+/** Opens the store and applies pending migrations; returns it with the names of those applied. */
+export async function openMigratedStore(
+  setting: StoreSetting,
+): Promise<{ db: Database; applied: string[] }> {
+  const db = await openStore(setting);
+  try {
+    return { db, applied: await runMigrations(db, MIGRATIONS) };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
