@@ -32,7 +32,8 @@ export async function main(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    writeLine(`shm: ${error instanceof Error ? error.message : String(error)} (see shm --help)`);
+    const message = error instanceof Error ? error.message : String(error);
+    writeLine(`shm: ${message.split("\n")[0]} (see shm --help)`);
     return 2;
   }
   const command = parsed.positionals[0] ?? "serve";

@@ -1,13 +1,45 @@
 /** Running the server: store, upkeep, HTTP, and a clean stop on SIGINT/SIGTERM. */
 
 import { type Config, describeConfig } from "./config.ts";
-import { createHandler } from "./http/mod.ts";
+import { createHandler, errorResponse } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
 import { type Database, maintainSnapshots, openMigratedStore } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 
 /** How often the raw snapshot upkeep runs. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
+
+/** How long a stopping server waits for requests in flight. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Counts requests in flight, and waits for them to end once draining starts. */
+class InFlight {
+  #count = 0;
+  #idle: (() => void) | null = null;
+  draining = false;
+
+  async track(response: Promise<Response>): Promise<Response> {
+    this.#count++;
+    try {
+      return await response;
+    } finally {
+      this.#count--;
+      if (this.#count === 0) this.#idle?.();
+    }
+  }
+
+  /** Refuses new requests from now on and resolves when none is left, or after `graceMs`. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    if (this.#count === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#idle = resolve),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs)),
+    ]);
+    clearTimeout(timer);
+  }
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -30,11 +62,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   if (applied.length > 0) log.info("migrated", { applied });
   const upkeep = await startUpkeep(db, config, log);
 
+  const handler = createHandler({ config, db, log });
+  const requests = new InFlight();
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
     onListen: () => {},
-  }, createHandler({ config, db, log }));
+  }, (request, info) => {
+    if (requests.draining) {
+      return errorResponse(503, "shutting_down", "The server is stopping: retry in a moment", {
+        connection: "close",
+        "retry-after": "5",
+      });
+    }
+    return requests.track(handler(request, info));
+  });
   const addr = server.addr as Deno.NetAddr;
   const shownHost = ["0.0.0.0", "::"].includes(addr.hostname) ? "localhost" : addr.hostname;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${addr.port}`;
@@ -48,6 +90,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(upkeep);
+      // Deno's shutdown() cuts request bodies still arriving, so let those finish first.
+      await requests.drain(SHUTDOWN_GRACE_MS);
       await server.shutdown();
       await db.close();
       log.info("stopped");

@@ -1,3 +1,4 @@
 /** HTTP: routes, status codes and the request log. */
 
 export { type AppDeps, type AppHandler, type ClientInfo, createHandler } from "./app.ts";
+export { errorResponse } from "./respond.ts";

@@ -20,7 +20,13 @@ export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promis
   const reader = request.body.getReader();
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch(() => {
+        throw new ClientError(
+          400,
+          "incomplete_body",
+          "Cannot read the whole body: the connection ended before it was complete",
+        );
+      });
       if (done) break;
       size += value.byteLength;
       if (size > limit) {

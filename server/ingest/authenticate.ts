@@ -1,15 +1,17 @@
 /** Who sent a signed request: the instance named in its headers, proven by its signature. */
 
 import { ClientError } from "../errors.ts";
-import { findInstanceIdentity, type InstanceStatus } from "../store/mod.ts";
+import { findInstanceIdentity } from "../store/mod.ts";
 import type { IngestContext } from "./context.ts";
 import { decodeHex, isUuid } from "./field_rules.ts";
 import { verifyEd25519 } from "./verify_signature.ts";
 
-/** An instance whose signature over the request body has been verified. */
+/**
+ * An instance whose signature over the request body has been verified. Its
+ * status is not known here: the write that follows checks it.
+ */
 export interface VerifiedInstance {
   readonly instanceId: string;
-  readonly status: InstanceStatus;
 }
 
 /** The two headers of a signed request, as received (null when absent). */
@@ -21,8 +23,9 @@ export interface SignatureHeaders {
 /**
  * Verifies that `body` was signed by the instance named in the headers, with
  * the key it registered. Throws 401 when a header is missing, 403 when the
- * instance is unknown or revoked or the signature does not verify. Reads the
- * instance's key and nothing else; writes nothing.
+ * instance is unknown or the signature does not verify (or, when its key was
+ * not cached yet, when it is revoked). Reads at most the instance's key;
+ * writes nothing.
  */
 export async function authenticateInstance(
   ctx: IngestContext,
@@ -42,11 +45,16 @@ export async function authenticateInstance(
   }
   const instanceId = headers.instanceId.trim().toLowerCase();
   if (!isUuid(instanceId)) throw unknownInstance(headers.instanceId);
-  const identity = await findInstanceIdentity(ctx.db, instanceId);
-  if (identity === null) throw unknownInstance(instanceId);
+  let key = ctx.keys.cached(instanceId);
+  let revoked = false;
+  if (key === undefined) {
+    const identity = await findInstanceIdentity(ctx.db, instanceId);
+    if (identity === null) throw unknownInstance(instanceId);
+    revoked = identity.status === "revoked";
+    key = await ctx.keys.remember(instanceId, identity.publicKey) ?? undefined;
+  }
   const signature = decodeHex(headers.signature.trim(), 64);
-  const key = await ctx.keys.get(instanceId, identity.publicKey).catch(() => null);
-  if (signature === null || key === null || !await verifyEd25519(key, signature, body)) {
+  if (signature === null || key === undefined || !await verifyEd25519(key, signature, body)) {
     throw new ClientError(
       403,
       "bad_signature",
@@ -54,8 +62,9 @@ export async function authenticateInstance(
         `by instance ${instanceId}`,
     );
   }
-  if (identity.status === "revoked") throw revokedInstance(instanceId);
-  return { instanceId, status: identity.status };
+  // A revoked instance found in the cache is refused by the write itself.
+  if (revoked) throw revokedInstance(instanceId);
+  return { instanceId };
 }
 
 /** The 403 for an instance id the server does not know. */

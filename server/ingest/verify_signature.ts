@@ -1,8 +1,12 @@
 /** Ed25519 signature checks with WebCrypto, and a cache of imported public keys. */
 
-/** Imported public keys by instance id. Keys are pinned to their instance for life, so entries never go stale. */
+/**
+ * Imported public keys by instance id. A key is pinned to its instance for
+ * life, so a cached key never goes stale and a signed request from a known
+ * instance needs no database read to be verified.
+ */
 export class PublicKeyCache {
-  readonly #keys = new Map<string, { raw: string; key: CryptoKey }>();
+  readonly #keys = new Map<string, CryptoKey>();
   readonly #capacity: number;
 
   /** Makes a cache holding at most `capacity` keys, dropping the least recently used. */
@@ -10,17 +14,21 @@ export class PublicKeyCache {
     this.#capacity = capacity;
   }
 
-  /** Returns the imported key for `instanceId`, importing `publicKey` on a miss. */
-  async get(instanceId: string, publicKey: Uint8Array): Promise<CryptoKey> {
-    const raw = hex(publicKey);
-    const hit = this.#keys.get(instanceId);
-    if (hit !== undefined && hit.raw === raw) {
+  /** Returns the cached key of `instanceId`, if any. */
+  cached(instanceId: string): CryptoKey | undefined {
+    const key = this.#keys.get(instanceId);
+    if (key !== undefined) {
       this.#keys.delete(instanceId);
-      this.#keys.set(instanceId, hit);
-      return hit.key;
+      this.#keys.set(instanceId, key);
     }
-    const key = await importPublicKey(publicKey);
-    this.#keys.set(instanceId, { raw, key });
+    return key;
+  }
+
+  /** Imports `publicKey` (as stored for `instanceId`), caches and returns it; null when unusable. */
+  async remember(instanceId: string, publicKey: Uint8Array): Promise<CryptoKey | null> {
+    const key = await importPublicKey(publicKey).catch(() => null);
+    if (key === null) return null;
+    this.#keys.set(instanceId, key);
     if (this.#keys.size > this.#capacity) {
       const oldest = this.#keys.keys().next();
       if (!oldest.done) this.#keys.delete(oldest.value);
@@ -60,8 +68,4 @@ export async function verifyEd25519(
   } catch {
     return false;
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,0 +1,135 @@
+/**
+ * Ingestion benchmark: signed snapshots per second through the HTTP API of a
+ * real server process on PostgreSQL, next to a raw single-row INSERT loop on
+ * the same database in the same run, with the same concurrency. Prints both
+ * and their ratio; asserts nothing.
+ *
+ *   deno task bench [--snapshots 6000] [--instances 300] [--concurrency 16]
+ */
+
+import postgres from "postgres";
+import { parseArgs } from "node:util";
+import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
+import { startServer } from "../tests/support/server.ts";
+import { freshPostgresDatabase } from "../tests/support/store.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    snapshots: { type: "string", default: "6000" },
+    instances: { type: "string", default: "300" },
+    concurrency: { type: "string", default: "16" },
+  },
+});
+const SNAPSHOTS = Number(values.snapshots);
+const INSTANCES = Number(values.instances);
+const CONCURRENCY = Number(values.concurrency);
+
+/** Runs `jobs` with `concurrency` workers; returns each job's latency in ms and the wall time. */
+async function timed(jobs: (() => Promise<void>)[], concurrency: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const t = performance.now();
+      await job();
+      latencies.push(performance.now() - t);
+    }
+  }));
+  return { wallMs: performance.now() - started, latencies: latencies.sort((a, b) => a - b) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+await using database = await freshPostgresDatabase();
+if (database.setting.kind !== "postgres") throw new Error("the bench needs PostgreSQL");
+// The server logs one line per request, as in production.
+await using server = await startServer({ store: database.setting });
+const send = httpSender(server.url);
+
+// Identities, registrations and signatures are made before the clock starts:
+// the client's own signing is not what is measured.
+const instances = await Promise.all(Array.from({ length: INSTANCES }, () => TestInstance.create()));
+for (const instance of instances) {
+  const response = await send(instance.registerRequest({ appName: "Bench App" }));
+  if (response.status !== 201) throw new Error(`register answered ${response.status}`);
+}
+const perInstance = Math.ceil(SNAPSHOTS / INSTANCES);
+const start = Date.now() - 60 * 60_000;
+const requests: WireRequest[] = [];
+for (let round = 0; round < perInstance; round++) {
+  for (const instance of instances) {
+    if (requests.length >= SNAPSHOTS) break;
+    requests.push(
+      await instance.snapshotRequest(
+        { users: round, storage_mb: round * 1.5, plan: "pro", "jobs.queued": 3, ok: true },
+        { timestamp: new Date(start + round * 1000) },
+      ),
+    );
+  }
+}
+// Snapshots of one instance must arrive in order; spread instances over workers.
+let failures = 0;
+const http = await timed(
+  requests.map((request) => async () => {
+    const response = await send(request);
+    await response.body?.cancel();
+    if (response.status !== 202) failures++;
+  }),
+  CONCURRENCY,
+);
+
+// The ceiling HTTP itself sets on this machine: the same requests' count of healthchecks.
+const health = await timed(
+  requests.map(() => async () => {
+    const response = await fetch(`${server.url}/api/v1/healthcheck`);
+    await response.body?.cancel();
+  }),
+  CONCURRENCY,
+);
+
+const sql = postgres(database.setting.url, { max: CONCURRENCY, onnotice: () => {} });
+await sql`create table bench_raw (instance_id uuid not null, taken_at timestamptz not null, metrics jsonb not null)`;
+const metrics = JSON.stringify({
+  users: 1,
+  storage_mb: 1.5,
+  plan: "pro",
+  "jobs.queued": 3,
+  ok: true,
+});
+const raw = await timed(
+  requests.map((_, i) => async () => {
+    await sql`insert into bench_raw (instance_id, taken_at, metrics)
+      values (${instances[i % INSTANCES]!.instanceId}::uuid, ${new Date(
+      start + i,
+    )}, ${metrics}::jsonb)`;
+  }),
+  CONCURRENCY,
+);
+await sql.end();
+
+const rate = (run: { wallMs: number }) => requests.length / (run.wallMs / 1000);
+const row = (label: string, run: { wallMs: number; latencies: number[] }) => [
+  label,
+  rate(run).toFixed(0),
+  percentile(run.latencies, 0.5).toFixed(2),
+  percentile(run.latencies, 0.99).toFixed(2),
+];
+const rows = [
+  ["path", "per second", "p50 ms", "p99 ms"],
+  row("HTTP signed snapshot", http),
+  row("HTTP healthcheck (no DB)", health),
+  row("raw single-row INSERT", raw),
+];
+// deno-lint-ignore no-console
+console.log(
+  `\n${requests.length} snapshots, ${INSTANCES} instances, concurrency ${CONCURRENCY}, ` +
+    `PostgreSQL, ${Deno.build.target}\n\n` +
+    rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(24) : c.padStart(11)).join("")).join("\n") +
+    `\n\nratio HTTP / raw insert: ${(rate(http) / rate(raw) * 100).toFixed(0)} % (target >= 40 %)` +
+    (failures ? `\nWARNING: ${failures} snapshots were not answered 202` : ""),
+);
