@@ -78,6 +78,6 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
     up: () => {
       if (listener === null) listen();
     },
-    [Symbol.asyncDispose]: async () => down(),
+    [Symbol.asyncDispose]: () => Promise.resolve(down()),
   };
 }
