@@ -1,7 +1,7 @@
 /** The whole HTTP surface: routes, error mapping and the request log, in one handler. */
 
 import type { Config } from "../config.ts";
-import { PublicKeyCache } from "../ingest/mod.ts";
+import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Database } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
@@ -47,7 +47,7 @@ export function createHandler(deps: AppDeps): AppHandler {
       endpoints: ["/v1/register", "/v1/activate", "/v1/snapshot", "/api/v1/healthcheck"],
     }));
   addInstanceRoutes(router, {
-    ingest: { db, now, snapshotBacklogMs: config.snapshotBacklogMs, keys: new PublicKeyCache() },
+    ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     limits: {
       perIp: new RateLimiter(config.rateLimitPerIp),
       perInstance: new RateLimiter(config.rateLimitPerInstance),

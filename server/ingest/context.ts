@@ -1,7 +1,7 @@
 /** What every ingestion step needs: the store, the clock, the rules' settings. */
 
-import type { Database } from "../store/mod.ts";
-import type { PublicKeyCache } from "./verify_signature.ts";
+import { type Database, SnapshotWriter } from "../store/mod.ts";
+import { PublicKeyCache } from "./verify_signature.ts";
 
 /** The dependencies and settings of ingestion, built once at start. */
 export interface IngestContext {
@@ -11,7 +11,23 @@ export interface IngestContext {
   /** Oldest accepted snapshot timestamp, as milliseconds before now. */
   readonly snapshotBacklogMs: number;
   readonly keys: PublicKeyCache;
+  /** Where accepted snapshots are written, in batches under load. */
+  readonly snapshots: SnapshotWriter;
 }
 
 /** How far in the future a snapshot's timestamp may be (clock skew allowance). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Builds the ingestion context: its key cache and snapshot writer are made here, once. */
+export function createIngestContext(
+  db: Database,
+  options: { now: () => Date; snapshotBacklogMs: number },
+): IngestContext {
+  return {
+    db,
+    now: options.now,
+    snapshotBacklogMs: options.snapshotBacklogMs,
+    keys: new PublicKeyCache(),
+    snapshots: new SnapshotWriter(db),
+  };
+}

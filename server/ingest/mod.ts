@@ -1,6 +1,6 @@
 /** Ingestion: the protocol's rules between a raw request and the store. */
 
-export type { IngestContext } from "./context.ts";
+export { createIngestContext, type IngestContext } from "./context.ts";
 export {
   authenticateInstance,
   type SignatureHeaders,

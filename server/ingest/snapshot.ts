@@ -1,7 +1,6 @@
 /** POST /v1/snapshot: an instance reports its metrics. */
 
 import { ClientError } from "../errors.ts";
-import { insertSnapshotIfNewer } from "../store/mod.ts";
 import { revokedInstance, unknownInstance, type VerifiedInstance } from "./authenticate.ts";
 import { type IngestContext, MAX_FUTURE_SKEW_MS } from "./context.ts";
 import { optionalText, requireUuid } from "./field_rules.ts";
@@ -39,7 +38,7 @@ export async function acceptSnapshot(
   const timestamp = checkTimestamp(ctx, fields["timestamp"]);
   const { metrics, dropped } = flattenMetrics(fields["metrics"]);
   const appVersion = optionalText(fields, "app_version", 50);
-  const outcome = await insertSnapshotIfNewer(ctx.db, {
+  const outcome = await ctx.snapshots.write({
     instanceId: instance.instanceId,
     takenAt: timestamp,
     metrics,

@@ -7,7 +7,7 @@ const RFC3339 =
 export interface Timestamp {
   /** Milliseconds since the epoch. */
   readonly epochMs: number;
-  /** The same instant as given, in canonical RFC 3339 form (fraction kept, offset kept). */
+  /** The same instant in UTC, RFC 3339 with every digit of the fraction kept, e.g. `2026-11-25T10:00:00.123456Z`. */
   readonly text: string;
 }
 
@@ -43,9 +43,10 @@ export function parseRfc3339(text: string): Timestamp | null {
   const fractionMs = fraction === "" ? 0 : Number(fraction.slice(1, 4).padEnd(3, "0"));
   const offsetMs = offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
   const epochMs = dayStart + ((hour * 60 + minute) * 60 + second) * 1000 + fractionMs - offsetMs;
-  const offset = m[8] !== undefined ? "Z" : `${m[9]}${m[10]}:${m[11]}`;
-  const canonical = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${fraction}${offset}`;
-  return { epochMs, text: canonical };
+  // UTC text keeps the fraction's every digit, and PostgreSQL reads it whatever the offset
+  // (it refuses offsets past 15:59, which RFC 3339 allows) or a leap second.
+  const wholeSeconds = new Date(epochMs - fractionMs).toISOString().slice(0, 19);
+  return { epochMs, text: `${wholeSeconds}${fraction}Z` };
 }
 
 /** Describes how far `epochMs` is from `nowMs` in words, e.g. "3 h in the future", "9 d in the past". */

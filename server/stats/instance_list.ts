@@ -82,7 +82,10 @@ function decodeCursor(cursor: string): InstanceKey {
   }
   const match = /^(-?\d{1,19})\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
     .exec(text);
-  if (match === null || match[1] === undefined || match[2] === undefined) {
+  // Microseconds within ±10,000 years of 1970: every time PostgreSQL can hold and compare.
+  const inRange = match?.[1] !== undefined &&
+    BigInt(match[1]) <= 315_569_520_000_000_000n && BigInt(match[1]) >= -315_569_520_000_000_000n;
+  if (match === null || match[1] === undefined || match[2] === undefined || !inRange) {
     throw new ClientError(
       400,
       "invalid_cursor",

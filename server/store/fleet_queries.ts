@@ -179,8 +179,11 @@ export async function dailyNumericMetrics(
 ): Promise<DayMetricRow[]> {
   return await db.query<DayMetricRow>(sql`
     select d.day::text as day, m.key,
-      sum((m.value #>> '{}')::float8)::float8 as sum,
-      avg((m.value #>> '{}')::float8)::float8 as avg,
+      -- numeric sums cannot overflow; the result is clamped to what a float carries
+      least(greatest(sum((m.value #>> '{}')::numeric), -1.7976931348623157e308),
+        1.7976931348623157e308)::float8 as sum,
+      least(greatest(avg((m.value #>> '{}')::numeric), -1.7976931348623157e308),
+        1.7976931348623157e308)::float8 as avg,
       count(*)::int as instances
     from instance_days d
     cross join lateral jsonb_each(d.metrics) m

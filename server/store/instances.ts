@@ -97,6 +97,9 @@ export async function activateInstance(
   return await refusalReason(db, instanceId) ?? "unknown";
 }
 
+/** What became of a snapshot: stored, or why not. */
+export type SnapshotOutcome = "accepted" | "not_newer" | "revoked" | "unknown";
+
 /** A snapshot as validated by ingestion, metrics already flattened. */
 export interface SnapshotRecord {
   readonly instanceId: string;
@@ -119,14 +122,14 @@ export async function insertSnapshotIfNewer(
   db: Database,
   snapshot: SnapshotRecord,
   now: Date,
-): Promise<"accepted" | "not_newer" | "revoked" | "unknown"> {
+): Promise<SnapshotOutcome> {
   const s = snapshot;
   const rows = await db.query(sql`
     with accepted as (
       update instances set
-        last_snapshot_at = ${s.takenAt}::timestamptz,
+        last_snapshot_at = ${s.takenAt}::text::timestamptz,
         last_seen = greatest(last_seen, ${now}),
-        metrics = ${JSON.stringify(s.metrics)}::jsonb,
+        metrics = ${JSON.stringify(s.metrics)}::text::jsonb,
         status = 'active',
         app_version = coalesce(${s.appVersion}::text, app_version),
         environment = coalesce(${s.metadata.environment}::text, environment),
@@ -134,7 +137,7 @@ export async function insertSnapshotIfNewer(
         os_arch = coalesce(${s.metadata.osArch}::text, os_arch)
       where instance_id = ${s.instanceId}::uuid
         and status <> 'revoked'
-        and (last_snapshot_at is null or last_snapshot_at < ${s.takenAt}::timestamptz)
+        and (last_snapshot_at is null or last_snapshot_at < ${s.takenAt}::text::timestamptz)
       returning app_id, instance_id, last_snapshot_at, app_version, environment,
         deployment_mode, os_arch, metrics
     ),

@@ -15,6 +15,7 @@ export { type MigrationState, migrationStatus, runMigrations } from "./migrate.t
 export { MIGRATIONS };
 export * from "./instances.ts";
 export * from "./fleet_queries.ts";
+export { SnapshotWriter } from "./snapshot_writer.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
 
 /**

@@ -58,7 +58,7 @@ function wrap(pool: postgres.Sql, connection: Connection): Database {
           query.text,
           query.params as postgres.ParameterOrJSON<never>[],
         );
-        return rows as unknown as Row[];
+        return Array.from(rows) as Row[];
       } catch (error) {
         throw classify(error);
       }

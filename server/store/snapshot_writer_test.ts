@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { openTestDatabase } from "../../tests/support/store.ts";
+import { sql } from "./database.ts";
+import { registerInstance, setInstanceStatus, type SnapshotRecord } from "./instances.ts";
+import { SnapshotWriter } from "./snapshot_writer.ts";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+
+async function fleet(db: Parameters<typeof registerInstance>[0], count: number) {
+  const ids = Array.from({ length: count }, () => crypto.randomUUID());
+  for (const id of ids) {
+    await registerInstance(db, {
+      instanceId: id,
+      publicKey: new Uint8Array(32),
+      appSlug: "app",
+      appName: "App",
+      appVersion: "1.0.0",
+      environment: null,
+      deploymentMode: null,
+      osArch: null,
+    }, NOW);
+  }
+  return ids;
+}
+
+function record(instanceId: string, second: number, metrics = { n: second }): SnapshotRecord {
+  return {
+    instanceId,
+    takenAt: new Date(NOW.getTime() - 3_600_000 + second * 1000).toISOString(),
+    metrics,
+    appVersion: null,
+    metadata: { environment: null, deploymentMode: null, osArch: null },
+  };
+}
+
+Deno.test("SnapshotWriter stores many concurrent snapshots of many instances, each once", async () => {
+  await using store = await openTestDatabase();
+  const ids = await fleet(store.db, 40);
+  const writer = new SnapshotWriter(store.db, { maxBatch: 8, maxConcurrent: 2 });
+  const outcomes = await Promise.all(
+    [0, 1, 2].flatMap((second) => ids.map((id) => writer.write(record(id, second), NOW))),
+  );
+  assert.deepEqual(new Set(outcomes), new Set(["accepted"]));
+  const [count] = await store.db.query<{ n: number }>(
+    sql`select count(*)::int as n from snapshots`,
+  );
+  assert.equal(count?.n, 120);
+  const latest = await store.db.query<{ metrics: unknown }>(
+    sql`select distinct metrics from instances`,
+  );
+  assert.deepEqual(latest, [{ metrics: { n: 2 } }], "every instance ends on its last snapshot");
+  assert.ok(writer.rowsInBatches >= 100, `batches stored ${writer.rowsInBatches} of 120`);
+});
+
+Deno.test("SnapshotWriter keeps one instance's snapshots in the order they arrived", async () => {
+  await using store = await openTestDatabase();
+  const [id] = await fleet(store.db, 1) as [string];
+  const writer = new SnapshotWriter(store.db, { maxBatch: 50, maxConcurrent: 4 });
+  const outcomes = await Promise.all(
+    Array.from({ length: 10 }, (_, second) => writer.write(record(id, second), NOW)),
+  );
+  assert.deepEqual(outcomes, Array(10).fill("accepted"));
+});
+
+Deno.test("SnapshotWriter gives each refused snapshot in a batch its own reason", async () => {
+  await using store = await openTestDatabase();
+  const [fresh, replayed, revoked] = await fleet(store.db, 3) as [string, string, string];
+  // One batch at a time: the first write goes alone, the three after it share a batch.
+  const writer = new SnapshotWriter(store.db, { maxBatch: 10, maxConcurrent: 1 });
+  assert.equal(await writer.write(record(replayed, 5), NOW), "accepted");
+  await setInstanceStatus(store.db, revoked, "revoked");
+  const outcomes = await Promise.all([
+    writer.write(record(fresh, 1), NOW),
+    writer.write(record(replayed, 4), NOW),
+    writer.write(record(revoked, 1), NOW),
+    writer.write(record(crypto.randomUUID(), 1), NOW),
+  ]);
+  assert.deepEqual(outcomes, ["accepted", "not_newer", "revoked", "unknown"]);
+  const [count] = await store.db.query<{ n: number }>(
+    sql`select count(*)::int as n from snapshots`,
+  );
+  assert.equal(count?.n, 2);
+});
+
+Deno.test("SnapshotWriter keeps every digit of a microsecond timestamp", async () => {
+  await using store = await openTestDatabase();
+  const ids = await fleet(store.db, 3);
+  const writer = new SnapshotWriter(store.db, { maxConcurrent: 1 });
+  const outcomes = await Promise.all(
+    ids.map((id) =>
+      writer.write({ ...record(id, 0), takenAt: "2026-11-25T11:00:00.123456Z" }, NOW)
+    ),
+  );
+  assert.deepEqual(outcomes, ["accepted", "accepted", "accepted"]);
+  assert.equal(writer.rowsInBatches, 2, "the second and third went together");
+  const rows = await store.db.query<{ t: string }>(
+    sql`select to_char(last_snapshot_at at time zone 'UTC', 'HH24:MI:SS.US') as t from instances`,
+  );
+  assert.deepEqual(rows.map((r) => r.t), Array(3).fill("11:00:00.123456"));
+});
