@@ -7,7 +7,13 @@
 
 import postgres from "postgres";
 import type { StoreSetting } from "../../server/config.ts";
-import { type Database, MIGRATIONS, openStore, runMigrations } from "../../server/store/mod.ts";
+import {
+  type Database,
+  MIGRATIONS,
+  openStore,
+  runMigrations,
+  sql,
+} from "../../server/store/mod.ts";
 
 /** Which store the store-dependent tests run on in this run. */
 export const TEST_STORE_KIND: "postgres" | "embedded" =
@@ -84,9 +90,18 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       return db;
     });
     const db = await sharedEmbedded;
+    // Every table a migration made, whatever later migrations add.
+    const tables = await db.query<{ name: string }>(sql`
+      select tablename as name from pg_tables
+      where schemaname = 'public' and tablename <> 'schema_migrations'`);
     await db.execScript(
-      "truncate applications, instances, instance_days, snapshots restart identity cascade",
+      `truncate ${tables.map((t) => t.name).join(", ")} restart identity cascade`,
     );
+    // Daily partitions outlive a truncate; a fresh store has none.
+    const partitions = await db.query<{ name: string }>(sql`
+      select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'snapshots'::regclass and c.relname <> 'snapshots_default'`);
+    for (const { name } of partitions) await db.execScript(`drop table ${name}`);
     return {
       db,
       setting: { kind: "embedded", dataDir: "memory://" },
