@@ -112,38 +112,78 @@ export interface SnapshotRecord {
 }
 
 /**
- * Stores a snapshot if and only if its timestamp is strictly later than the
- * instance's last accepted one, in one statement: the check, the latest state,
- * the day's history row and the raw row are written together or not at all,
- * so two copies of a request sent at once are stored exactly once, across
- * any number of server processes. A pending instance becomes active.
+ * Stores one snapshot if its timestamp is strictly later than the instance's
+ * last accepted one (see {@linkcode insertSnapshotsIfNewer}), and says why
+ * not when it is not stored.
  */
 export async function insertSnapshotIfNewer(
   db: Database,
   snapshot: SnapshotRecord,
   now: Date,
 ): Promise<SnapshotOutcome> {
-  const s = snapshot;
-  const rows = await db.query(sql`
-    with accepted as (
-      update instances set
-        last_snapshot_at = ${s.takenAt}::text::timestamptz,
-        last_seen = greatest(last_seen, ${now}),
-        metrics = ${JSON.stringify(s.metrics)}::text::jsonb,
+  const accepted = await insertSnapshotsIfNewer(db, [{ record: snapshot, now }]);
+  if (accepted.size > 0) return "accepted";
+  return await refusalReason(db, snapshot.instanceId) ?? "not_newer";
+}
+
+/** A snapshot to write and the server time it arrived. */
+export interface TimedSnapshot {
+  readonly record: SnapshotRecord;
+  readonly now: Date;
+}
+
+/**
+ * Stores each snapshot whose timestamp is strictly later than its instance's
+ * last accepted one, all in one statement: per snapshot, the check, the latest
+ * state, the day's history row and the raw row are written together or not
+ * at all, so copies of a request sent at once are stored exactly once, across
+ * any number of server processes. A pending instance becomes active. The
+ * snapshots must belong to distinct instances. Returns the ids of the
+ * instances whose snapshot was stored.
+ */
+export async function insertSnapshotsIfNewer(
+  db: Database,
+  batch: readonly TimedSnapshot[],
+): Promise<Set<string>> {
+  // Sorted by instance id, so that two servers' batches mostly lock rows in the same order; a
+  // deadlock that still happens fails the batch, and its snapshots are retried one by one.
+  const sorted = [...batch].sort((a, b) => a.record.instanceId < b.record.instanceId ? -1 : 1);
+  const column = <T>(pick: (p: TimedSnapshot) => T) => sorted.map(pick);
+  const rows = await db.query<{ instance_id: string }>(sql`
+    with input as (
+      select * from unnest(
+        ${column((p) => p.record.instanceId)}::uuid[],
+        ${column((p) => p.record.takenAt)}::text[],
+        ${column((p) => JSON.stringify(p.record.metrics))}::text[],
+        ${column((p) => p.record.appVersion)}::text[],
+        ${column((p) => p.record.metadata.environment)}::text[],
+        ${column((p) => p.record.metadata.deploymentMode)}::text[],
+        ${column((p) => p.record.metadata.osArch)}::text[],
+        ${column((p) => p.now.toISOString())}::text[]
+      ) as t(instance_id, taken_at, metrics, app_version, environment, deployment_mode,
+        os_arch, received_at)
+    ),
+    accepted as (
+      update instances i set
+        last_snapshot_at = input.taken_at::timestamptz,
+        last_seen = greatest(i.last_seen, input.received_at::timestamptz),
+        metrics = input.metrics::jsonb,
         status = 'active',
-        app_version = coalesce(${s.appVersion}::text, app_version),
-        environment = coalesce(${s.metadata.environment}::text, environment),
-        deployment_mode = coalesce(${s.metadata.deploymentMode}::text, deployment_mode),
-        os_arch = coalesce(${s.metadata.osArch}::text, os_arch)
-      where instance_id = ${s.instanceId}::uuid
-        and status <> 'revoked'
-        and (last_snapshot_at is null or last_snapshot_at < ${s.takenAt}::text::timestamptz)
-      returning app_id, instance_id, last_snapshot_at, app_version, environment,
-        deployment_mode, os_arch, metrics
+        app_version = coalesce(input.app_version, i.app_version),
+        environment = coalesce(input.environment, i.environment),
+        deployment_mode = coalesce(input.deployment_mode, i.deployment_mode),
+        os_arch = coalesce(input.os_arch, i.os_arch)
+      from input
+      where i.instance_id = input.instance_id
+        and i.status <> 'revoked'
+        and (i.last_snapshot_at is null or i.last_snapshot_at < input.taken_at::timestamptz)
+      returning i.app_id, i.instance_id, i.last_snapshot_at, i.app_version, i.environment,
+        i.deployment_mode, i.os_arch, i.metrics, input.received_at::timestamptz as received_at
     ),
     raw as (
       insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
-      select app_id, instance_id, last_snapshot_at, ${now}, app_version, metrics from accepted
+      select app_id, instance_id, last_snapshot_at, received_at, app_version, metrics
+      from accepted
     ),
     history as (
       insert into instance_days (app_id, day, instance_id, app_version, environment,
@@ -160,9 +200,8 @@ export async function insertSnapshotIfNewer(
         snapshots = instance_days.snapshots + 1,
         last_at = excluded.last_at
     )
-    select 1 from accepted`);
-  if (rows.length > 0) return "accepted";
-  return await refusalReason(db, s.instanceId) ?? "not_newer";
+    select instance_id::text as instance_id from accepted`);
+  return new Set(rows.map((row) => row.instance_id));
 }
 
 /** Why a guarded write matched no row: the instance is revoked, unknown, or (null) neither. */

@@ -6,8 +6,13 @@
  */
 
 import { StoreUnavailableError } from "../errors.ts";
-import { type Database, sql } from "./database.ts";
-import { insertSnapshotIfNewer, type SnapshotOutcome, type SnapshotRecord } from "./instances.ts";
+import type { Database } from "./database.ts";
+import {
+  insertSnapshotIfNewer,
+  insertSnapshotsIfNewer,
+  type SnapshotOutcome,
+  type SnapshotRecord,
+} from "./instances.ts";
 
 interface Pending {
   readonly record: SnapshotRecord;
@@ -95,7 +100,7 @@ export class SnapshotWriter {
     }
     let accepted: Set<string>;
     try {
-      accepted = await insertSnapshotBatch(this.#db, batch);
+      accepted = await insertSnapshotsIfNewer(this.#db, batch);
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         for (const pending of batch) pending.reject(error);
@@ -118,69 +123,4 @@ export class SnapshotWriter {
         .then(pending.resolve, pending.reject);
     }));
   }
-}
-
-/**
- * One statement for many snapshots of distinct instances: the same guarded
- * update, raw insert and history upsert as `insertSnapshotIfNewer`, for all
- * of them at once. Returns the ids of the instances whose snapshot was stored.
- */
-async function insertSnapshotBatch(db: Database, batch: Pending[]): Promise<Set<string>> {
-  // Sorted by instance id, so that two servers' batches mostly lock rows in the same order; a
-  // deadlock that still happens fails the batch, and its snapshots are retried one by one.
-  const sorted = [...batch].sort((a, b) => a.record.instanceId < b.record.instanceId ? -1 : 1);
-  const column = <T>(pick: (p: Pending) => T) => sorted.map(pick);
-  const rows = await db.query<{ instance_id: string }>(sql`
-    with input as (
-      select * from unnest(
-        ${column((p) => p.record.instanceId)}::uuid[],
-        ${column((p) => p.record.takenAt)}::text[],
-        ${column((p) => JSON.stringify(p.record.metrics))}::text[],
-        ${column((p) => p.record.appVersion)}::text[],
-        ${column((p) => p.record.metadata.environment)}::text[],
-        ${column((p) => p.record.metadata.deploymentMode)}::text[],
-        ${column((p) => p.record.metadata.osArch)}::text[],
-        ${column((p) => p.now.toISOString())}::text[]
-      ) as t(instance_id, taken_at, metrics, app_version, environment, deployment_mode,
-        os_arch, received_at)
-    ),
-    accepted as (
-      update instances i set
-        last_snapshot_at = input.taken_at::timestamptz,
-        last_seen = greatest(i.last_seen, input.received_at::timestamptz),
-        metrics = input.metrics::jsonb,
-        status = 'active',
-        app_version = coalesce(input.app_version, i.app_version),
-        environment = coalesce(input.environment, i.environment),
-        deployment_mode = coalesce(input.deployment_mode, i.deployment_mode),
-        os_arch = coalesce(input.os_arch, i.os_arch)
-      from input
-      where i.instance_id = input.instance_id
-        and i.status <> 'revoked'
-        and (i.last_snapshot_at is null or i.last_snapshot_at < input.taken_at::timestamptz)
-      returning i.app_id, i.instance_id, i.last_snapshot_at, i.app_version, i.environment,
-        i.deployment_mode, i.os_arch, i.metrics, input.received_at::timestamptz as received_at
-    ),
-    raw as (
-      insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
-      select app_id, instance_id, last_snapshot_at, received_at, app_version, metrics
-      from accepted
-    ),
-    history as (
-      insert into instance_days (app_id, day, instance_id, app_version, environment,
-        deployment_mode, os_arch, metrics, snapshots, last_at)
-      select app_id, (last_snapshot_at at time zone 'UTC')::date, instance_id, app_version,
-        environment, deployment_mode, os_arch, metrics, 1, last_snapshot_at
-      from accepted
-      on conflict (app_id, day, instance_id) do update set
-        app_version = excluded.app_version,
-        environment = excluded.environment,
-        deployment_mode = excluded.deployment_mode,
-        os_arch = excluded.os_arch,
-        metrics = excluded.metrics,
-        snapshots = instance_days.snapshots + 1,
-        last_at = excluded.last_at
-    )
-    select instance_id::text as instance_id from accepted`);
-  return new Set(rows.map((row) => row.instance_id));
 }
