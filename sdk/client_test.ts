@@ -3,6 +3,7 @@ import { SHMClient } from "./client.ts";
 import type { FakeServer } from "./testing/fake_server.ts";
 import { startFakeServer } from "./testing/fake_server.ts";
 import { RecordingLogger } from "./testing/fakes.ts";
+import { outputWithin } from "./testing/process.ts";
 
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const MOD = new URL("./mod.ts", import.meta.url).href;
@@ -151,24 +152,3 @@ Deno.test("SHMClient never throws: wrong options and enabled: false give results
     assert.equal(controller.signal.aborted, true);
   }
 });
-
-/**
- * Runs a command to its end, killing it if it has not ended after `limitMs`
- * (a guard against a hang, e.g. a timer that keeps a process alive).
- */
-async function outputWithin(
-  command: Deno.Command,
-  limitMs: number,
-): Promise<Deno.CommandOutput & { killed: boolean }> {
-  const child = command.spawn();
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill("SIGKILL");
-  }, limitMs);
-  try {
-    return { ...(await child.output()), killed };
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { adminGet, startServer, type TestServer } from "./support/server.ts";
+import { outputWithin } from "../sdk/testing/process.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 
@@ -193,25 +194,4 @@ const result = await client.sendNow();
 await client.stop();
 console.log(JSON.stringify(result));
 `;
-}
-
-/**
- * Runs a command to its end, killing it if it has not ended after `limitMs`
- * (a guard against a hang, e.g. a timer that keeps a process alive).
- */
-async function outputWithin(
-  command: Deno.Command,
-  limitMs: number,
-): Promise<Deno.CommandOutput & { killed: boolean }> {
-  const child = command.spawn();
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill("SIGKILL");
-  }, limitMs);
-  try {
-    return { ...(await child.output()), killed };
-  } finally {
-    clearTimeout(timer);
-  }
 }

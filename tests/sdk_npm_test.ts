@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { adminGet, startServer, type TestServer } from "./support/server.ts";
+import { outputWithin } from "../sdk/testing/process.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const BUN_VERSION = "1.4.5";
@@ -237,24 +238,3 @@ Deno.test("sdk from npm (packed tarball) on Node.js, Node.js 18 and Bun, against
     await Deno.remove(work, { recursive: true });
   }
 });
-
-/**
- * Runs a command to its end, killing it if it has not ended after `limitMs`
- * (a guard against a hang, e.g. a timer that keeps a process alive).
- */
-async function outputWithin(
-  command: Deno.Command,
-  limitMs: number,
-): Promise<Deno.CommandOutput & { killed: boolean }> {
-  const child = command.spawn();
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill("SIGKILL");
-  }, limitMs);
-  try {
-    return { ...(await child.output()), killed };
-  } finally {
-    clearTimeout(timer);
-  }
-}
