@@ -1,0 +1,86 @@
+/** What each badge says: a figure from `stats` turned into label, message and color. */
+
+import type { BadgeFigure, CombinedFigure } from "../stats/mod.ts";
+import type { BadgeOptions } from "./badge_params.ts";
+import { compactNumber } from "./compact_number.ts";
+import type { BadgeFace, BadgeStyle } from "./render_badge.ts";
+
+/** The color of badges that carry a number, unless `?color=` says otherwise. */
+export const DEFAULT_COLOR = "blue";
+/** The color of badges that report a problem or have nothing to show. */
+export const PROBLEM_COLOR = "lightgrey";
+
+/** A face and the status it is served with. */
+export interface BadgeAnswer {
+  readonly face: BadgeFace;
+  readonly status: number;
+}
+
+/** A grey badge for a problem (`unknown app`, `invalid color`), served with `status`. */
+export function problemAnswer(
+  problem: string,
+  options: { label: string; style: BadgeStyle; status: number },
+): BadgeAnswer {
+  return {
+    status: options.status,
+    face: {
+      label: options.label,
+      message: problem,
+      color: PROBLEM_COLOR,
+      style: options.style,
+      isError: true,
+    },
+  };
+}
+
+/**
+ * Turns a figure into a badge: `hidden` into a grey 404 `unknown app`,
+ * `too_few` into `< N` (or `< N instances` when `countBadge` is false, so that
+ * a version or metric does not read as a number), a value through `message`
+ * (null from it means `no data`, grey).
+ */
+export function figureAnswer<T>(
+  figure: BadgeFigure<T>,
+  options: {
+    options: BadgeOptions;
+    defaultLabel: string;
+    countBadge: boolean;
+    message: (value: T) => string | null;
+  },
+): BadgeAnswer {
+  const { label = options.defaultLabel, color, style } = options.options;
+  if (figure.kind === "hidden") return problemAnswer("unknown app", { label, style, status: 404 });
+  const message = figure.kind === "too_few"
+    ? tooFew(figure.minimum, options.countBadge)
+    : options.message(figure.value);
+  if (message === null) return problemAnswer("no data", { label, style, status: 200 });
+  return {
+    status: 200,
+    face: { label, message, color: color ?? DEFAULT_COLOR, style, isError: false },
+  };
+}
+
+/** A version as shields shows it: `v` before a version that starts with a digit. */
+export function versionMessage(version: string | null): string | null {
+  if (version === null) return null;
+  return /^\d/.test(version) ? `v${version}` : version;
+}
+
+/** A metric's number, or null (no data). */
+export function metricMessage(value: number | null): string | null {
+  return value === null ? null : compactNumber(value);
+}
+
+/** Instances and a metric: `1.2k · 3.4M users`; a metric too few report, or none, reads `n/a`. */
+export function combinedMessage(metric: string) {
+  return (value: CombinedFigure): string => {
+    const part = value.metric.kind === "value" && value.metric.value !== null
+      ? compactNumber(value.metric.value)
+      : "n/a";
+    return `${compactNumber(value.instances)} · ${part} ${metric}`;
+  };
+}
+
+function tooFew(minimum: number, countBadge: boolean): string {
+  return countBadge ? `< ${minimum}` : `< ${minimum} instances`;
+}

@@ -1,0 +1,210 @@
+/**
+ * The public badge endpoints under `/badge/{slug}/`: SVG by default, the
+ * shields endpoint JSON with `.json` after the path. Every answer is a badge,
+ * even a problem (grey, readable), with caching headers and a strong ETag.
+ */
+
+import { StoreUnavailableError } from "../errors.ts";
+import type { RouteContext, Router } from "../http/router.ts";
+import type { Logger } from "../log.ts";
+import {
+  activeInstancesFigure,
+  type BadgeContext,
+  combinedFigure,
+  commonVersionFigure,
+  metricFigure,
+} from "../stats/mod.ts";
+import {
+  type BadgeAnswer,
+  combinedMessage,
+  figureAnswer,
+  metricMessage,
+  problemAnswer,
+  versionMessage,
+} from "./badge_faces.ts";
+import { MAX_TEXT_LENGTH, parseBadgeOptions } from "./badge_params.ts";
+import { compactNumber } from "./compact_number.ts";
+import { badgeJson, badgeSvg } from "./render_badge.ts";
+
+/** What the badge routes are built from. */
+export interface BadgeRouteDeps {
+  readonly badges: BadgeContext;
+  /** Seconds a badge may be cached. */
+  readonly maxAgeSeconds: number;
+  readonly log: Logger;
+}
+
+type Format = "svg" | "json";
+
+/** Adds `GET /badge/{slug}/{instances|version|combined}` and `/badge/{slug}/metric/{name}`. */
+export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
+  const cacheControl = `public, max-age=${deps.maxAgeSeconds}`;
+
+  const serve =
+    (compute: (ctx: RouteContext, format: Format) => Promise<BadgeAnswer>) =>
+    async (ctx: RouteContext): Promise<Response> => {
+      const { format } = splitFormat(ctx.params["badge"] ?? ctx.params["name"] ?? "");
+      let answer: BadgeAnswer;
+      let cache = cacheControl;
+      try {
+        answer = await compute(ctx, format);
+      } catch (error) {
+        // A badge is an image in someone's README: even a fault answers as one, never cached.
+        const fields = { path: ctx.url.pathname, error };
+        if (error instanceof StoreUnavailableError) {
+          deps.log.warn("badge store unavailable", fields);
+        } else deps.log.error("badge failed", fields);
+        answer = problemAnswer("unavailable", { label: "badge", style: "flat", status: 503 });
+        cache = "no-store";
+      }
+      return await badgeResponse(ctx.request, { answer, format, cacheControl: cache });
+    };
+
+  router.on(
+    "GET",
+    "/badge/:slug/:badge",
+    serve(async ({ url, params }) => {
+      const slug = params["slug"] ?? "";
+      const { name: badge } = splitFormat(params["badge"] ?? "");
+      const parsed = parseBadgeOptions(url.searchParams);
+      const defaultLabel = badge === "version" ? "version" : "instances";
+      if (badge !== "instances" && badge !== "version" && badge !== "combined") {
+        return problemAnswer("unknown badge", { label: "badge", style: "flat", status: 404 });
+      }
+      if (!parsed.ok) {
+        return problemAnswer(parsed.problem, {
+          label: defaultLabel,
+          style: parsed.style,
+          status: 200,
+        });
+      }
+      const options = parsed.options;
+      if (badge === "instances") {
+        return figureAnswer(await activeInstancesFigure(deps.badges, slug), {
+          options,
+          defaultLabel,
+          countBadge: true,
+          message: compactNumber,
+        });
+      }
+      if (badge === "version") {
+        return figureAnswer(await commonVersionFigure(deps.badges, slug), {
+          options,
+          defaultLabel,
+          countBadge: false,
+          message: versionMessage,
+        });
+      }
+      const metric = url.searchParams.get("metric") ?? "";
+      if (metric === "" || [...metric].length > MAX_TEXT_LENGTH) {
+        return problemAnswer(metric === "" ? "metric missing" : "invalid metric", {
+          label: options.label ?? defaultLabel,
+          style: options.style,
+          status: 200,
+        });
+      }
+      const figure = await combinedFigure(deps.badges, slug, {
+        metric,
+        aggregate: options.aggregate,
+      });
+      return figureAnswer(figure, {
+        options,
+        defaultLabel,
+        countBadge: true,
+        message: combinedMessage(metric),
+      });
+    }),
+  );
+
+  router.on(
+    "GET",
+    "/badge/:slug/metric/:name",
+    serve(async ({ url, params }) => {
+      const slug = params["slug"] ?? "";
+      const { name: metric } = splitFormat(params["name"] ?? "");
+      const parsed = parseBadgeOptions(url.searchParams);
+      const label = parsed.ok && parsed.options.label !== undefined
+        ? parsed.options.label
+        : metric.slice(0, MAX_TEXT_LENGTH);
+      if (!parsed.ok) {
+        return problemAnswer(parsed.problem, { label, style: parsed.style, status: 200 });
+      }
+      if (metric === "" || [...metric].length > MAX_TEXT_LENGTH) {
+        return problemAnswer("invalid metric", {
+          label,
+          style: parsed.options.style,
+          status: 200,
+        });
+      }
+      const figure = await metricFigure(deps.badges, slug, {
+        metric,
+        aggregate: parsed.options.aggregate,
+      });
+      return figureAnswer(figure, {
+        options: parsed.options,
+        defaultLabel: metric,
+        countBadge: parsed.options.aggregate === "count",
+        message: metricMessage,
+      });
+    }),
+  );
+}
+
+/** `instances.json` → `instances` in JSON; anything else is the SVG badge of that name. */
+function splitFormat(segment: string): { name: string; format: Format } {
+  return segment.endsWith(".json")
+    ? { name: segment.slice(0, -".json".length), format: "json" }
+    : { name: segment, format: "svg" };
+}
+
+/**
+ * The HTTP answer for a badge: SVG or JSON body, `Cache-Control`, a strong
+ * ETag over the exact bytes, and 304 when `If-None-Match` names it (for a
+ * 200 only: other statuses are never answered conditionally).
+ */
+async function badgeResponse(
+  request: Request,
+  options: { answer: BadgeAnswer; format: Format; cacheControl: string },
+): Promise<Response> {
+  const { answer, format } = options;
+  const body = format === "json" ? badgeJson(answer.face) : badgeSvg(answer.face);
+  const etag = await strongEtag(body);
+  const headers: Record<string, string> = {
+    "cache-control": options.cacheControl,
+    etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (answer.status === 200 && etagMatches(request.headers.get("if-none-match"), etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(body, {
+    status: answer.status,
+    headers: {
+      ...headers,
+      "content-type": format === "json"
+        ? "application/json; charset=utf-8"
+        : "image/svg+xml; charset=utf-8",
+      // Opened directly, the SVG may draw but never load or run anything.
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    },
+  });
+}
+
+async function strongEtag(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+  const hex = Array.from(
+    new Uint8Array(digest).subarray(0, 16),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  return `"${hex}"`;
+}
+
+/** `If-None-Match` compares weakly (RFC 9110 13.1.2): a `W/` prefix does not stop a match. */
+function etagMatches(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  return header.split(",").some((tag) => {
+    const value = tag.trim();
+    return value === "*" || value.replace(/^W\//, "") === etag;
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * The numbers behind public badges, read from the latest state of each
+ * instance only, with the privacy rules applied here: an application whose
+ * badges are switched off looks unknown, and a number drawn from fewer
+ * instances than the threshold is not given.
+ */
+
+import {
+  activeMetricAggregates,
+  findBadgeApplication,
+  type MetricAggregates,
+  mostCommonActiveVersion,
+} from "../store/mod.ts";
+import { activeSince, type StatsContext } from "./context.ts";
+
+/** What badges need besides the stats context. */
+export interface BadgeContext extends StatsContext {
+  /** Numbers drawn from fewer instances than this are answered as `too_few`; 0 turns it off. */
+  readonly minInstances: number;
+}
+
+/** How a metric's values over active instances are combined into one number. */
+export type MetricAggregate = "sum" | "avg" | "min" | "max" | "count";
+
+/** Every aggregate a metric badge accepts, the default first. */
+export const METRIC_AGGREGATES: readonly MetricAggregate[] = ["sum", "avg", "min", "max", "count"];
+
+/**
+ * A badge's number: `hidden` when the application is unknown or its public
+ * badges are off (the two cannot be told apart), `too_few` when the number
+ * would come from fewer than `minimum` instances, else the value.
+ */
+export type BadgeFigure<T> =
+  | { readonly kind: "hidden" }
+  | { readonly kind: "too_few"; readonly minimum: number }
+  | { readonly kind: "value"; readonly value: T };
+
+const HIDDEN = { kind: "hidden" } as const;
+
+/** The number of active instances of the application `slug`. */
+export async function activeInstancesFigure(
+  ctx: BadgeContext,
+  slug: string,
+): Promise<BadgeFigure<number>> {
+  const app = await findBadgeApplication(ctx.db, { slug, activeSince: activeSince(ctx) });
+  if (app === null || !app.publicBadges) return HIDDEN;
+  return guarded(ctx, app.active, app.active);
+}
+
+/** The version most active instances of `slug` run; null when it has no active instance. */
+export async function commonVersionFigure(
+  ctx: BadgeContext,
+  slug: string,
+): Promise<BadgeFigure<string | null>> {
+  const since = activeSince(ctx);
+  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+  if (app === null || !app.publicBadges) return HIDDEN;
+  if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
+  const common = await mostCommonActiveVersion(ctx.db, { appId: app.id, activeSince: since });
+  return { kind: "value", value: common?.version ?? null };
+}
+
+/**
+ * One metric of `slug` combined over its active instances' latest numeric
+ * values; null (no data) when no active instance reports it as a number.
+ * `count` is the number of instances that report it. The threshold applies
+ * to that number.
+ */
+export async function metricFigure(
+  ctx: BadgeContext,
+  slug: string,
+  options: { metric: string; aggregate: MetricAggregate },
+): Promise<BadgeFigure<number | null>> {
+  const since = activeSince(ctx);
+  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+  if (app === null || !app.publicBadges) return HIDDEN;
+  const aggregates = await activeMetricAggregates(ctx.db, {
+    appId: app.id,
+    activeSince: since,
+    metric: options.metric,
+  });
+  return metricGuarded(ctx, aggregates, options.aggregate);
+}
+
+/** Active instances and one metric together, each under the threshold rule. */
+export interface CombinedFigure {
+  readonly instances: number;
+  readonly metric: BadgeFigure<number | null>;
+}
+
+/** The active instance count of `slug` and one metric aggregate (see {@linkcode metricFigure}). */
+export async function combinedFigure(
+  ctx: BadgeContext,
+  slug: string,
+  options: { metric: string; aggregate: MetricAggregate },
+): Promise<BadgeFigure<CombinedFigure>> {
+  const since = activeSince(ctx);
+  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+  if (app === null || !app.publicBadges) return HIDDEN;
+  if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
+  const aggregates = await activeMetricAggregates(ctx.db, {
+    appId: app.id,
+    activeSince: since,
+    metric: options.metric,
+  });
+  return {
+    kind: "value",
+    value: {
+      instances: app.active,
+      metric: metricGuarded(ctx, aggregates, options.aggregate),
+    },
+  };
+}
+
+function guarded<T>(ctx: BadgeContext, instances: number, value: T): BadgeFigure<T> {
+  return instances < ctx.minInstances
+    ? { kind: "too_few", minimum: ctx.minInstances }
+    : { kind: "value", value };
+}
+
+/** No instance reporting the metric is `no data` (null), not hidden: it names no installation. */
+function metricGuarded(
+  ctx: BadgeContext,
+  aggregates: MetricAggregates,
+  aggregate: MetricAggregate,
+): BadgeFigure<number | null> {
+  if (aggregates.instances === 0) return { kind: "value", value: null };
+  return guarded(ctx, aggregates.instances, pick(aggregates, aggregate));
+}
+
+function pick(aggregates: MetricAggregates, aggregate: MetricAggregate): number | null {
+  if (aggregate === "count") return aggregates.instances;
+  return aggregates[aggregate];
+}
