@@ -1,0 +1,69 @@
+/** `shm healthcheck`, the container health probe: exit 0 while the server answers, 1 after. */
+
+import assert from "node:assert/strict";
+import { localHealthcheckUrl } from "../server/cli/healthcheck.ts";
+import { compilePermissionFlags, startServer } from "./support/server.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+
+async function runHealthcheck(env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--config=${REPO}deno.json`,
+      ...await compilePermissionFlags(),
+      `${REPO}server/main.ts`,
+      "healthcheck",
+    ],
+    cwd: "/",
+    env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };
+}
+
+Deno.test("localHealthcheckUrl() reaches a wildcard address on loopback", () => {
+  assert.equal(
+    localHealthcheckUrl({ host: "0.0.0.0", port: 8080 }),
+    "http://127.0.0.1:8080/api/v1/healthcheck",
+  );
+  assert.equal(
+    localHealthcheckUrl({ host: "::", port: 80 }),
+    "http://127.0.0.1:80/api/v1/healthcheck",
+  );
+  assert.equal(
+    localHealthcheckUrl({ host: "::1", port: 9000 }),
+    "http://[::1]:9000/api/v1/healthcheck",
+  );
+  assert.equal(
+    localHealthcheckUrl({ host: "10.0.0.5", port: 8080 }),
+    "http://10.0.0.5:8080/api/v1/healthcheck",
+  );
+});
+
+Deno.test("shm healthcheck exits 0 while the server answers and 1 once it is gone", async () => {
+  await using server = await startServer();
+  const env = { PORT: String(server.port), SHM_HOST: "0.0.0.0" };
+  const alive = await runHealthcheck(env);
+  assert.equal(alive.code, 0, alive.out);
+  assert.match(alive.out, new RegExp(`127\\.0\\.0\\.1:${server.port}/api/v1/healthcheck: ok`));
+
+  assert.equal(await server.stop(), 0);
+  const gone = await runHealthcheck(env);
+  assert.equal(gone.code, 1, gone.out);
+  assert.match(gone.out, /shm healthcheck: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/healthcheck: /);
+  assert.doesNotMatch(gone.out, /: ok$/m);
+});
+
+Deno.test("shm healthcheck exits 1 when something else answers on the port", async () => {
+  await using impostor = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    () => new Response("nope", { status: 500 }),
+  );
+  const result = await runHealthcheck({ PORT: String(impostor.addr.port), SHM_HOST: "127.0.0.1" });
+  assert.equal(result.code, 1, result.out);
+  assert.match(result.out, /answered 500 nope/);
+});
