@@ -1,0 +1,151 @@
+/**
+ * A time-series chart drawn with uPlot in the browser. On the server (and
+ * without JavaScript) it renders its title and a one-line summary; uPlot is
+ * loaded and drawn only after hydration.
+ */
+
+import { useEffect, useRef } from "preact/hooks";
+import type uPlot from "uplot";
+
+/** One line (or stacked band) of a chart. */
+export interface ChartSeries {
+  readonly label: string;
+  /** One value per point of `x`; null where there is no data. */
+  readonly values: readonly (number | null)[];
+}
+
+/** Props of {@linkcode TimeSeriesChart}: plain data, serialisable as JSON. */
+export interface TimeSeriesChartProps {
+  readonly title: string;
+  /** What a value counts, shown in tooltips (e.g. "instances"). */
+  readonly unit: string;
+  /** Point times, in seconds since the epoch. */
+  readonly x: readonly number[];
+  readonly series: readonly ChartSeries[];
+  /** Draw the series stacked on one another (shares of a whole). */
+  readonly stacked?: boolean;
+  /** Whether points are hours or days, for the axis labels. */
+  readonly step: "hour" | "day";
+}
+
+/** Series colours that read on light and dark backgrounds alike. */
+const PALETTE = [
+  "#3b82f6",
+  "#f59e0b",
+  "#10b981",
+  "#ef4444",
+  "#8b5cf6",
+  "#06b6d4",
+  "#ec4899",
+  "#84cc16",
+];
+
+/** Renders the chart's frame and summary; draws the chart with uPlot once hydrated. */
+export default function TimeSeriesChart(props: TimeSeriesChartProps) {
+  const canvas = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const target = canvas.current;
+    if (target === null) return;
+    let chart: uPlot | null = null;
+    let stopped = false;
+    const scheme = matchMedia("(prefers-color-scheme: dark)");
+    const draw = async () => {
+      const { default: UPlot } = await import("uplot");
+      if (stopped) return;
+      chart?.destroy();
+      chart = new UPlot(chartOptions(props, target), chartData(props), target);
+    };
+    const resize = new ResizeObserver(() => {
+      chart?.setSize({ width: target.clientWidth, height: chartHeight() });
+    });
+    const redraw = () => void draw();
+    void draw();
+    resize.observe(target);
+    scheme.addEventListener("change", redraw);
+    return () => {
+      stopped = true;
+      resize.disconnect();
+      scheme.removeEventListener("change", redraw);
+      chart?.destroy();
+    };
+  }, [props]);
+
+  return (
+    <figure class="chart" data-points={props.x.length} data-series={props.series.length}>
+      <figcaption>{props.title}</figcaption>
+      <div class="chart-canvas" ref={canvas} />
+      <p class="chart-summary">{summary(props)}</p>
+    </figure>
+  );
+}
+
+function summary(props: TimeSeriesChartProps): string {
+  if (props.x.length === 0 || props.series.length === 0) return "No data in this period yet.";
+  const latest = props.series.map((s) => `${s.label}: ${s.values.at(-1) ?? 0}`);
+  return `Latest ${props.step}: ${latest.slice(0, 6).join(", ")}${
+    latest.length > 6 ? ", …" : ""
+  } (${props.unit})`;
+}
+
+function chartHeight(): number {
+  return 240;
+}
+
+function chartData(props: TimeSeriesChartProps): uPlot.AlignedData {
+  const rows = props.series.map((s) => s.values.map((v) => v ?? 0));
+  if (props.stacked) {
+    for (let i = 1; i < rows.length; i++) {
+      const below = rows[i - 1] ?? [];
+      rows[i] = (rows[i] ?? []).map((v, j) => v + (below[j] ?? 0));
+    }
+  }
+  return [props.x.slice(), ...rows] as uPlot.AlignedData;
+}
+
+function chartOptions(props: TimeSeriesChartProps, target: HTMLElement): uPlot.Options {
+  const style = getComputedStyle(target);
+  const axisColor = style.getPropertyValue("--chart-axis").trim() || "#666";
+  const gridColor = style.getPropertyValue("--chart-grid").trim() || "rgba(128,128,128,0.2)";
+  const axis = {
+    stroke: axisColor,
+    grid: { stroke: gridColor, width: 1 },
+    ticks: { stroke: gridColor, width: 1 },
+  };
+  const raw = (seriesIndex: number, dataIndex: number | null) =>
+    dataIndex === null ? "–" : String(props.series[seriesIndex - 1]?.values[dataIndex] ?? "–");
+  const series: uPlot.Series[] = props.series.map((s, i) => {
+    const color = PALETTE[i % PALETTE.length] ?? "#888";
+    return {
+      label: s.label,
+      stroke: color,
+      width: 2,
+      ...(props.stacked ? { fill: `${color}55` } : {}),
+      value: (_u: uPlot, _v: number | null, seriesIndex: number, dataIndex: number | null) =>
+        `${raw(seriesIndex, dataIndex)} ${props.unit}`,
+    };
+  });
+  return {
+    width: target.clientWidth || 600,
+    height: chartHeight(),
+    series: [
+      { value: (_u, v) => (v === null ? "–" : formatTime(v, props.step)) },
+      ...series,
+    ],
+    axes: [axis, { ...axis, size: 50 }],
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    ...(props.stacked
+      ? {
+        bands: props.series.slice(1).map((_s, i) => ({
+          series: [i + 2, i + 1] as [number, number],
+        })),
+      }
+      : {}),
+    cursor: { drag: { x: false, y: false } },
+  };
+}
+
+function formatTime(seconds: number, step: "hour" | "day"): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  return step === "hour" ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso.slice(0, 10);
+}

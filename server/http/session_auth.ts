@@ -1,0 +1,91 @@
+/**
+ * Sessions as HTTP sees them: the cookies, whether a request came over
+ * HTTPS, the signed-in user of a request, and the admin API check that
+ * accepts a session next to the bearer token.
+ */
+
+import { csrfTokenFor, sessionUser } from "../auth/mod.ts";
+import type { Database, SessionUser } from "../store/mod.ts";
+
+/** The session cookie. */
+export const SESSION_COOKIE = "shm_session";
+
+/** The cookie holding the login form's CSRF token (before there is a session). */
+export const LOGIN_CSRF_COOKIE = "shm_login_csrf";
+
+/** The signed-in user of a request, with the session token and its CSRF token. */
+export interface SignedIn {
+  readonly user: SessionUser;
+  readonly token: string;
+  readonly csrfToken: string;
+}
+
+/** Reads one cookie of a request; undefined when it is absent. */
+export function readCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Whether the browser reached us over HTTPS: the request URL says so, or,
+ * behind a proxy we trust, `X-Forwarded-Proto` does.
+ */
+export function cameOverHttps(request: Request, url: URL, trustProxy: boolean): boolean {
+  if (url.protocol === "https:") return true;
+  if (!trustProxy) return false;
+  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  return proto === "https";
+}
+
+/**
+ * A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure over HTTPS; a null
+ * value deletes the cookie.
+ */
+export function cookieHeader(
+  name: string,
+  value: string | null,
+  options: { secure: boolean; path?: string; maxAgeSeconds?: number },
+): string {
+  const parts = [
+    `${name}=${value ?? ""}`,
+    `Path=${options.path ?? "/"}`,
+    "HttpOnly",
+    "SameSite=Lax",
+  ];
+  if (value === null) parts.push("Max-Age=0");
+  else if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${options.maxAgeSeconds}`);
+  if (options.secure) parts.push("Secure");
+  return parts.join("; ");
+}
+
+/** The signed-in user of `request` at `now`, or null with no valid session. */
+export async function signedIn(
+  db: Database,
+  request: Request,
+  now: Date,
+): Promise<SignedIn | null> {
+  const token = readCookie(request, SESSION_COOKIE);
+  if (token === undefined || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const user = await sessionUser(db, token, now);
+  if (user === null) return null;
+  return { user, token, csrfToken: await csrfTokenFor(token) };
+}
+
+/**
+ * The admin API's check: a valid session passes; otherwise `bearer` (the
+ * `SHM_ADMIN_TOKEN` check) decides, with its own 401.
+ */
+export function sessionOrBearer(
+  deps: { db: Database; now: () => Date },
+  bearer: (request: Request) => Promise<void>,
+): (request: Request) => Promise<void> {
+  return async (request) => {
+    if (readCookie(request, SESSION_COOKIE) !== undefined) {
+      if (await signedIn(deps.db, request, deps.now()) !== null) return;
+    }
+    await bearer(request);
+  };
+}

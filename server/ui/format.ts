@@ -1,0 +1,16 @@
+/** Small text formats shared by the pages. */
+
+/** A count with thousands separators, e.g. `12,345`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** How long ago `then` was, relative to `now`, in words ("3 h ago"); "never" for null. */
+export function formatAgo(then: Date | null, now: Date): string {
+  if (then === null) return "never";
+  const seconds = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
