@@ -5,6 +5,8 @@
  */
 
 import m0001 from "./0001_initial.sql" with { type: "text" };
+import m0002 from "./0002_app_settings.sql" with { type: "text" };
+import m0003 from "./0003_accounts.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -16,4 +18,6 @@ export interface Migration {
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_initial.sql", sql: m0001 },
+  { version: 2, name: "0002_app_settings.sql", sql: m0002 },
+  { version: 3, name: "0003_accounts.sql", sql: m0003 },
 ];

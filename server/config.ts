@@ -28,6 +28,14 @@ export interface Config {
   readonly rateLimitPerInstance: number;
   /** Whether to take the client address from `X-Forwarded-For` (behind a reverse proxy). */
   readonly trustProxy: boolean;
+  /** Username of the first dashboard account, made at start when no account exists. */
+  readonly adminUser: string;
+  /** Password of that first account; null leaves the dashboard without an account. */
+  readonly adminPassword: string | null;
+  /** Seconds browsers and proxies may cache a badge (`Cache-Control: max-age`). */
+  readonly badgeMaxAge: number;
+  /** Badge numbers drawn from fewer instances than this show `< N`; 0 turns it off. */
+  readonly badgeMinInstances: number;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -112,6 +120,31 @@ export const SETTINGS = {
     help: "take the client address from X-Forwarded-For (only behind a reverse proxy)",
     boolean: true,
   },
+  adminUser: {
+    flag: "admin-user",
+    env: ["SHM_ADMIN_USER"],
+    fallback: "admin",
+    help: "username of the first dashboard account, made at start when none exists",
+  },
+  adminPassword: {
+    flag: "admin-password",
+    env: ["SHM_ADMIN_PASSWORD"],
+    fallback: null,
+    help: "password of that first account (at least 8 characters)",
+    secret: true,
+  },
+  badgeMaxAge: {
+    flag: "badge-max-age",
+    env: ["SHM_BADGE_MAX_AGE"],
+    fallback: "300",
+    help: "seconds a public badge may be cached (Cache-Control max-age)",
+  },
+  badgeMinInstances: {
+    flag: "badge-min-instances",
+    env: ["SHM_BADGE_MIN_INSTANCES"],
+    fallback: "3",
+    help: 'badge numbers from fewer instances than this show "< N" (0: off)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -183,6 +216,9 @@ export function readConfig(
       max: 1_000_000,
     }),
     trustProxy: booleanSetting(raw("trustProxy")),
+    ...firstAccount(raw("adminUser"), raw("adminPassword")),
+    badgeMaxAge: integerSetting(raw("badgeMaxAge"), { min: 0, max: 31_536_000 }),
+    badgeMinInstances: integerSetting(raw("badgeMinInstances"), { min: 0, max: 1_000_000 }),
   });
 }
 
@@ -205,6 +241,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     rate_limit_ip: config.rateLimitPerIp,
     rate_limit_instance: config.rateLimitPerInstance,
     trust_proxy: config.trustProxy,
+    admin_user: config.adminUser,
+    admin_password: config.adminPassword === null ? "not set" : "set",
   };
 }
 
@@ -274,6 +312,26 @@ function formatDuration(ms: number): string {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms / 1000}s`;
+}
+
+function firstAccount(
+  user: RawSetting,
+  password: RawSetting,
+): { adminUser: string; adminPassword: string | null } {
+  const adminUser = requiredText(user).trim();
+  if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(adminUser)) {
+    throw new ConfigError(
+      `Cannot use ${user.source} as it is not 1 to 64 letters, digits or ._@-: ` +
+        `current value is "${adminUser.slice(0, 80)}"`,
+    );
+  }
+  if (password.value !== null && password.value.length < 8) {
+    // The value is not echoed: it is a password.
+    throw new ConfigError(
+      `Cannot use ${password.source} as it is shorter than 8 characters: choose a longer password`,
+    );
+  }
+  return { adminUser, adminPassword: password.value };
 }
 
 function booleanSetting({ value, source }: RawSetting): boolean {

@@ -51,6 +51,10 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     rateLimitPerIp: 300,
     rateLimitPerInstance: 60,
     trustProxy: false,
+    adminUser: "admin",
+    adminPassword: null,
+    badgeMaxAge: 300,
+    badgeMinInstances: 3,
   });
 });
 
@@ -67,6 +71,10 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_RATE_LIMIT_IP: "0",
     SHM_RATE_LIMIT_INSTANCE: "10",
     SHM_TRUST_PROXY: "true",
+    SHM_ADMIN_USER: "ops",
+    SHM_ADMIN_PASSWORD: "s3cret-pass",
+    SHM_BADGE_MAX_AGE: "60",
+    SHM_BADGE_MIN_INSTANCES: "0",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -81,6 +89,10 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     rateLimitPerIp: 0,
     rateLimitPerInstance: 10,
     trustProxy: true,
+    adminUser: "ops",
+    adminPassword: "s3cret-pass",
+    badgeMaxAge: 60,
+    badgeMinInstances: 0,
   });
 });
 
@@ -331,6 +343,8 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     rate_limit_ip: 300,
     rate_limit_instance: 60,
     trust_proxy: false,
+    admin_user: "admin",
+    admin_password: "not set",
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");
@@ -377,4 +391,20 @@ Deno.test("redactUrl() hides the password and keeps the rest of the URL", () => 
   assert.equal(redactUrl("postgres://shm@db/metrics"), "postgres://shm@db/metrics");
   assert.equal(redactUrl("not a url"), "***");
   assert.equal(redactUrl(""), "***");
+});
+
+Deno.test("readConfig() refuses a first-account password under 8 characters without echoing it", () => {
+  assert.throws(
+    () => configFrom({ SHM_ADMIN_PASSWORD: "short7!" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^Cannot use SHM_ADMIN_PASSWORD as it is shorter than 8/);
+      assert.ok(!error.message.includes("short7!"));
+      return true;
+    },
+  );
+  assert.throws(() => configFrom({ SHM_ADMIN_USER: "two words" }), ConfigError);
+  const config = configFrom({ SHM_ADMIN_PASSWORD: "long-enough" });
+  assert.equal(describeConfig(config)["admin_password"], "set");
+  assert.ok(!JSON.stringify(describeConfig(config)).includes("long-enough"));
 });

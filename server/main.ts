@@ -7,10 +7,12 @@ import { parseArgs } from "node:util";
 import { ConfigError, readConfig, type SettingFlags, SETTINGS } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startServer } from "./serve.ts";
+import { localHealthcheckUrl, probeHealth } from "./cli/healthcheck.ts";
+import { importCommand } from "./cli/import_command.ts";
 import { MIGRATIONS, migrationStatus, openStore, runMigrations } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 
-const COMMANDS = ["serve", "migrate", "version", "help"] as const;
+const COMMANDS = ["serve", "migrate", "version", "healthcheck", "import-shm", "help"] as const;
 
 /** Runs the command line `args`; resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -41,7 +43,11 @@ export async function main(args: string[]): Promise<number> {
     writeLine(usage());
     return 0;
   }
-  if (!(COMMANDS as readonly string[]).includes(command) || parsed.positionals.length > 1) {
+  const operands = command === "import-shm" ? 1 : 0;
+  if (
+    !(COMMANDS as readonly string[]).includes(command) ||
+    parsed.positionals.length > 1 + operands
+  ) {
     writeLine(`shm: unknown command "${parsed.positionals.join(" ")}" (see shm --help)`);
     return 2;
   }
@@ -65,8 +71,16 @@ export async function main(args: string[]): Promise<number> {
     }
     throw error;
   }
+  if (command === "healthcheck") {
+    const probe = await probeHealth(localHealthcheckUrl(config));
+    writeLine(`shm healthcheck: ${probe.detail}`);
+    return probe.healthy ? 0 : 1;
+  }
   const log = createLogger(config.logLevel);
   try {
+    if (command === "import-shm") {
+      return await importCommand(parsed.positionals[1], config, { log, print: writeLine });
+    }
     if (command === "migrate") {
       return await migrate(config.store, log, Boolean(parsed.values.status));
     }
@@ -120,6 +134,8 @@ function usage(): string {
     "  serve            run the server (default)",
     "  migrate          apply pending schema migrations and exit (--status: list them)",
     "  version          print the version",
+    "  import-shm URL   import the original SHM server's database at URL (postgres://…)",
+    "  healthcheck      exit 0 if the server on --host/--port answers its healthcheck, else 1",
     "",
     "Settings (flag, environment variable, default):",
   ];

@@ -1,5 +1,6 @@
 /** Running the server: store, upkeep, HTTP, and a clean stop on SIGINT/SIGTERM. */
 
+import { ensureFirstAccount } from "./auth/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { createHandler, errorResponse } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
@@ -60,6 +61,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info("starting", { version: VERSION, ...describeConfig(config) });
   const { db, applied } = await openMigratedStore(config.store);
   if (applied.length > 0) log.info("migrated", { applied });
+  const account = await ensureFirstAccount(db, {
+    username: config.adminUser,
+    password: config.adminPassword,
+    now: new Date(),
+  });
+  if (account === "created") log.info("first account created", { username: config.adminUser });
+  if (account === "no_password") {
+    log.warn("no dashboard account yet: set SHM_ADMIN_PASSWORD and restart to create one");
+  }
   const upkeep = await startUpkeep(db, config, log);
 
   const handler = createHandler({ config, db, log });

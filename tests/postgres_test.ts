@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
+import { MIGRATIONS } from "../migrations/mod.ts";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
 import { adminGet, startServer } from "./support/server.ts";
 import { freshPostgresDatabase, postgresReachable, TEST_PG_ADMIN_URL } from "./support/store.ts";
@@ -36,8 +37,8 @@ Deno.test({
       onnotice: () => {},
     });
     try {
-      const rows = await sql`select version from schema_migrations`;
-      assert.deepEqual(rows.map((r) => r.version), [1]);
+      const rows = await sql`select version from schema_migrations order by version`;
+      assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
     } finally {
       await sql.end();
     }

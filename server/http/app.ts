@@ -4,13 +4,19 @@ import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Database } from "../store/mod.ts";
-import { VERSION } from "../version.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { addAdminRoutes } from "./admin_routes.ts";
+import { addDashboardRoutes } from "./dashboard_routes.ts";
+import { sessionOrBearer } from "./session_auth.ts";
+import { addAppSettingsRoutes } from "./app_settings_routes.ts";
+import { addBadgeRoutes } from "../badges/badge_routes.ts";
 import { addInstanceRoutes } from "./instance_routes.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { errorResponse, jsonResponse, responseForError } from "./respond.ts";
 import { Router } from "./router.ts";
+
+/** Sign-in attempts allowed per client address per minute. */
+const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 /** What the handler is built from. */
 export interface AppDeps {
@@ -40,12 +46,6 @@ export function createHandler(deps: AppDeps): AppHandler {
   const router = new Router();
 
   router.on("GET", "/api/v1/healthcheck", () => jsonResponse({ status: "ok" }));
-  router.on("GET", "/", () =>
-    jsonResponse({
-      name: "SHM (Self-Hosted Metrics)",
-      version: VERSION,
-      endpoints: ["/v1/register", "/v1/activate", "/v1/snapshot", "/api/v1/healthcheck"],
-    }));
   addInstanceRoutes(router, {
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     limits: {
@@ -55,7 +55,20 @@ export function createHandler(deps: AppDeps): AppHandler {
   });
   addAdminRoutes(router, {
     stats: { db, now, activeDays: config.activeDays },
-    authenticate: bearerTokenCheck(config.adminToken),
+    authenticate: sessionOrBearer({ db, now }, bearerTokenCheck(config.adminToken)),
+  });
+  addDashboardRoutes(router, {
+    db,
+    now,
+    stats: { db, now, activeDays: config.activeDays },
+    trustProxy: config.trustProxy,
+    loginLimit: new RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
+  });
+  addAppSettingsRoutes(router, { db, now, authenticate: bearerTokenCheck(config.adminToken) });
+  addBadgeRoutes(router, {
+    badges: { db, now, activeDays: config.activeDays, minInstances: config.badgeMinInstances },
+    maxAgeSeconds: config.badgeMaxAge,
+    log,
   });
 
   return async (request, client) => {

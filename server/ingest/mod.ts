@@ -11,3 +11,5 @@ export { acceptActivation } from "./activate.ts";
 export { acceptSnapshot, type SnapshotResult } from "./snapshot.ts";
 export { PublicKeyCache } from "./verify_signature.ts";
 export { appSlug } from "./slug.ts";
+export { flattenMetrics, type MetricValue } from "./flatten_metrics.ts";
+export { MAX_FUTURE_SKEW_MS } from "./context.ts";

@@ -4,3 +4,5 @@ export { activeSince, type StatsContext } from "./context.ts";
 export { applicationDetail, applicationsOverview, fleetSummary } from "./fleet.ts";
 export { instancePage, type InstanceQuery, instanceView } from "./instance_list.ts";
 export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";
+export * from "./badges.ts";
+export * from "./dashboard.ts";

@@ -15,8 +15,13 @@ export { type MigrationState, migrationStatus, runMigrations } from "./migrate.t
 export { MIGRATIONS };
 export * from "./instances.ts";
 export * from "./fleet_queries.ts";
+export * from "./account_queries.ts";
+export * from "./dashboard_queries.ts";
+export * from "./badge_queries.ts";
 export { SnapshotWriter } from "./snapshot_writer.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
+export * from "./import_writes.ts";
+export * from "./original_shm_source.ts";
 
 /**
  * Opens the store the setting names: the PostgreSQL server at its URL, or the

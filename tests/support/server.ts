@@ -24,6 +24,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments. */
   args?: string[];
+  /** The folder holding `deno.json` and `server/main.ts`; by default this checkout. */
+  root?: string;
 }
 
 /** A running server process. */
@@ -67,12 +69,13 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   if (store.kind === "postgres") env["SHM_DATABASE_URL"] = store.url;
   else env["SHM_DATA_DIR"] = store.dataDir;
 
+  const root = options.root ?? REPO;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      `--config=${REPO}deno.json`,
+      `--config=${root}deno.json`,
       ...await compilePermissionFlags(),
-      `${REPO}server/main.ts`,
+      `${root}server/main.ts`,
       "serve",
       ...(options.args ?? []),
     ],
@@ -89,8 +92,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const listening = new Promise<number>((resolve) => resolveListening = resolve);
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
+    // A TextDecoder rather than TextDecoderStream: the DOM typings the dashboard's Preact brings
+    // into the same type check disagree with Deno's on TextDecoderStream.
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      buffered += decoder.decode(chunk, { stream: true });
       let newline;
       while ((newline = buffered.indexOf("\n")) >= 0) {
         const text = buffered.slice(0, newline);
