@@ -101,9 +101,6 @@ await db.query({ text: "analyze", params: [] });
 await db.close();
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 
-// The server logs one line per request, as in production.
-await using server = await startServer({ store: database.setting });
-
 const badgePaths = [
   "/badge/bench-app/instances",
   "/badge/bench-app/version",
@@ -113,35 +110,50 @@ const badgePaths = [
   "/badge/bench-app/instances.json",
 ];
 let unexpected = 0;
-const get = (path: string) => async () => {
-  const response = await fetch(`${server.url}${path}`);
-  await response.body?.cancel();
-  if (response.status !== 200) unexpected++;
-};
-// Warm both paths (connections, JIT) before measuring.
-await timed(Array.from({ length: 200 }, (_, i) => get(badgePaths[i % badgePaths.length]!)), 4);
-await timed(Array.from({ length: 200 }, () => get("/api/v1/healthcheck")), 4);
 
-const runs = [
-  ["HTTP healthcheck (no DB)", Array.from({ length: REQUESTS }, () => "/api/v1/healthcheck")],
-  ["badges, mixed", Array.from({ length: REQUESTS }, (_, i) => badgePaths[i % badgePaths.length]!)],
-  ...badgePaths.map((path) => [
-    `  ${path.slice("/badge/bench-app/".length)}`,
-    Array(
-      Math.ceil(REQUESTS / 4),
-    ).fill(path),
-  ]),
-] as [string, string[]][];
-const rows = [["request", "per second", "p50 ms", "p99 ms"]];
-for (const [label, paths] of runs) {
-  const run = await timed(paths.map(get), CONCURRENCY);
-  rows.push([
-    label,
-    (paths.length / (run.wallMs / 1000)).toFixed(0),
-    percentile(run.latencies, 0.5).toFixed(2),
-    percentile(run.latencies, 0.99).toFixed(2),
-  ]);
+/** Times the healthcheck and the badges on a server started with `env`; returns table rows. */
+async function measure(env: Record<string, string>): Promise<string[][]> {
+  // The server logs one line per request, as in production.
+  await using server = await startServer({ store: database.setting, env });
+  const get = (path: string) => async () => {
+    const response = await fetch(`${server.url}${path}`);
+    await response.body?.cancel();
+    if (response.status !== 200) unexpected++;
+  };
+  // Warm both paths (connections, JIT) before measuring.
+  await timed(Array.from({ length: 200 }, (_, i) => get(badgePaths[i % badgePaths.length]!)), 4);
+  await timed(Array.from({ length: 200 }, () => get("/api/v1/healthcheck")), 4);
+  const runs = [
+    ["HTTP healthcheck (no DB)", Array.from({ length: REQUESTS }, () => "/api/v1/healthcheck")],
+    [
+      "badges, mixed",
+      Array.from({ length: REQUESTS }, (_, i) => badgePaths[i % badgePaths.length]!),
+    ],
+    ...badgePaths.map((path) => [
+      `  ${path.slice("/badge/bench-app/".length)}`,
+      Array(Math.ceil(REQUESTS / 4)).fill(path),
+    ]),
+  ] as [string, string[]][];
+  const rows: string[][] = [];
+  for (const [label, paths] of runs) {
+    const run = await timed(paths.map(get), CONCURRENCY);
+    rows.push([
+      label,
+      (paths.length / (run.wallMs / 1000)).toFixed(0),
+      percentile(run.latencies, 0.5).toFixed(2),
+      percentile(run.latencies, 0.99).toFixed(2),
+    ]);
+  }
+  return rows;
 }
+
+// Every badge read from the store (a cold badge), then with the default reuse of 60 s.
+const header = ["request", "per second", "p50 ms", "p99 ms"];
+const cold = await measure({ SHM_BADGE_CACHE_SECONDS: "0" });
+const warm = await measure({});
+const table = (rows: string[][]) =>
+  [header, ...rows].map((r) => r.map((c, i) => i === 0 ? c.padEnd(34) : c.padStart(11)).join(""))
+    .join("\n");
 
 // deno-lint-ignore no-console
 console.log(
@@ -149,6 +161,7 @@ console.log(
     `${loadSeconds.toFixed(1)} s (${JSON.stringify(outcomes)}); ` +
     `bench-app holds ${loaded - Math.ceil(loaded / 100)} of them\n` +
     `${REQUESTS} requests per run, concurrency ${CONCURRENCY}, PostgreSQL, ${Deno.build.target}\n\n` +
-    rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(34) : c.padStart(11)).join("")).join("\n") +
+    `store read on every badge (SHM_BADGE_CACHE_SECONDS=0):\n${table(cold)}\n\n` +
+    `default (SHM_BADGE_CACHE_SECONDS=60):\n${table(warm)}` +
     (unexpected ? `\nWARNING: ${unexpected} requests were not answered 200` : ""),
 );

@@ -36,6 +36,8 @@ export interface Config {
   readonly badgeMaxAge: number;
   /** Badge numbers drawn from fewer instances than this show `< N`; 0 turns it off. */
   readonly badgeMinInstances: number;
+  /** Seconds a badge's number is reused before it is read again; 0 reads it on every request. */
+  readonly badgeCacheSeconds: number;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -145,6 +147,12 @@ export const SETTINGS = {
     fallback: "3",
     help: 'badge numbers from fewer instances than this show "< N" (0: off)',
   },
+  badgeCacheSeconds: {
+    flag: "badge-cache-seconds",
+    env: ["SHM_BADGE_CACHE_SECONDS"],
+    fallback: "60",
+    help: "seconds a badge's number is reused before the store is read again (0: off)",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -219,6 +227,7 @@ export function readConfig(
     ...firstAccount(raw("adminUser"), raw("adminPassword")),
     badgeMaxAge: integerSetting(raw("badgeMaxAge"), { min: 0, max: 31_536_000 }),
     badgeMinInstances: integerSetting(raw("badgeMinInstances"), { min: 0, max: 1_000_000 }),
+    badgeCacheSeconds: integerSetting(raw("badgeCacheSeconds"), { min: 0, max: 86_400 }),
   });
 }
 
@@ -243,6 +252,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     trust_proxy: config.trustProxy,
     admin_user: config.adminUser,
     admin_password: config.adminPassword === null ? "not set" : "set",
+    badge_max_age: config.badgeMaxAge,
+    badge_min_instances: config.badgeMinInstances,
+    badge_cache_seconds: config.badgeCacheSeconds,
   };
 }
 

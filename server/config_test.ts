@@ -55,6 +55,7 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     adminPassword: null,
     badgeMaxAge: 300,
     badgeMinInstances: 3,
+    badgeCacheSeconds: 60,
   });
 });
 
@@ -75,6 +76,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_ADMIN_PASSWORD: "s3cret-pass",
     SHM_BADGE_MAX_AGE: "60",
     SHM_BADGE_MIN_INSTANCES: "0",
+    SHM_BADGE_CACHE_SECONDS: "5",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -93,6 +95,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     adminPassword: "s3cret-pass",
     badgeMaxAge: 60,
     badgeMinInstances: 0,
+    badgeCacheSeconds: 5,
   });
 });
 
@@ -345,6 +348,9 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     trust_proxy: false,
     admin_user: "admin",
     admin_password: "not set",
+    badge_max_age: 300,
+    badge_min_instances: 3,
+    badge_cache_seconds: 60,
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");

@@ -480,3 +480,20 @@ Deno.test("badges read the latest state only: history and raw snapshots are not 
     assert.equal((await getBadge(app, path)).body, before[i]?.body, path);
   }
 });
+
+Deno.test("SHM_BADGE_CACHE_SECONDS reuses a badge's number until it is that old", async () => {
+  await using app = await openTestApp({
+    settings: { SHM_BADGE_CACHE_SECONDS: "60", SHM_BADGE_MIN_INSTANCES: "0" },
+  });
+  await runInstance(app, { metrics: { users: 1 } });
+  assert.deepEqual(await badgeTitle(app, "/badge/badge-app/instances"), [200, "instances: 1"]);
+  await runInstance(app, { metrics: { users: 2 } });
+  app.clock.advance(59_000);
+  assert.deepEqual(
+    await badgeTitle(app, "/badge/badge-app/instances"),
+    [200, "instances: 1"],
+    "within a minute the number is reused",
+  );
+  app.clock.advance(1_000);
+  assert.deepEqual(await badgeTitle(app, "/badge/badge-app/instances"), [200, "instances: 2"]);
+});

@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Database } from "../store/mod.ts";
+import { FigureCache } from "../stats/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { addAdminRoutes } from "./admin_routes.ts";
 import { addDashboardRoutes } from "./dashboard_routes.ts";
@@ -66,7 +67,13 @@ export function createHandler(deps: AppDeps): AppHandler {
   });
   addAppSettingsRoutes(router, { db, now, authenticate: bearerTokenCheck(config.adminToken) });
   addBadgeRoutes(router, {
-    badges: { db, now, activeDays: config.activeDays, minInstances: config.badgeMinInstances },
+    badges: {
+      db,
+      now,
+      activeDays: config.activeDays,
+      minInstances: config.badgeMinInstances,
+      cache: new FigureCache(config.badgeCacheSeconds * 1000),
+    },
     maxAgeSeconds: config.badgeMaxAge,
     log,
   });

@@ -12,11 +12,18 @@ import {
   mostCommonActiveVersion,
 } from "../store/mod.ts";
 import { activeSince, type StatsContext } from "./context.ts";
+import type { FigureCache } from "./figure_cache.ts";
 
 /** What badges need besides the stats context. */
 export interface BadgeContext extends StatsContext {
   /** Numbers drawn from fewer instances than this are answered as `too_few`; 0 turns it off. */
   readonly minInstances: number;
+  /** Recent figures, so that a popular badge does not query the store on every request. */
+  readonly cache: FigureCache;
+}
+
+function cached<T>(ctx: BadgeContext, key: string, compute: () => Promise<T>): Promise<T> {
+  return ctx.cache.get(key, ctx.now().getTime(), compute);
 }
 
 /** How a metric's values over active instances are combined into one number. */
@@ -38,26 +45,30 @@ export type BadgeFigure<T> =
 const HIDDEN = { kind: "hidden" } as const;
 
 /** The number of active instances of the application `slug`. */
-export async function activeInstancesFigure(
+export function activeInstancesFigure(
   ctx: BadgeContext,
   slug: string,
 ): Promise<BadgeFigure<number>> {
-  const app = await findBadgeApplication(ctx.db, { slug, activeSince: activeSince(ctx) });
-  if (app === null || !app.publicBadges) return HIDDEN;
-  return guarded(ctx, app.active, app.active);
+  return cached(ctx, `instances|${slug}`, async (): Promise<BadgeFigure<number>> => {
+    const app = await findBadgeApplication(ctx.db, { slug, activeSince: activeSince(ctx) });
+    if (app === null || !app.publicBadges) return HIDDEN;
+    return guarded(ctx, app.active, app.active);
+  });
 }
 
 /** The version most active instances of `slug` run; null when it has no active instance. */
-export async function commonVersionFigure(
+export function commonVersionFigure(
   ctx: BadgeContext,
   slug: string,
 ): Promise<BadgeFigure<string | null>> {
-  const since = activeSince(ctx);
-  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
-  if (app === null || !app.publicBadges) return HIDDEN;
-  if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
-  const common = await mostCommonActiveVersion(ctx.db, { appId: app.id, activeSince: since });
-  return { kind: "value", value: common?.version ?? null };
+  return cached(ctx, `version|${slug}`, async (): Promise<BadgeFigure<string | null>> => {
+    const since = activeSince(ctx);
+    const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+    if (app === null || !app.publicBadges) return HIDDEN;
+    if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
+    const common = await mostCommonActiveVersion(ctx.db, { appId: app.id, activeSince: since });
+    return { kind: "value", value: common?.version ?? null };
+  });
 }
 
 /**
@@ -66,20 +77,26 @@ export async function commonVersionFigure(
  * `count` is the number of instances that report it. The threshold applies
  * to that number.
  */
-export async function metricFigure(
+export function metricFigure(
   ctx: BadgeContext,
   slug: string,
   options: { metric: string; aggregate: MetricAggregate },
 ): Promise<BadgeFigure<number | null>> {
-  const since = activeSince(ctx);
-  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
-  if (app === null || !app.publicBadges) return HIDDEN;
-  const aggregates = await activeMetricAggregates(ctx.db, {
-    appId: app.id,
-    activeSince: since,
-    metric: options.metric,
-  });
-  return metricGuarded(ctx, aggregates, options.aggregate);
+  return cached(
+    ctx,
+    `metric|${slug}|${options.metric}|${options.aggregate}`,
+    async (): Promise<BadgeFigure<number | null>> => {
+      const since = activeSince(ctx);
+      const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+      if (app === null || !app.publicBadges) return HIDDEN;
+      const aggregates = await activeMetricAggregates(ctx.db, {
+        appId: app.id,
+        activeSince: since,
+        metric: options.metric,
+      });
+      return metricGuarded(ctx, aggregates, options.aggregate);
+    },
+  );
 }
 
 /** Active instances and one metric together, each under the threshold rule. */
@@ -89,27 +106,33 @@ export interface CombinedFigure {
 }
 
 /** The active instance count of `slug` and one metric aggregate (see {@linkcode metricFigure}). */
-export async function combinedFigure(
+export function combinedFigure(
   ctx: BadgeContext,
   slug: string,
   options: { metric: string; aggregate: MetricAggregate },
 ): Promise<BadgeFigure<CombinedFigure>> {
-  const since = activeSince(ctx);
-  const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
-  if (app === null || !app.publicBadges) return HIDDEN;
-  if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
-  const aggregates = await activeMetricAggregates(ctx.db, {
-    appId: app.id,
-    activeSince: since,
-    metric: options.metric,
-  });
-  return {
-    kind: "value",
-    value: {
-      instances: app.active,
-      metric: metricGuarded(ctx, aggregates, options.aggregate),
+  return cached(
+    ctx,
+    `combined|${slug}|${options.metric}|${options.aggregate}`,
+    async (): Promise<BadgeFigure<CombinedFigure>> => {
+      const since = activeSince(ctx);
+      const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+      if (app === null || !app.publicBadges) return HIDDEN;
+      if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
+      const aggregates = await activeMetricAggregates(ctx.db, {
+        appId: app.id,
+        activeSince: since,
+        metric: options.metric,
+      });
+      return {
+        kind: "value",
+        value: {
+          instances: app.active,
+          metric: metricGuarded(ctx, aggregates, options.aggregate),
+        },
+      };
     },
-  };
+  );
 }
 
 function guarded<T>(ctx: BadgeContext, instances: number, value: T): BadgeFigure<T> {

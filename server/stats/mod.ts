@@ -6,3 +6,4 @@ export { instancePage, type InstanceQuery, instanceView } from "./instance_list.
 export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";
 export * from "./badges.ts";
 export * from "./dashboard.ts";
+export { FigureCache } from "./figure_cache.ts";

@@ -50,6 +50,8 @@ export async function openTestApp(
     SHM_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     SHM_RATE_LIMIT_IP: "0",
     SHM_RATE_LIMIT_INSTANCE: "0",
+    // Tests read a badge right after changing the data; the cache has tests of its own.
+    SHM_BADGE_CACHE_SECONDS: "0",
     ...options.settings,
   };
   const config = readConfig({}, (name) => settings[name]);

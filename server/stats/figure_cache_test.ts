@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { FigureCache } from "./figure_cache.ts";
+
+Deno.test("FigureCache computes once within the time to live, again after it", async () => {
+  const cache = new FigureCache(1000);
+  let calls = 0;
+  const compute = () => Promise.resolve(++calls);
+  assert.equal(await cache.get("a", 0, compute), 1);
+  assert.equal(await cache.get("a", 999, compute), 1);
+  assert.equal(await cache.get("b", 999, compute), 2, "keys are separate");
+  assert.equal(await cache.get("a", 1000, compute), 3, "expired at the time to live");
+});
+
+Deno.test("FigureCache shares one computation between callers asking at once", async () => {
+  const cache = new FigureCache(1000);
+  let calls = 0;
+  let release: (n: number) => void = () => {};
+  const compute = () => {
+    calls++;
+    return new Promise<number>((resolve) => release = resolve);
+  };
+  const both = Promise.all([cache.get("k", 0, compute), cache.get("k", 1, compute)]);
+  release(7);
+  assert.deepEqual(await both, [7, 7]);
+  assert.equal(calls, 1);
+});
+
+Deno.test("FigureCache does not remember a failed computation", async () => {
+  const cache = new FigureCache(1000);
+  await assert.rejects(cache.get("k", 0, () => Promise.reject(new Error("down"))), /down/);
+  assert.equal(await cache.get("k", 1, () => Promise.resolve(5)), 5);
+});
+
+Deno.test("FigureCache with a time to live of 0 always computes, and stays bounded", async () => {
+  const off = new FigureCache(0);
+  let calls = 0;
+  await off.get("k", 0, () => Promise.resolve(++calls));
+  await off.get("k", 0, () => Promise.resolve(++calls));
+  assert.equal(calls, 2);
+  assert.equal(off.size, 0);
+  const small = new FigureCache(1000, { maxEntries: 3 });
+  for (let i = 0; i < 10; i++) await small.get(`k${i}`, 0, () => Promise.resolve(i));
+  assert.equal(small.size, 3);
+  assert.throws(() => new FigureCache(-1), RangeError);
+});
