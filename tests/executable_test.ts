@@ -72,7 +72,11 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
   const root = await copyWhatCompileEmbeds(await embeddedSourceFiles());
   await using store = await freshStoreSetting();
   try {
-    const server = await startServer({ root, store: store.setting });
+    const server = await startServer({
+      root,
+      store: store.setting,
+      env: { SHM_ADMIN_USER: "ops", SHM_ADMIN_PASSWORD: "boxed-password-1" },
+    });
     try {
       // The fresh store was migrated at start, by the serve command itself.
       const migrated = server.lines.find((line) => line["msg"] === "migrated");
@@ -109,6 +113,7 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
       );
       const health = await fetch(`${server.url}/api/v1/healthcheck`);
       assert.deepEqual(await health.json(), { status: "ok" });
+      await assertDashboardServes(server.url, { username: "ops", password: "boxed-password-1" });
 
       assert.equal(await server.stop("SIGTERM"), 0);
       const errors = server.lines.filter((line) => line["level"] === "error" || "text" in line);
@@ -128,3 +133,39 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 });
+
+/**
+ * Signs in through the login form and reads the overview page and the client
+ * bundle it links: the pages and the browser code come from the program itself.
+ */
+async function assertDashboardServes(
+  baseUrl: string,
+  account: { username: string; password: string },
+): Promise<void> {
+  const form = await fetch(`${baseUrl}/login`);
+  assert.equal(form.status, 200);
+  const csrfCookie = form.headers.getSetCookie().map((h) => h.split(";")[0] ?? "")
+    .find((pair) => pair.startsWith("shm_login_csrf="));
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  assert.ok(csrfCookie && csrf, "the login form carries its CSRF token");
+  const login = await fetch(`${baseUrl}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
+    body: new URLSearchParams({ _csrf: csrf, ...account }).toString(),
+  });
+  assert.equal(login.status, 303);
+  await login.body?.cancel();
+  const session = login.headers.getSetCookie().map((h) => h.split(";")[0] ?? "")
+    .find((pair) => pair.startsWith("shm_session="));
+  assert.ok(session, "signing in sets a session cookie");
+  const overview = await fetch(`${baseUrl}/`, { headers: { cookie: session } });
+  assert.equal(overview.status, 200);
+  const html = await overview.text();
+  assert.match(html, /Boxed App/, "the overview shows the application that reported");
+  const script = /<script[^>]+src="(\/assets\/[^"]+\.js[^"]*)"/.exec(html)?.[1];
+  assert.ok(script, "the page links the client bundle");
+  const bundle = await fetch(`${baseUrl}${script}`);
+  assert.equal(bundle.status, 200);
+  assert.ok((await bundle.text()).length > 1000, "the client bundle is served from the program");
+}
