@@ -167,8 +167,7 @@ async function badgeResponse(
   options: { answer: BadgeAnswer; format: Format; cacheControl: string },
 ): Promise<Response> {
   const { answer, format } = options;
-  const body = format === "json" ? badgeJson(answer.face) : badgeSvg(answer.face);
-  const etag = await strongEtag(body);
+  const { body, etag } = await renderedBadge(format, answer.face);
   const headers: Record<string, string> = {
     "cache-control": options.cacheControl,
     etag,
@@ -188,6 +187,33 @@ async function badgeResponse(
       "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
     },
   });
+}
+
+/** Rendered bodies and their tags by format and face: drawing is pure, so entries never go stale. */
+const RENDERED = new Map<string, Promise<{ body: string; etag: string }>>();
+const MAX_RENDERED = 5_000;
+
+/** The badge's bytes and strong ETag, drawn once per distinct face (badge-maker is the costly part). */
+function renderedBadge(format: Format, face: BadgeAnswer["face"]) {
+  const key = JSON.stringify([
+    format,
+    face.style,
+    face.color,
+    face.isError,
+    face.label,
+    face.message,
+  ]);
+  let rendered = RENDERED.get(key);
+  if (rendered === undefined) {
+    const body = format === "json" ? badgeJson(face) : badgeSvg(face);
+    rendered = strongEtag(body).then((etag) => ({ body, etag }));
+    RENDERED.set(key, rendered);
+    if (RENDERED.size > MAX_RENDERED) {
+      const oldest = RENDERED.keys().next();
+      if (!oldest.done) RENDERED.delete(oldest.value);
+    }
+  }
+  return rendered;
 }
 
 async function strongEtag(body: string): Promise<string> {
