@@ -1,0 +1,164 @@
+/**
+ * Bulk writes of `shm demo`: applications, instances in their final state,
+ * history rows and raw snapshots, each many rows per statement. The rows must
+ * already obey ingestion's rules (one history row per instance per day, the
+ * latest metrics equal to the last day's, …); nothing here checks them.
+ * Timestamps and JSON travel as text and are cast in SQL.
+ */
+
+import { type Database, sql } from "./database.ts";
+import type { InstanceStatus } from "./instances.ts";
+
+type Metrics = Readonly<Record<string, string | number | boolean>>;
+
+/** An application of the demo. */
+export interface DemoApplicationRow {
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: Date;
+}
+
+/**
+ * Creates the applications that do not exist yet (by slug) and returns the id
+ * of each slug given, new or not.
+ */
+export async function upsertDemoApplications(
+  db: Database,
+  apps: readonly DemoApplicationRow[],
+): Promise<Map<string, number>> {
+  const rows = await db.query<{ id: number; slug: string }>(sql`
+    insert into applications (slug, name, created_at, updated_at)
+    select slug, name, created_at::timestamptz, created_at::timestamptz
+    from unnest(
+      ${apps.map((a) => a.slug)}::text[],
+      ${apps.map((a) => a.name)}::text[],
+      ${apps.map((a) => a.createdAt.toISOString())}::text[]
+    ) as t(slug, name, created_at)
+    on conflict (slug) do update set slug = excluded.slug
+    returning id, slug`);
+  return new Map(rows.map((row) => [row.slug, row.id]));
+}
+
+/** An instance in its final state. */
+export interface DemoInstanceRow {
+  readonly instanceId: string;
+  readonly appId: number;
+  readonly publicKey: Uint8Array;
+  readonly status: InstanceStatus;
+  readonly appVersion: string;
+  readonly environment: string | null;
+  readonly deploymentMode: string | null;
+  readonly osArch: string | null;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly lastSnapshotAt: Date | null;
+  readonly metrics: Metrics;
+}
+
+/** Inserts instances (new ids only) in one statement; returns how many were inserted. */
+export async function insertDemoInstances(
+  db: Database,
+  rows: readonly DemoInstanceRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const col = <T>(pick: (row: DemoInstanceRow) => T) => rows.map(pick);
+  const inserted = await db.query(sql`
+    insert into instances (instance_id, app_id, public_key, status, app_version, environment,
+      deployment_mode, os_arch, first_seen, last_seen, last_snapshot_at, metrics)
+    select instance_id::uuid, app_id::int, decode(public_key, 'hex'), status, app_version,
+      environment, deployment_mode, os_arch, first_seen::timestamptz, last_seen::timestamptz,
+      last_snapshot_at::timestamptz, metrics::jsonb
+    from unnest(
+      ${col((r) => r.instanceId)}::text[],
+      ${col((r) => String(r.appId))}::text[],
+      ${col((r) => hex(r.publicKey))}::text[],
+      ${col((r) => r.status)}::text[],
+      ${col((r) => r.appVersion)}::text[],
+      ${col((r) => r.environment)}::text[],
+      ${col((r) => r.deploymentMode)}::text[],
+      ${col((r) => r.osArch)}::text[],
+      ${col((r) => r.firstSeen.toISOString())}::text[],
+      ${col((r) => r.lastSeen.toISOString())}::text[],
+      ${col((r) => r.lastSnapshotAt?.toISOString() ?? null)}::text[],
+      ${col((r) => JSON.stringify(r.metrics))}::text[]
+    ) as t(instance_id, app_id, public_key, status, app_version, environment, deployment_mode,
+      os_arch, first_seen, last_seen, last_snapshot_at, metrics)
+    on conflict (instance_id) do nothing
+    returning 1`);
+  return inserted.length;
+}
+
+/** One instance's history row for one UTC day. */
+export interface DemoDayRow {
+  readonly appId: number;
+  /** YYYY-MM-DD */
+  readonly day: string;
+  readonly instanceId: string;
+  readonly appVersion: string;
+  readonly environment: string | null;
+  readonly deploymentMode: string | null;
+  readonly osArch: string | null;
+  readonly metrics: Metrics;
+  readonly snapshots: number;
+  readonly lastAt: Date;
+}
+
+/** Inserts history rows in one statement; a row already there for the instance and day is kept. */
+export async function insertDemoDays(db: Database, rows: readonly DemoDayRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (row: DemoDayRow) => T) => rows.map(pick);
+  await db.query(sql`
+    insert into instance_days (app_id, day, instance_id, app_version, environment,
+      deployment_mode, os_arch, metrics, snapshots, last_at)
+    select app_id::int, day::date, instance_id::uuid, app_version, environment,
+      deployment_mode, os_arch, metrics::jsonb, snapshots::int, last_at::timestamptz
+    from unnest(
+      ${col((r) => String(r.appId))}::text[],
+      ${col((r) => r.day)}::text[],
+      ${col((r) => r.instanceId)}::text[],
+      ${col((r) => r.appVersion)}::text[],
+      ${col((r) => r.environment)}::text[],
+      ${col((r) => r.deploymentMode)}::text[],
+      ${col((r) => r.osArch)}::text[],
+      ${col((r) => JSON.stringify(r.metrics))}::text[],
+      ${col((r) => String(r.snapshots))}::text[],
+      ${col((r) => r.lastAt.toISOString())}::text[]
+    ) as t(app_id, day, instance_id, app_version, environment, deployment_mode, os_arch,
+      metrics, snapshots, last_at)
+    on conflict (app_id, day, instance_id) do nothing`);
+}
+
+/** A raw snapshot. */
+export interface DemoSnapshotRow {
+  readonly appId: number;
+  readonly instanceId: string;
+  readonly takenAt: Date;
+  readonly receivedAt: Date;
+  readonly appVersion: string;
+  readonly metrics: Metrics;
+}
+
+/** Inserts raw snapshots in one statement (into the partition of each one's day of arrival). */
+export async function insertDemoSnapshots(
+  db: Database,
+  rows: readonly DemoSnapshotRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (row: DemoSnapshotRow) => T) => rows.map(pick);
+  await db.query(sql`
+    insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
+    select app_id::int, instance_id::uuid, taken_at::timestamptz, received_at::timestamptz,
+      app_version, metrics::jsonb
+    from unnest(
+      ${col((r) => String(r.appId))}::text[],
+      ${col((r) => r.instanceId)}::text[],
+      ${col((r) => r.takenAt.toISOString())}::text[],
+      ${col((r) => r.receivedAt.toISOString())}::text[],
+      ${col((r) => r.appVersion)}::text[],
+      ${col((r) => JSON.stringify(r.metrics))}::text[]
+    ) as t(app_id, instance_id, taken_at, received_at, app_version, metrics)`);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
