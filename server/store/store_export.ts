@@ -1,0 +1,201 @@
+/**
+ * Reads and writes of `shm export` / `shm import`: every application,
+ * instance, day of history and raw snapshot as one JSON object each, read in
+ * pages and written in batches, so that a store of any size moves between the
+ * embedded store and PostgreSQL in bounded memory. Writes merge by natural
+ * keys (slug, instance id, day, snapshot time), so importing twice adds nothing.
+ */
+
+import { type Database, sql } from "./database.ts";
+
+/** The kinds of record an export holds, in the order they are written and must be imported. */
+export const EXPORT_RECORD_TYPES = ["application", "instance", "instance_day", "snapshot"] as const;
+
+/** One kind of exported record. */
+export type ExportRecordType = typeof EXPORT_RECORD_TYPES[number];
+
+/** The newest migration applied to `db`, 0 when none. */
+export async function schemaVersion(db: Database): Promise<number> {
+  const [row] = await db.query<{ version: number | null }>(
+    sql`select max(version) as version from schema_migrations`,
+  );
+  return row?.version ?? 0;
+}
+
+/**
+ * Yields every record of `type` in `db` as a JSON text with a `"type"` field:
+ * applications by slug, instances with their application's slug and their key
+ * in base64, history and raw snapshots by instance id. Reads `pageSize` rows
+ * at a time, in key order.
+ */
+export async function* exportRecords(
+  db: Database,
+  type: ExportRecordType,
+  pageSize = 1000,
+): AsyncGenerator<string> {
+  let after: string | null = null;
+  while (true) {
+    const rows: { line: string; k: string }[] = await db.query(pageQuery(type, after, pageSize));
+    for (const row of rows) yield row.line;
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.k;
+  }
+}
+
+function pageQuery(type: ExportRecordType, after: string | null, limit: number) {
+  switch (type) {
+    case "application":
+      return sql`
+        select (to_jsonb(a) - 'id' || jsonb_build_object('type', 'application'))::text as line,
+          a.slug as k
+        from applications a where ${after}::text is null or a.slug > ${after}::text
+        order by a.slug limit ${limit}`;
+    case "instance":
+      return sql`
+        select (to_jsonb(i) - 'app_id' - 'public_key' || jsonb_build_object('type', 'instance',
+          'app', a.slug, 'public_key', encode(i.public_key, 'base64')))::text as line,
+          i.instance_id::text as k
+        from instances i join applications a on a.id = i.app_id
+        where ${after}::text is null or i.instance_id > ${after}::uuid
+        order by i.instance_id limit ${limit}`;
+    case "instance_day":
+      return sql`
+        select (to_jsonb(d) - 'app_id' || jsonb_build_object('type', 'instance_day'))::text
+          as line, d.instance_id::text || '|' || d.day::text as k
+        from instance_days d
+        where ${after}::text is null or (d.instance_id, d.day) >
+          (split_part(${after}::text, '|', 1)::uuid, split_part(${after}::text, '|', 2)::date)
+        order by d.instance_id, d.day limit ${limit}`;
+    case "snapshot":
+      return sql`
+        select (to_jsonb(s) - 'app_id' || jsonb_build_object('type', 'snapshot'))::text as line,
+          s.instance_id::text || '|' || to_char(s.taken_at at time zone 'UTC',
+            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+        from snapshots s
+        where ${after}::text is null or (s.instance_id, s.taken_at) >
+          (split_part(${after}::text, '|', 1)::uuid,
+            split_part(${after}::text, '|', 2)::timestamptz)
+        order by s.instance_id, s.taken_at limit ${limit}`;
+  }
+}
+
+/** What one batch of imported records became. */
+export interface ImportBatchOutcome {
+  /** Records stored as new rows, or that replaced older ones. */
+  readonly written: number;
+  /** Instances left as they were because this store knows them with another key. */
+  readonly keyConflicts: readonly string[];
+}
+
+/**
+ * Writes a batch of exported records of one `type` (parsed JSON objects) in
+ * one statement. Applications new by slug are created; instances are stored
+ * with their id, key, status, times and latest metrics, or merged into the
+ * same instance already here (the later last seen and latest snapshot win,
+ * the stronger status wins); a day of history replaces the one here only if
+ * its last snapshot is later; a raw snapshot is added unless one with the
+ * same instance and time is here. Records of instances unknown here (or
+ * known with another key, see `keyConflicts`) are skipped.
+ */
+export async function importRecords(
+  db: Database,
+  type: ExportRecordType,
+  records: readonly unknown[],
+): Promise<ImportBatchOutcome> {
+  if (records.length === 0) return { written: 0, keyConflicts: [] };
+  const batch = JSON.stringify(records);
+  switch (type) {
+    case "application": {
+      const rows = await db.query(sql`
+        insert into applications (slug, name, created_at, updated_at, public_badges)
+        select r.slug, r.name, r.created_at, r.updated_at, coalesce(r.public_badges, true)
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(slug text, name text,
+          created_at timestamptz, updated_at timestamptz, public_badges boolean)
+        on conflict (slug) do nothing
+        returning slug`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+    case "instance": {
+      // The outer select sees the table as it was before the insert: a key differing there is
+      // a conflict; an upsert that would change nothing is skipped, so it counts as not written.
+      const rows = await db.query<{ instance_id: string; written: boolean; conflict: boolean }>(
+        sql`
+        with r as (
+          select r.*, a.id as app_id, decode(r.public_key, 'base64') as key
+          from jsonb_to_recordset(${batch}::text::jsonb) as r(instance_id uuid, app text,
+            public_key text, status text, app_version text, environment text,
+            deployment_mode text, os_arch text, first_seen timestamptz, last_seen timestamptz,
+            last_snapshot_at timestamptz, metrics jsonb)
+          join applications a on a.slug = r.app
+        ),
+        upserted as (
+          insert into instances as i (instance_id, app_id, public_key, status, app_version,
+            environment, deployment_mode, os_arch, first_seen, last_seen, last_snapshot_at,
+            metrics)
+          select instance_id, app_id, key, status, app_version, environment, deployment_mode,
+            os_arch, first_seen, last_seen, last_snapshot_at, coalesce(metrics, '{}'::jsonb)
+          from r
+          on conflict (instance_id) do update set
+            status = case
+              when 'revoked' in (i.status, excluded.status) then 'revoked'
+              when 'active' in (i.status, excluded.status) then 'active'
+              else 'pending' end,
+            first_seen = least(i.first_seen, excluded.first_seen),
+            last_seen = greatest(i.last_seen, excluded.last_seen),
+            last_snapshot_at = greatest(i.last_snapshot_at, excluded.last_snapshot_at),
+            metrics = case
+              when excluded.last_snapshot_at > coalesce(i.last_snapshot_at, '-infinity')
+              then excluded.metrics else i.metrics end,
+            app_version = case when excluded.last_seen > i.last_seen
+              then excluded.app_version else i.app_version end
+          where i.public_key = excluded.public_key and (
+            excluded.first_seen < i.first_seen or excluded.last_seen > i.last_seen or
+            excluded.last_snapshot_at > coalesce(i.last_snapshot_at, '-infinity') or
+            (i.status <> 'revoked' and excluded.status = 'revoked') or
+            (i.status = 'pending' and excluded.status = 'active'))
+          returning instance_id
+        )
+        select r.instance_id::text, u.instance_id is not null as written,
+          coalesce(here.public_key <> r.key, false) as conflict
+        from r
+        left join upserted u on u.instance_id = r.instance_id
+        left join instances here on here.instance_id = r.instance_id`,
+      );
+      return {
+        written: rows.filter((row) => row.written).length,
+        keyConflicts: rows.filter((row) => row.conflict).map((row) => row.instance_id),
+      };
+    }
+    case "instance_day": {
+      const rows = await db.query(sql`
+        insert into instance_days as d (app_id, day, instance_id, app_version, environment,
+          deployment_mode, os_arch, metrics, snapshots, last_at)
+        select i.app_id, r.day, r.instance_id, r.app_version, r.environment, r.deployment_mode,
+          r.os_arch, r.metrics, r.snapshots, r.last_at
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(day date, instance_id uuid,
+          app_version text, environment text, deployment_mode text, os_arch text,
+          metrics jsonb, snapshots integer, last_at timestamptz)
+        join instances i on i.instance_id = r.instance_id
+        on conflict (app_id, day, instance_id) do update set
+          app_version = excluded.app_version, environment = excluded.environment,
+          deployment_mode = excluded.deployment_mode, os_arch = excluded.os_arch,
+          metrics = excluded.metrics, snapshots = excluded.snapshots, last_at = excluded.last_at
+        where excluded.last_at > d.last_at
+        returning 1`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+    case "snapshot": {
+      const rows = await db.query(sql`
+        insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
+        select distinct on (r.instance_id, r.taken_at) i.app_id, r.instance_id, r.taken_at,
+          r.received_at, r.app_version, r.metrics
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(instance_id uuid, taken_at timestamptz,
+          received_at timestamptz, app_version text, metrics jsonb)
+        join instances i on i.instance_id = r.instance_id
+        where not exists (select 1 from snapshots s
+          where s.instance_id = r.instance_id and s.taken_at = r.taken_at)
+        returning 1`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+  }
+}
