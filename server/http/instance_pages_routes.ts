@@ -1,0 +1,125 @@
+/** The instance pages: an application's instances table and one instance's page. */
+
+import { ClientError } from "../errors.ts";
+import type { InstanceSort, InstanceStatus } from "../store/mod.ts";
+import {
+  appInstancePage,
+  type AppInstanceQuery,
+  INSTANCE_SORTS,
+  instanceDetail,
+  type StatsContext,
+} from "../stats/mod.ts";
+import type { Database } from "../store/mod.ts";
+import { InstancePage } from "../ui/InstancePage.tsx";
+import { InstancesPage } from "../ui/InstancesPage.tsx";
+import { messagePage, page, sessionPage, viewerOf } from "./page_support.ts";
+import type { Router } from "./router.ts";
+
+/** What the instance pages need. */
+export interface InstancePagesDeps {
+  readonly db: Database;
+  readonly now: () => Date;
+  readonly stats: StatsContext;
+}
+
+const STATUSES: readonly InstanceStatus[] = ["active", "pending", "revoked"];
+
+/** Adds `/apps/:slug/instances` and `/instances/:id` to `router`. */
+export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps): void {
+  const { stats } = deps;
+
+  router.on(
+    "GET",
+    "/apps/:slug/instances",
+    sessionPage(deps, async (ctx, session) => {
+      const viewer = viewerOf(session);
+      const query = parseInstanceQuery(ctx.url.searchParams);
+      if (typeof query === "string") {
+        return messagePage(viewer, { status: 400, title: "Bad filter", message: query });
+      }
+      const slug = ctx.params["slug"] ?? "";
+      let result;
+      try {
+        result = await appInstancePage(stats, slug, query);
+      } catch (error) {
+        if (error instanceof ClientError && error.code === "invalid_cursor") {
+          return messagePage(viewer, {
+            status: 400,
+            title: "Bad page link",
+            message: "This page link is not one this server made: start from the first page.",
+          });
+        }
+        throw error;
+      }
+      if (result === null) {
+        return messagePage(viewer, {
+          status: 404,
+          title: "Not found",
+          message: `No application has the slug "${slug.slice(0, 100)}".`,
+        });
+      }
+      return page(InstancesPage({ viewer, page: result, query, now: deps.now() }));
+    }),
+  );
+
+  router.on(
+    "GET",
+    "/instances/:id",
+    sessionPage(deps, async (ctx, session) => {
+      const id = ctx.params["id"] ?? "";
+      const detail = await instanceDetail(stats, id);
+      if (detail === null) {
+        return messagePage(viewerOf(session), {
+          status: 404,
+          title: "Not found",
+          message: `No instance has the id "${id.slice(0, 100)}".`,
+        });
+      }
+      return page(InstancePage({ viewer: viewerOf(session), detail, now: deps.now() }));
+    }),
+  );
+}
+
+/**
+ * The instances table's query parameters as a typed query, or a sentence
+ * saying which parameter is wrong. Empty values mean "no filter".
+ */
+function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string {
+  const text = (name: string) => {
+    const value = params.get(name)?.trim() ?? "";
+    return value === "" ? undefined : value;
+  };
+  const sortText = text("sort") ?? "last_seen";
+  if (!(INSTANCE_SORTS as readonly string[]).includes(sortText)) {
+    return `Cannot sort by "${sortText.slice(0, 40)}": choose last_seen, first_seen or version.`;
+  }
+  const status = text("status");
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+    return `Cannot filter by status "${status.slice(0, 40)}": choose active, pending or revoked.`;
+  }
+  const q = text("q")?.toLowerCase();
+  if (q !== undefined && !/^[0-9a-f-]{1,36}$/.test(q)) {
+    return `Cannot search for instance id "${
+      q.slice(0, 40)
+    }": an id has only hex digits and dashes.`;
+  }
+  const limitText = text("limit") ?? "50";
+  const limit = Number(limitText);
+  if (!/^\d{1,3}$/.test(limitText) || limit < 1 || limit > 200) {
+    return `Cannot show "${limitText.slice(0, 20)}" rows a page: choose 1 to 200.`;
+  }
+  const version = text("version");
+  const environment = text("environment");
+  const cursor = text("cursor");
+  return {
+    sort: sortText as InstanceSort,
+    limit,
+    filters: {
+      ...(version === undefined ? {} : { version: version.slice(0, 200) }),
+      ...(status === undefined ? {} : { status: status as InstanceStatus }),
+      ...(environment === undefined ? {} : { environment: environment.slice(0, 200) }),
+      ...(q === undefined ? {} : { idPrefix: q }),
+    },
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+}

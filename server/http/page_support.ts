@@ -1,0 +1,100 @@
+/**
+ * What every dashboard route shares: HTML responses, redirects, the session
+ * gate that sends a visitor to `/login`, form bodies and the CSRF check.
+ */
+
+import type { VNode } from "preact";
+import { sameToken } from "../auth/mod.ts";
+import type { Database } from "../store/mod.ts";
+import type { Viewer } from "../ui/Layout.tsx";
+import { MessagePage } from "../ui/MessagePage.tsx";
+import { htmlResponse } from "../ui/render.ts";
+import { readBody } from "./read_body.ts";
+import type { RouteContext } from "./router.ts";
+import { type SignedIn, signedIn } from "./session_auth.ts";
+
+/** Largest form body accepted (the dashboard's forms are tiny). */
+const MAX_FORM_BYTES = 8 * 1024;
+
+/** An HTML page response. */
+export function page(vnode: VNode, status = 200, headers: HeadersInit = {}): Response {
+  return htmlResponse(vnode, { status, headers });
+}
+
+/** A 303 to `location`, never cached. */
+export function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
+}
+
+/** The 403 page of a form posted without its valid CSRF token. */
+export function csrfRefused(viewer: Viewer | null): Response {
+  return page(
+    MessagePage({
+      title: "Form refused",
+      message: "The form was missing its security token or it had expired: reload the page and " +
+        "try again.",
+      viewer,
+    }),
+    403,
+  );
+}
+
+/** A message page with `status` (404 not found, 400 bad parameter). */
+export function messagePage(
+  viewer: Viewer | null,
+  options: { status: number; title: string; message: string },
+): Response {
+  return page(
+    MessagePage({ title: options.title, message: options.message, viewer }),
+    options.status,
+  );
+}
+
+/** The top bar's view of a session. */
+export function viewerOf(session: SignedIn): Viewer {
+  return { username: session.user.username, csrfToken: session.csrfToken };
+}
+
+/** Reads a urlencoded form body (at most 8 KiB). */
+export async function readForm(request: Request): Promise<URLSearchParams> {
+  const bytes = await readBody(request, MAX_FORM_BYTES);
+  return new URLSearchParams(new TextDecoder().decode(bytes));
+}
+
+/**
+ * Wraps a page handler: without a valid session the visitor is sent to
+ * `/login?next=…`; with one the handler runs with it.
+ */
+export function sessionPage(
+  deps: { db: Database; now: () => Date },
+  handler: (ctx: RouteContext, session: SignedIn) => Promise<Response>,
+): (ctx: RouteContext) => Promise<Response> {
+  return async (ctx) => {
+    const session = await signedIn(deps.db, ctx.request, deps.now());
+    if (session === null) {
+      const next = `${ctx.url.pathname}${ctx.url.search}`;
+      return redirect(`/login?next=${encodeURIComponent(next)}`);
+    }
+    return await handler(ctx, session);
+  };
+}
+
+/**
+ * Wraps a form handler: without a session the post is sent to `/login`;
+ * without the session's CSRF token it is refused with 403 before the
+ * handler runs; otherwise the handler gets the parsed form.
+ */
+export function sessionForm(
+  deps: { db: Database; now: () => Date },
+  handler: (ctx: RouteContext, session: SignedIn, form: URLSearchParams) => Promise<Response>,
+): (ctx: RouteContext) => Promise<Response> {
+  return async (ctx) => {
+    const session = await signedIn(deps.db, ctx.request, deps.now());
+    if (session === null) return redirect("/login");
+    const form = await readForm(ctx.request);
+    if (!await sameToken(session.csrfToken, form.get("_csrf") ?? "")) {
+      return csrfRefused(viewerOf(session));
+    }
+    return await handler(ctx, session, form);
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The one-time setup link: when the server starts with no account and no
+ * `SHM_ADMIN_PASSWORD`, it prints `/setup?token=…`; that page creates the
+ * first account, once. The token lives only in this process's memory.
+ */
+
+import { hashPassword, passwordProblem, sameToken } from "../auth/mod.ts";
+import { countUsers, type Database, insertFirstUser } from "../store/mod.ts";
+import { SetupPage } from "../ui/SetupPage.tsx";
+import { messagePage, page, readForm, redirect } from "./page_support.ts";
+import type { Router } from "./router.ts";
+
+/** What the setup routes need. */
+export interface SetupDeps {
+  readonly db: Database;
+  readonly now: () => Date;
+  /** The token the start printed; null when no setup link was printed. */
+  readonly setupToken: string | null;
+}
+
+/** What a username may be (as for SHM_ADMIN_USER). */
+const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
+
+/** Adds `GET` and `POST /setup` to `router`. */
+export function addSetupRoutes(router: Router, deps: SetupDeps): void {
+  const { db, now, setupToken } = deps;
+
+  /** Null when the link is valid and unused, else the response that says why not. */
+  const refusal = async (token: string): Promise<Response | null> => {
+    if (setupToken === null || !await sameToken(setupToken, token)) {
+      return messagePage(null, {
+        status: 404,
+        title: "Not found",
+        message: "This setup link is not valid: use the one the server printed at start.",
+      });
+    }
+    if (await countUsers(db) > 0) {
+      return messagePage(null, {
+        status: 410,
+        title: "Setup is done",
+        message: "An account exists already: sign in instead.",
+      });
+    }
+    return null;
+  };
+
+  router.on("GET", "/setup", async (ctx) => {
+    const token = ctx.url.searchParams.get("token") ?? "";
+    return await refusal(token) ?? page(SetupPage({ setupToken: token }));
+  });
+
+  router.on("POST", "/setup", async (ctx) => {
+    const form = await readForm(ctx.request);
+    const token = form.get("token") ?? "";
+    const refused = await refusal(token);
+    if (refused !== null) return refused;
+    const username = (form.get("username") ?? "").trim();
+    const password = form.get("password") ?? "";
+    const again = (error: string) =>
+      page(SetupPage({ setupToken: token, username: username.slice(0, 64), error }), 400);
+    if (!USERNAME.test(username)) {
+      return again("A username has 1 to 64 letters, digits and ._@-");
+    }
+    if (password !== (form.get("confirm_password") ?? "")) {
+      return again("The two passwords differ.");
+    }
+    const problem = passwordProblem(password);
+    if (problem !== null) return again(problem);
+    const created = await insertFirstUser(db, {
+      username,
+      passwordHash: await hashPassword(password),
+      createdAt: now(),
+    });
+    if (!created) {
+      return messagePage(null, {
+        status: 410,
+        title: "Setup is done",
+        message: "An account exists already: sign in instead.",
+      });
+    }
+    return redirect("/login");
+  });
+}

@@ -1,0 +1,94 @@
+/** API tokens and account upkeep of the settings page: list, create, revoke, use; passwords. */
+
+import { type Database, sql } from "./database.ts";
+
+/** An API token as the settings page lists it (never its hash). */
+export interface ApiTokenRow {
+  readonly id: number;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+/** Stores a new API token of user `userId`; `tokenHash` is the SHA-256 of the token. Returns its id. */
+export async function insertApiToken(
+  db: Database,
+  token: { userId: number; name: string; tokenHash: Uint8Array; createdAt: Date },
+): Promise<number> {
+  const [row] = await db.query<{ id: number }>(sql`
+    insert into api_tokens (user_id, name, token_hash, created_at)
+    values (${token.userId}, ${token.name}, ${token.tokenHash}, ${token.createdAt})
+    returning id`);
+  if (row === undefined) throw new Error("insert into api_tokens returned no row");
+  return row.id;
+}
+
+/** User `userId`'s API tokens, newest first, revoked ones included. */
+export async function listApiTokens(db: Database, userId: number): Promise<ApiTokenRow[]> {
+  return await db.query<ApiTokenRow>(sql`
+    select id, name, created_at as "createdAt", last_used_at as "lastUsedAt",
+      revoked_at as "revokedAt"
+    from api_tokens where user_id = ${userId}
+    order by created_at desc, id desc`);
+}
+
+/** Revokes token `id` of user `userId` at `now`; returns whether a live token was revoked. */
+export async function revokeApiToken(
+  db: Database,
+  options: { id: number; userId: number; now: Date },
+): Promise<boolean> {
+  const rows = await db.query(sql`
+    update api_tokens set revoked_at = ${options.now}
+    where id = ${options.id} and user_id = ${options.userId} and revoked_at is null
+    returning id`);
+  return rows.length === 1;
+}
+
+/**
+ * Marks the live (unrevoked) token with hash `tokenHash` as used at `now`, in
+ * one statement; returns its owner's user id, or null when no live token has it.
+ */
+export async function useApiToken(
+  db: Database,
+  options: { tokenHash: Uint8Array; now: Date },
+): Promise<number | null> {
+  const [row] = await db.query<{ userId: number }>(sql`
+    update api_tokens set last_used_at = ${options.now}
+    where token_hash = ${options.tokenHash} and revoked_at is null
+    returning user_id as "userId"`);
+  return row?.userId ?? null;
+}
+
+/** An account as the settings page and `shm user list` show it. */
+export interface UserRow {
+  readonly id: number;
+  readonly username: string;
+  readonly createdAt: Date;
+}
+
+/** Every account, by username. */
+export async function listUsers(db: Database): Promise<UserRow[]> {
+  return await db.query<UserRow>(sql`
+    select id, username, created_at as "createdAt" from users order by username`);
+}
+
+/**
+ * Sets account `username`'s password hash and ends its sessions except
+ * `keepSessionHash` (the session making the change, if any), in one
+ * transaction. Returns whether the account exists.
+ */
+export async function updatePasswordHash(
+  db: Database,
+  options: { username: string; passwordHash: string; keepSessionHash?: Uint8Array },
+): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ id: number }>(sql`
+      update users set password_hash = ${options.passwordHash}
+      where username = ${options.username} returning id`);
+    if (row === undefined) return false;
+    const keep = options.keepSessionHash ?? new Uint8Array(32);
+    await tx.query(sql`delete from sessions where user_id = ${row.id} and token_hash <> ${keep}`);
+    return true;
+  });
+}
