@@ -9,10 +9,31 @@ import { createLogger, type Logger } from "./log.ts";
 import { startServer } from "./serve.ts";
 import { localHealthcheckUrl, probeHealth } from "./cli/healthcheck.ts";
 import { importCommand } from "./cli/import_command.ts";
+import { demoCommand } from "./cli/demo_command.ts";
+import { backupCommand } from "./cli/backup_command.ts";
+import { exportCommand } from "./cli/export_command.ts";
+import { userCommand } from "./cli/user_command.ts";
 import { MIGRATIONS, migrationStatus, openStore, runMigrations } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
+import { buildDescription } from "./build_info.ts";
 
-const COMMANDS = ["serve", "migrate", "version", "healthcheck", "import-shm", "help"] as const;
+const COMMANDS = [
+  "serve",
+  "migrate",
+  "version",
+  "healthcheck",
+  "import-shm",
+  "backup",
+  "restore",
+  "export",
+  "import",
+  "demo",
+  "user",
+  "help",
+] as const;
+
+/** Commands that take one operand (a URL or a file). */
+const WITH_OPERAND = new Set(["import-shm", "backup", "restore", "export", "import"]);
 
 /** Runs the command line `args`; resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -31,6 +52,11 @@ export async function main(args: string[]): Promise<number> {
         ),
         help: { type: "boolean", short: "h" },
         status: { type: "boolean" },
+        force: { type: "boolean" },
+        instances: { type: "string" },
+        days: { type: "string" },
+        apps: { type: "string" },
+        seed: { type: "string" },
       },
     });
   } catch (error) {
@@ -43,7 +69,7 @@ export async function main(args: string[]): Promise<number> {
     writeLine(usage());
     return 0;
   }
-  const operands = command === "import-shm" ? 1 : 0;
+  const operands = command === "user" ? 2 : WITH_OPERAND.has(command) ? 1 : 0;
   if (
     !(COMMANDS as readonly string[]).includes(command) ||
     parsed.positionals.length > 1 + operands
@@ -52,7 +78,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (command === "version") {
-    writeLine(`shm ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
+    writeLine(buildDescription(VERSION));
     return 0;
   }
 
@@ -78,8 +104,35 @@ export async function main(args: string[]): Promise<number> {
   }
   const log = createLogger(config.logLevel);
   try {
+    if (command === "export" || command === "import") {
+      return await exportCommand(command, parsed.positionals[1], {
+        store: config.store,
+        print: writeLine,
+      });
+    }
+    if (command === "backup" || command === "restore") {
+      return await backupCommand(command, parsed.positionals[1], {
+        store: config.store,
+        force: Boolean(parsed.values.force),
+        print: writeLine,
+      });
+    }
+    if (command === "user") {
+      return await userCommand(parsed.positionals.slice(1), {
+        store: config.store,
+        now: new Date(),
+        print: writeLine,
+      });
+    }
     if (command === "import-shm") {
       return await importCommand(parsed.positionals[1], config, { log, print: writeLine });
+    }
+    if (command === "demo") {
+      return await demoCommand(parsed.values, config, {
+        log,
+        print: writeLine,
+        progress: writeProgress,
+      });
     }
     if (command === "migrate") {
       return await migrate(config.store, log, Boolean(parsed.values.status));
@@ -135,6 +188,15 @@ function usage(): string {
     "  migrate          apply pending schema migrations and exit (--status: list them)",
     "  version          print the version",
     "  import-shm URL   import the original SHM server's database at URL (postgres://…)",
+    "  backup FILE      write a backup of the embedded store to FILE (server stopped)",
+    "  restore FILE     restore the embedded store from FILE (--force: replace a store with data)",
+    "  export FILE      write every application, instance and its history to FILE (JSON lines)",
+    "  import FILE      read an export into this store (either store kind; running twice adds nothing)",
+    "  demo             fill the store with a demo fleet (--instances 1500 --days 90 --apps 3",
+    "                   --seed 1; --force: even when the store holds instances)",
+    "  user add NAME    add a dashboard account (password on standard input)",
+    "  user passwd NAME set an account's password (standard input) and end its sessions",
+    "  user list        list the dashboard accounts",
     "  healthcheck      exit 0 if the server on --host/--port answers its healthcheck, else 1",
     "",
     "Settings (flag, environment variable, default):",
@@ -146,6 +208,12 @@ function usage(): string {
     );
   }
   return lines.join("\n");
+}
+
+/** Shows a progress line on stderr: rewritten in place on a terminal, else one line each time. */
+function writeProgress(text: string, done = false): void {
+  const line = Deno.stderr.isTerminal() ? `\r\x1b[K${text}${done ? "\n" : ""}` : `${text}\n`;
+  Deno.stderr.writeSync(new TextEncoder().encode(line));
 }
 
 function writeLine(line: string): void {

@@ -1,6 +1,6 @@
 /** Running the server: store, upkeep, HTTP, and a clean stop on SIGINT/SIGTERM. */
 
-import { ensureFirstAccount } from "./auth/mod.ts";
+import { ensureFirstAccount, randomToken } from "./auth/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { createHandler, errorResponse } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
@@ -67,12 +67,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     now: new Date(),
   });
   if (account === "created") log.info("first account created", { username: config.adminUser });
-  if (account === "no_password") {
-    log.warn("no dashboard account yet: set SHM_ADMIN_PASSWORD and restart to create one");
-  }
+  // With no account and no password, a one-time link (printed once listening) creates it.
+  const setupToken = account === "no_password" ? randomToken() : null;
   const upkeep = await startUpkeep(db, config, log);
 
-  const handler = createHandler({ config, db, log });
+  const handler = createHandler({ config, db, log, setupToken });
   const requests = new InFlight();
   const server = Deno.serve({
     port: config.port,
@@ -90,6 +89,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const addr = server.addr as Deno.NetAddr;
   const shownHost = ["0.0.0.0", "::"].includes(addr.hostname) ? "localhost" : addr.hostname;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${addr.port}`;
+  // Before "listening", so whoever waits for that line has seen the link.
+  if (setupToken !== null) {
+    log.warn(
+      "no dashboard account yet: open the setup link to create one, or set SHM_ADMIN_PASSWORD",
+      { setup_url: `${url}/setup?token=${setupToken}` },
+    );
+  }
   log.info("listening", {
     url,
     port: addr.port,

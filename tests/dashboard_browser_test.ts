@@ -40,7 +40,8 @@ if (missing !== null && Deno.env.get("CI") === undefined) {
 }
 
 Deno.test({
-  name: "the dashboard in chromium: sign in, overview, application, period, sign out",
+  name:
+    "the dashboard in chromium: sign in, overview, application, period, instances, tokens, sign out",
   ignore: missing !== null && Deno.env.get("CI") === undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -115,6 +116,48 @@ Deno.test({
         await page.locator('nav.periods a[aria-current="page"]').getAttribute("data-period"),
         "7d",
       );
+
+      await Promise.all([
+        page.waitForURL(/\/apps\/browser-app\/instances$/),
+        page.click('a[data-link="instances"]'),
+      ]);
+      assert.equal(await page.locator("tr[data-instance]").count(), 3);
+      const filtered = `${server.url}/apps/browser-app/instances?version=2.0.0`;
+      await page.goto(filtered);
+      const row = page.locator("tr[data-instance]");
+      assert.equal(await row.count(), 1, "the version filter keeps one instance");
+      const instanceId = await row.getAttribute("data-instance");
+      await Promise.all([
+        page.waitForURL(`${server.url}/instances/${instanceId}`),
+        row.locator("a").click(),
+      ]);
+      assert.equal(await page.locator('[data-field="version"]').textContent(), "2.0.0");
+      assert.equal(await page.locator('tr[data-metric="users"] td').textContent(), "2");
+
+      await Promise.all([
+        page.waitForURL(`${server.url}/settings`),
+        page.click('a[href="/settings"]'),
+      ]);
+      await page.fill('input[name="name"]', "browser token");
+      await Promise.all([
+        page.waitForURL(`${server.url}/settings/tokens`),
+        page.click('form[action="/settings/tokens"] button'),
+      ]);
+      const token = await page.locator('[data-field="new-token"]').textContent() ?? "";
+      const adminStats = async () => {
+        const response = await fetch(`${server.url}/api/v1/admin/stats`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await response.body?.cancel();
+        return response.status;
+      };
+      assert.equal(await adminStats(), 200, "the new token opens the admin API");
+      await Promise.all([
+        page.waitForURL(/\/settings\?done=revoked$/),
+        page.click('form[action$="/revoke"] button'),
+      ]);
+      assert.equal(await adminStats(), 401, "the revoked token does not");
+      await page.goto(`${server.url}/apps/browser-app?period=7d`);
 
       const forged = await context.request.post(`${server.url}/logout`, {
         form: { note: "no csrf token" },

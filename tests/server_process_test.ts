@@ -164,7 +164,7 @@ Deno.test("process: a bad setting stops the start with one line naming it", asyn
 Deno.test("process: version, help and migrate --status", async () => {
   const version = await runCli(["version"]);
   assert.equal(version.code, 0);
-  assert.match(version.text, /^shm \d+\.\d+\.\d+ \(deno 2\.9\.6/);
+  assert.match(version.text, /^shm \d+\.\d+\.\d+ \(deno 2\.9\.6, [\w-]+, development build\)\n$/);
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
   for (

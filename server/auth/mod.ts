@@ -12,3 +12,10 @@ export {
   signIn,
   signOut,
 } from "./sessions.ts";
+export {
+  apiTokenUser,
+  createApiToken,
+  MIN_PASSWORD_LENGTH,
+  passwordProblem,
+  setPassword,
+} from "./api_tokens.ts";

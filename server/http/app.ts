@@ -8,10 +8,11 @@ import { FigureCache } from "../stats/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { addAdminRoutes } from "./admin_routes.ts";
 import { addDashboardRoutes } from "./dashboard_routes.ts";
-import { sessionOrBearer } from "./session_auth.ts";
+import { apiTokenOrBearer, sessionOrBearer } from "./session_auth.ts";
 import { addAppSettingsRoutes } from "./app_settings_routes.ts";
 import { addBadgeRoutes } from "../badges/badge_routes.ts";
 import { addInstanceRoutes } from "./instance_routes.ts";
+import { addSetupRoutes } from "./setup_routes.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { errorResponse, jsonResponse, responseForError } from "./respond.ts";
 import { Router } from "./router.ts";
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly log: Logger;
   /** The clock; defaults to the real one. */
   readonly now?: () => Date;
+  /** The one-time setup token printed at start with no account and no password; else null. */
+  readonly setupToken?: string | null;
 }
 
 /** The client side of a connection, as `Deno.serve` reports it. */
@@ -65,7 +68,12 @@ export function createHandler(deps: AppDeps): AppHandler {
     trustProxy: config.trustProxy,
     loginLimit: new RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
   });
-  addAppSettingsRoutes(router, { db, now, authenticate: bearerTokenCheck(config.adminToken) });
+  addSetupRoutes(router, { db, now, setupToken: deps.setupToken ?? null });
+  addAppSettingsRoutes(router, {
+    db,
+    now,
+    authenticate: apiTokenOrBearer({ db, now }, bearerTokenCheck(config.adminToken)),
+  });
   addBadgeRoutes(router, {
     badges: {
       db,

@@ -3,7 +3,6 @@
  * pages, each of which sends a visitor without a session to `/login`.
  */
 
-import type { VNode } from "preact";
 import { randomToken, sameToken, SESSION_TTL_MS, signIn, signOut } from "../auth/mod.ts";
 import {
   applicationActivity,
@@ -18,9 +17,10 @@ import { assetResponse } from "../ui/assets.ts";
 import { LoginPage } from "../ui/LoginPage.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
 import { OverviewPage } from "../ui/OverviewPage.tsx";
-import { htmlResponse } from "../ui/render.ts";
-import { readBody } from "./read_body.ts";
+import { csrfRefused, page, readForm, redirect, sessionPage, viewerOf } from "./page_support.ts";
+import { addInstancePagesRoutes } from "./instance_pages_routes.ts";
 import type { RateLimiter } from "./rate_limit.ts";
+import { addSettingsRoutes } from "./settings_routes.ts";
 import type { RouteContext, Router } from "./router.ts";
 import {
   cameOverHttps,
@@ -31,9 +31,6 @@ import {
   type SignedIn,
   signedIn,
 } from "./session_auth.ts";
-
-/** Largest form body accepted (login and logout forms are tiny). */
-const MAX_FORM_BYTES = 8 * 1024;
 
 /** What the dashboard routes need. */
 export interface DashboardDeps {
@@ -60,15 +57,7 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
 
   const signedInPage = (
     handler: (ctx: RouteContext, session: SignedIn) => Promise<Response>,
-  ) =>
-  async (ctx: RouteContext) => {
-    const session = await signedIn(db, ctx.request, now());
-    if (session === null) {
-      const next = `${ctx.url.pathname}${ctx.url.search}`;
-      return redirect(`/login?next=${encodeURIComponent(next)}`);
-    }
-    return await handler(ctx, session);
-  };
+  ) => sessionPage({ db, now }, handler);
 
   router.on(
     "GET",
@@ -202,6 +191,9 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
     return new Response(null, { status: 303, headers });
   });
 
+  addInstancePagesRoutes(router, { db, now, stats });
+  addSettingsRoutes(router, { db, now });
+
   router.on("POST", "/logout", async (ctx) => {
     const session = await signedIn(db, ctx.request, now());
     if (session === null) return redirect("/login");
@@ -221,41 +213,12 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
   });
 }
 
-function page(vnode: VNode, status = 200, headers: HeadersInit = {}): Response {
-  return htmlResponse(vnode, { status, headers });
-}
-
-function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
-}
-
-function csrfRefused(viewer: ReturnType<typeof viewerOf> | null): Response {
-  return page(
-    MessagePage({
-      title: "Form refused",
-      message: "The form was missing its security token or it had expired: reload the page and " +
-        "try again.",
-      viewer,
-    }),
-    403,
-  );
-}
-
-function viewerOf(session: SignedIn) {
-  return { username: session.user.username, csrfToken: session.csrfToken };
-}
-
 /** `next` when it is a path on this server, else `/`: never a redirect to another site. */
 function localPath(next: string | null): string {
   if (next === null || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) {
     return "/";
   }
   return next;
-}
-
-async function readForm(request: Request): Promise<URLSearchParams> {
-  const bytes = await readBody(request, MAX_FORM_BYTES);
-  return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 
 /** The origin browsers and instances reach this server at, for the SDK snippet. */

@@ -4,7 +4,7 @@
  * accepts a session next to the bearer token.
  */
 
-import { csrfTokenFor, sessionUser } from "../auth/mod.ts";
+import { apiTokenUser, csrfTokenFor, sessionUser } from "../auth/mod.ts";
 import type { Database, SessionUser } from "../store/mod.ts";
 
 /** The session cookie. */
@@ -75,8 +75,9 @@ export async function signedIn(
 }
 
 /**
- * The admin API's check: a valid session passes; otherwise `bearer` (the
- * `SHM_ADMIN_TOKEN` check) decides, with its own 401.
+ * The admin API's check: a valid session passes, so does a live API token
+ * (made on the settings page) as `Authorization: Bearer`; otherwise `bearer`
+ * (the `SHM_ADMIN_TOKEN` check) decides, with its own 401.
  */
 export function sessionOrBearer(
   deps: { db: Database; now: () => Date },
@@ -85,6 +86,24 @@ export function sessionOrBearer(
   return async (request) => {
     if (readCookie(request, SESSION_COOKIE) !== undefined) {
       if (await signedIn(deps.db, request, deps.now()) !== null) return;
+    }
+    await apiTokenOrBearer(deps, bearer)(request);
+  };
+}
+
+/**
+ * The check of admin endpoints that change things: a live API token passes;
+ * otherwise `bearer` (the `SHM_ADMIN_TOKEN` check) decides. Sessions are not
+ * accepted here, so no browser form can reach these endpoints.
+ */
+export function apiTokenOrBearer(
+  deps: { db: Database; now: () => Date },
+  bearer: (request: Request) => Promise<void>,
+): (request: Request) => Promise<void> {
+  return async (request) => {
+    const apiToken = /^Bearer\s+(shm_\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+    if (apiToken?.[1] !== undefined) {
+      if (await apiTokenUser(deps.db, apiToken[1], deps.now()) !== null) return;
     }
     await bearer(request);
   };

@@ -7,3 +7,4 @@ export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";
 export * from "./badges.ts";
 export * from "./dashboard.ts";
 export { FigureCache } from "./figure_cache.ts";
+export * from "./instance_pages.ts";

@@ -60,8 +60,12 @@ function wrap(db: PGlite, connection: PGlite | Transaction): Database {
   };
 }
 
-/** Creates `dataDir` if needed and takes an exclusive lock on its lock file, held while open. */
-async function lockDataDir(dataDir: string): Promise<Deno.FsFile> {
+/**
+ * Creates `dataDir` if needed and takes an exclusive lock on its lock file,
+ * held until the returned file is closed. Throws a
+ * {@linkcode StoreUnavailableError} when another process holds it.
+ */
+export async function lockDataDir(dataDir: string): Promise<Deno.FsFile> {
   await Deno.mkdir(dataDir, { recursive: true });
   const file = await Deno.open(`${dataDir}/shm.lock`, { create: true, write: true });
   if (!await file.tryLock(true)) {

@@ -17,11 +17,16 @@ export * from "./instances.ts";
 export * from "./fleet_queries.ts";
 export * from "./account_queries.ts";
 export * from "./dashboard_queries.ts";
+export * from "./instance_pages_queries.ts";
+export * from "./token_queries.ts";
 export * from "./badge_queries.ts";
 export { SnapshotWriter } from "./snapshot_writer.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
 export * from "./import_writes.ts";
+export * from "./demo_writes.ts";
 export * from "./original_shm_source.ts";
+export * from "./embedded_backup.ts";
+export * from "./store_export.ts";
 
 /**
  * Opens the store the setting names: the PostgreSQL server at its URL, or the

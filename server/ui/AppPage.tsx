@@ -53,6 +53,9 @@ export function AppPage(props: AppPageProps) {
         <dt>Last seen</dt>
         <dd>{formatAgo(summary.lastSeen, props.now)}</dd>
       </dl>
+      <p>
+        <a href={`${base}/instances`} data-link="instances">All instances</a>
+      </p>
 
       <h2>Over time</h2>
       <nav class="periods" aria-label="Period">

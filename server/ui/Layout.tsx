@@ -30,6 +30,7 @@ export function Layout(
           <a class="brand" href="/">SHM</a>
           {props.viewer === null ? null : (
             <>
+              <a href="/settings">Settings</a>
               <span class="muted">{props.viewer.username}</span>
               <form method="post" action="/logout">
                 <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />
