@@ -1,6 +1,7 @@
 /**
- * The `shm` command: `serve` (the default), `migrate`, `version`, `--help`.
- * This is the entry point of `deno task start` and of the compiled executable.
+ * The `shm` command: `serve` (the default) and the operator commands listed by
+ * `shm --help`. This is the entry point of `deno task start` and of the
+ * compiled executable.
  */
 
 import { parseArgs } from "node:util";
@@ -31,6 +32,16 @@ const COMMANDS = [
   "user",
   "help",
 ] as const;
+
+/** Flags that belong to one command (or a few); any other command refuses them. */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  status: ["migrate"],
+  force: ["restore", "demo"],
+  instances: ["demo"],
+  days: ["demo"],
+  apps: ["demo"],
+  seed: ["demo"],
+};
 
 /** Commands that take one operand (a URL or a file). */
 const WITH_OPERAND = new Set(["import-shm", "backup", "restore", "export", "import"]);
@@ -76,6 +87,14 @@ export async function main(args: string[]): Promise<number> {
   ) {
     writeLine(`shm: unknown command "${parsed.positionals.join(" ")}" (see shm --help)`);
     return 2;
+  }
+  for (const [flag, commands] of Object.entries(COMMAND_FLAGS)) {
+    if (
+      (parsed.values as Record<string, unknown>)[flag] !== undefined && !commands.includes(command)
+    ) {
+      writeLine(`shm: --${flag} is an option of ${commands.join(" and ")}, not of ${command}`);
+      return 2;
+    }
   }
   if (command === "version") {
     writeLine(buildDescription(VERSION));

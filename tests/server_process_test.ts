@@ -152,6 +152,8 @@ Deno.test("process: a bad setting stops the start with one line naming it", asyn
     [{ SHM_DATABASE_URL: "mysql://x" }, [], /SHM_DATABASE_URL/],
     [{}, ["--raw-retention-days", "-3"], /--raw-retention-days/],
     [{}, ["--no-such-flag"], /no-such-flag/],
+    [{}, ["--force"], /--force is an option of restore and demo, not of serve/],
+    [{}, ["--instances", "10"], /--instances is an option of demo/],
   ];
   for (const [env, args, pattern] of cases) {
     const { code, text } = await runCli(["serve", ...args], env);
