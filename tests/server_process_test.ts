@@ -5,10 +5,9 @@
 
 import assert from "node:assert/strict";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
-import { adminGet, compilePermissionFlags, startServer } from "./support/server.ts";
+import { runShm } from "./support/cli.ts";
+import { adminGet, startServer } from "./support/server.ts";
 import { freshEmbeddedFolder, freshStoreSetting } from "./support/store.ts";
-
-const REPO = new URL("../", import.meta.url).pathname;
 
 interface AdminInstance {
   instance_id: string;
@@ -120,29 +119,6 @@ Deno.test("process: the embedded store refuses a second process on the same fold
   assert.equal((await fetch(`${first.url}/api/v1/healthcheck`)).status, 200);
 });
 
-/** Runs `server/main.ts` with the executable's permissions; returns exit code and output. */
-async function runCli(args: string[], env: Record<string, string> = {}) {
-  const cwd = await Deno.makeTempDir({ prefix: "shm-cli-" });
-  try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        `--config=${REPO}deno.json`,
-        ...await compilePermissionFlags(),
-        `${REPO}server/main.ts`,
-        ...args,
-      ],
-      cwd,
-      env: { SHM_DATA_DIR: `${cwd}/data`, ...env },
-      stdin: "null",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    return { code: output.code, text };
-  } finally {
-    await Deno.remove(cwd, { recursive: true });
-  }
-}
-
 Deno.test("process: a bad setting stops the start with one line naming it", async () => {
   const cases: [Record<string, string>, string[], RegExp][] = [
     [{ PORT: "eighty" }, [], /PORT .*"eighty"/],
@@ -156,7 +132,7 @@ Deno.test("process: a bad setting stops the start with one line naming it", asyn
     [{}, ["--instances", "10"], /--instances is an option of demo/],
   ];
   for (const [env, args, pattern] of cases) {
-    const { code, text } = await runCli(["serve", ...args], env);
+    const { code, text } = await runShm(["serve", ...args], env);
     assert.equal(code, 2, JSON.stringify(env) + text);
     assert.match(text, pattern);
     assert.equal(text.trim().split("\n").length, 1, `one line: ${text}`);
@@ -164,10 +140,10 @@ Deno.test("process: a bad setting stops the start with one line naming it", asyn
 });
 
 Deno.test("process: version, help and migrate --status", async () => {
-  const version = await runCli(["version"]);
+  const version = await runShm(["version"]);
   assert.equal(version.code, 0);
   assert.match(version.text, /^shm \d+\.\d+\.\d+ \(deno 2\.9\.6, [\w-]+, development build\)\n$/);
-  const help = await runCli(["--help"]);
+  const help = await runShm(["--help"]);
   assert.equal(help.code, 0);
   for (
     const name of [
@@ -186,14 +162,14 @@ Deno.test("process: version, help and migrate --status", async () => {
   }
   await using folder = await freshEmbeddedFolder();
   const env = folder.setting.kind === "embedded" ? { SHM_DATA_DIR: folder.setting.dataDir } : {};
-  const before = await runCli(["migrate", "--status"], env);
+  const before = await runShm(["migrate", "--status"], env);
   assert.equal(before.code, 0, before.text);
   assert.match(before.text, /0001_initial\.sql\tpending/);
-  const migrate = await runCli(["migrate"], env);
+  const migrate = await runShm(["migrate"], env);
   assert.equal(migrate.code, 0, migrate.text);
-  const after = await runCli(["migrate", "--status"], env);
+  const after = await runShm(["migrate", "--status"], env);
   assert.match(after.text, /0001_initial\.sql\tapplied \d{4}-/);
-  const unknown = await runCli(["frobnicate"]);
+  const unknown = await runShm(["frobnicate"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.text, /unknown command "frobnicate"/);
 });
