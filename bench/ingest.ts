@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
 import { startServer } from "../tests/support/server.ts";
 import { freshPostgresDatabase } from "../tests/support/store.ts";
+import { percentile, timed } from "./timing.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -24,26 +25,6 @@ const { values } = parseArgs({
 const SNAPSHOTS = Number(values.snapshots);
 const INSTANCES = Number(values.instances);
 const CONCURRENCY = Number(values.concurrency);
-
-/** Runs `jobs` with `concurrency` workers; returns each job's latency in ms and the wall time. */
-async function timed(jobs: (() => Promise<void>)[], concurrency: number) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
-      const t = performance.now();
-      await job();
-      latencies.push(performance.now() - t);
-    }
-  }));
-  return { wallMs: performance.now() - started, latencies: latencies.sort((a, b) => a - b) };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
 
 await using database = await freshPostgresDatabase();
 if (database.setting.kind !== "postgres") throw new Error("the bench needs PostgreSQL");
