@@ -9,22 +9,13 @@
  */
 
 import { chromium, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "../tests/support/browser.ts";
 import { startServer } from "../tests/support/server.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const OUT = `${REPO}docs/screenshots/`;
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--hide-scrollbars",
-];
+// Scrollbars would show in the images; otherwise the browser the tests use.
+const SCREENSHOT_ARGS = [...CHROMIUM_ARGS, "--hide-scrollbars"];
 const VIEWPORT = { width: 1280, height: 800 };
 const USER = "admin";
 const PASSWORD = `screenshots-${crypto.randomUUID()}`;
@@ -97,9 +88,8 @@ async function scrollToCharts(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await Deno.stat(CHROMIUM).catch(() => {
-    throw new Error(`${CHROMIUM} is not installed (apt-get install -y chromium)`);
-  });
+  const missing = chromiumMissing();
+  if (missing !== null) throw new Error(missing);
   await Deno.mkdir(OUT, { recursive: true });
   const dataDir = await Deno.makeTempDir({ prefix: "shm-screenshots-store-" });
   const profile = await Deno.makeTempDir({ prefix: "shm-screenshots-chromium-" });
@@ -113,7 +103,7 @@ async function main(): Promise<void> {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: SCREENSHOT_ARGS,
       viewport: VIEWPORT,
       colorScheme: "light",
       locale: "en-US",

@@ -9,29 +9,10 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "./support/browser.ts";
 import { startServer } from "./support/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PASSWORD = "browser-test-password";
-
-function chromiumMissing(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-    return null;
-  } catch {
-    return `${CHROMIUM} is not installed (apt-get install -y chromium)`;
-  }
-}
 
 const missing = chromiumMissing();
 if (missing !== null && Deno.env.get("CI") === undefined) {
@@ -72,7 +53,7 @@ Deno.test({
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const problems: string[] = [];
