@@ -5,6 +5,7 @@
 
 import { type Database, sql, type SqlQuery } from "./database.ts";
 import type { InstanceStatus } from "./instances.ts";
+import type { InstanceRow } from "./fleet_queries.ts";
 
 /** The orders the instances table offers, each newest (or highest) first. */
 export type InstanceSort = "last_seen" | "first_seen" | "version";
@@ -129,19 +130,8 @@ export async function instanceFilterChoices(
 }
 
 /** One instance with its application and latest metrics. */
-export interface InstanceDetailRow {
-  readonly instanceId: string;
-  readonly appSlug: string;
+export interface InstanceDetailRow extends Omit<InstanceRow, "firstSeenMicros"> {
   readonly appName: string;
-  readonly appVersion: string;
-  readonly status: InstanceStatus;
-  readonly environment: string | null;
-  readonly deploymentMode: string | null;
-  readonly osArch: string | null;
-  readonly firstSeen: Date;
-  readonly lastSeen: Date;
-  readonly lastSnapshotAt: Date | null;
-  readonly metrics: Record<string, unknown>;
 }
 
 /** Finds instance `instanceId` (a canonical UUID); null when there is none. */
