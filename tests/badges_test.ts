@@ -410,11 +410,17 @@ Deno.test("public badges switched off answer exactly as an unknown app, and back
     });
   const off = await put('{"public_badges": false}');
   assert.equal(off.status, 200);
-  assert.deepEqual(await off.json(), { slug: "badge-app", public_badges: false });
+  const hiddenSettings = {
+    slug: "badge-app",
+    public_badges: false,
+    display_name: null,
+    reported_name: "Badge App",
+  };
+  assert.deepEqual(await off.json(), hiddenSettings);
   const read = await app.fetch("/api/v1/admin/applications/badge-app/settings", {
     headers: ADMIN,
   });
-  assert.deepEqual(await read.json(), { slug: "badge-app", public_badges: false });
+  assert.deepEqual(await read.json(), hiddenSettings);
   for (const badge of ["instances", "version", "metric/users", "combined?metric=users"]) {
     const hidden = await getBadge(app, `/badge/badge-app/${badge}`);
     const unknown = await getBadge(app, `/badge/no-such-app/${badge}`);

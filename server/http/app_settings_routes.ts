@@ -3,8 +3,9 @@
 import { ClientError } from "../errors.ts";
 import {
   type ApplicationSettings,
+  type ApplicationSettingsChange,
   findApplicationSettings,
-  setPublicBadges,
+  updateApplicationSettings,
 } from "../store/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { readBody } from "./read_body.ts";
@@ -13,12 +14,16 @@ import type { RouteContext, Router } from "./router.ts";
 
 /** Largest settings body accepted. */
 const MAX_SETTINGS_BYTES = 4096;
-const SETTING_NAMES = ["public_badges"] as const;
+const SETTING_NAMES = ["public_badges", "display_name"] as const;
+
+/** Longest display name, in characters. */
+export const MAX_DISPLAY_NAME_LENGTH = 100;
 
 /**
  * Adds `GET` and `PUT /api/v1/admin/applications/{slug}/settings`, behind
- * `authenticate`. `PUT` takes a JSON object with `public_badges` (boolean);
- * any other key or type is a 400, an unknown slug a 404.
+ * `authenticate`. `PUT` takes a JSON object with `public_badges` (boolean)
+ * and/or `display_name` (string or null); any other key or type is a 400 and
+ * nothing is written, an unknown slug a 404.
  */
 export function addAppSettingsRoutes(
   router: Router,
@@ -35,14 +40,56 @@ export function addAppSettingsRoutes(
   router.on("PUT", path, async ({ request, params }: RouteContext) => {
     await deps.authenticate(request);
     const slug = params["slug"] ?? "";
-    const publicBadges = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
-    const saved = await setPublicBadges(deps.db, { slug, publicBadges, now: deps.now() });
+    const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
+    const saved = await updateApplicationSettings(deps.db, { slug, change, now: deps.now() });
     return jsonResponse(settingsView(saved ?? unknown(slug)));
   });
 }
 
-/** Reads the body's `public_badges`; throws a 400 for anything but `{"public_badges": <boolean>}`. */
-function parseSettings(bytes: Uint8Array): boolean {
+/**
+ * Reads a display name as an operator typed it: trimmed, 1 to 100
+ * characters without control characters; null or "" (after trimming) clears
+ * it (null). Throws a 400 `invalid_setting` naming the problem.
+ */
+export function readDisplayName(value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== "string") {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "display_name" as it must be a string or null: current value is ${
+        JSON.stringify(value).slice(0, 80)
+      }`,
+    );
+  }
+  const name = value.trim();
+  if (name === "") return null;
+  const length = [...name].length;
+  if (length > MAX_DISPLAY_NAME_LENGTH) {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "display_name" as it is longer than ${MAX_DISPLAY_NAME_LENGTH} characters: current length is ${length}`,
+    );
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "display_name" as it holds a control character: current value is ${
+        JSON.stringify(name).slice(0, 120)
+      }`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Reads the body's settings; throws a 400 for anything but a JSON object
+ * with `public_badges` (boolean) and/or `display_name` (string or null).
+ */
+function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -52,33 +99,47 @@ function parseSettings(bytes: Uint8Array): boolean {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ClientError(400, "invalid_body", "Cannot accept the body as it is not a JSON object");
   }
-  const unknownKey = Object.keys(body).find((key) =>
-    !(SETTING_NAMES as readonly string[]).includes(key)
-  );
-  if (unknownKey !== undefined) {
+  const keys = Object.keys(body);
+  const unknownKey = keys.find((key) => !(SETTING_NAMES as readonly string[]).includes(key));
+  if (unknownKey !== undefined || keys.length === 0) {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot change "${unknownKey.slice(0, 80)}" as it is not a setting: use ${
-        SETTING_NAMES.join(", ")
-      }`,
+      unknownKey === undefined
+        ? `Cannot change settings as the body names none: use ${SETTING_NAMES.join(", ")}`
+        : `Cannot change "${unknownKey.slice(0, 80)}" as it is not a setting: use ${
+          SETTING_NAMES.join(", ")
+        }`,
     );
   }
-  const value = (body as Record<string, unknown>)["public_badges"];
-  if (typeof value !== "boolean") {
-    throw new ClientError(
-      400,
-      "invalid_setting",
-      `Cannot use "public_badges" as it must be true or false: current value is ${
-        JSON.stringify(value ?? null).slice(0, 80)
-      }`,
-    );
+  const fields = body as Record<string, unknown>;
+  let change: ApplicationSettingsChange = {};
+  if ("public_badges" in fields) {
+    const value = fields["public_badges"];
+    if (typeof value !== "boolean") {
+      throw new ClientError(
+        400,
+        "invalid_setting",
+        `Cannot use "public_badges" as it must be true or false: current value is ${
+          JSON.stringify(value ?? null).slice(0, 80)
+        }`,
+      );
+    }
+    change = { ...change, publicBadges: value };
   }
-  return value;
+  if ("display_name" in fields) {
+    change = { ...change, displayName: readDisplayName(fields["display_name"]) };
+  }
+  return change;
 }
 
 function settingsView(settings: ApplicationSettings) {
-  return { slug: settings.slug, public_badges: settings.publicBadges };
+  return {
+    slug: settings.slug,
+    public_badges: settings.publicBadges,
+    display_name: settings.displayName,
+    reported_name: settings.reportedName,
+  };
 }
 
 function unknown(slug: string): never {

@@ -1,6 +1,6 @@
 /**
- * Read queries for badges, and the per-application switch that allows them.
- * Badges read the latest state only (`instances`), never history: each
+ * Read queries for badges (the per-application switch that allows them is in
+ * `app_settings_queries.ts`). Badges read the latest state only (`instances`), never history: each
  * question is one statement over an application's active instances.
  */
 
@@ -84,33 +84,4 @@ export async function activeMetricAggregates(
       least(greatest(max(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8 as max
     from v`);
   return row ?? { instances: 0, sum: null, avg: null, min: null, max: null };
-}
-
-/** An application's settings. */
-export interface ApplicationSettings {
-  readonly slug: string;
-  readonly publicBadges: boolean;
-}
-
-/** Returns an application's settings, or null when the slug is unknown. */
-export async function findApplicationSettings(
-  db: Database,
-  slug: string,
-): Promise<ApplicationSettings | null> {
-  const [row] = await db.query<ApplicationSettings>(
-    sql`select slug, public_badges as "publicBadges" from applications where slug = ${slug}`,
-  );
-  return row ?? null;
-}
-
-/** Turns an application's public badges on or off; returns its settings, or null when the slug is unknown. */
-export async function setPublicBadges(
-  db: Database,
-  options: { slug: string; publicBadges: boolean; now: Date },
-): Promise<ApplicationSettings | null> {
-  const [row] = await db.query<ApplicationSettings>(sql`
-    update applications set public_badges = ${options.publicBadges}, updated_at = ${options.now}
-    where slug = ${options.slug}
-    returning slug, public_badges as "publicBadges"`);
-  return row ?? null;
 }

@@ -140,7 +140,8 @@ export async function findInstanceDetail(
   instanceId: string,
 ): Promise<InstanceDetailRow | null> {
   const [row] = await db.query<InstanceDetailRow>(sql`
-    select i.instance_id::text as "instanceId", a.slug as "appSlug", a.name as "appName",
+    select i.instance_id::text as "instanceId", a.slug as "appSlug",
+      coalesce(a.display_name, a.name) as "appName",
       i.app_version as "appVersion", i.status, i.environment,
       i.deployment_mode as "deploymentMode", i.os_arch as "osArch",
       i.first_seen as "firstSeen", i.last_seen as "lastSeen",

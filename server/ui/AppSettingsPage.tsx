@@ -1,0 +1,90 @@
+/** An application's settings page: its display name, its public badges, and the badge builder. */
+
+import type { BadgeChoice } from "../../islands/badge_snippets.ts";
+import type { ApplicationSettingsView } from "../stats/mod.ts";
+import { Island, IslandCounter } from "./Island.tsx";
+import { Layout, type Viewer } from "./Layout.tsx";
+
+/** What the application settings page shows. */
+export interface AppSettingsPageProps {
+  readonly viewer: Viewer;
+  readonly app: ApplicationSettingsView;
+  /** This server's public URL, for the badge snippets. */
+  readonly serverUrl: string;
+  /** The badge the builder starts with. */
+  readonly badge: BadgeChoice;
+  /** A success message, e.g. after saving. */
+  readonly notice?: string;
+  /** What was wrong with the form, in one sentence; the form keeps what was typed. */
+  readonly error?: string;
+  /** The display name as typed, when the form is shown again after an error. */
+  readonly typedDisplayName?: string;
+}
+
+/** Renders the settings of one application; the form carries the session's CSRF token. */
+export function AppSettingsPage(props: AppSettingsPageProps) {
+  const { app } = props;
+  const counter = new IslandCounter();
+  const appPath = `/apps/${encodeURIComponent(app.slug)}`;
+  return (
+    <Layout title={`${app.name} · Settings`} viewer={props.viewer}>
+      <p>
+        <a href="/">Applications</a> / <a href={appPath}>{app.name}</a> /
+      </p>
+      <h1>Settings of {app.name}</h1>
+      {props.notice === undefined ? null : <p class="notice" role="status">{props.notice}</p>}
+      {props.error === undefined ? null : <p class="error" role="alert">{props.error}</p>}
+
+      <form
+        method="post"
+        action={`${appPath}/settings`}
+        class="panel stacked-form"
+        data-form="app-settings"
+      >
+        <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />
+        <label>
+          Display name
+          <input
+            type="text"
+            name="display_name"
+            value={props.typedDisplayName ?? app.displayName ?? ""}
+            maxLength={100}
+            placeholder={app.reportedName}
+          />
+        </label>
+        <p class="muted">
+          Shown on the dashboard instead of the name the instances report,{" "}
+          <strong data-field="reported-name">{app.reportedName}</strong>; leave it empty to show
+          that.
+        </p>
+        <label class="checkbox">
+          <input type="checkbox" name="public_badges" checked={app.publicBadges} />
+          Public badges: anyone may load this application's badges
+        </label>
+        <button type="submit" class="primary">Save</button>
+      </form>
+
+      <h2 id="badges">Badges</h2>
+      {app.publicBadges ? null : (
+        <p class="error" data-field="badges-off">
+          Public badges are off: every badge of this application shows “unknown app” until they are
+          switched on.
+        </p>
+      )}
+      <p class="muted">
+        Choose a badge for a README; the preview is drawn by this server, the snippets point at{" "}
+        <code>{props.serverUrl}</code>.
+      </p>
+      <Island
+        name="BadgeBuilder"
+        counter={counter}
+        props={{
+          slug: app.slug,
+          serverUrl: props.serverUrl,
+          metrics: app.metricKeys,
+          initial: props.badge,
+        }}
+      />
+    </Layout>
+  );
+}
