@@ -18,6 +18,7 @@ import {
   freshEmbeddedFolder,
   freshPostgresDatabase,
 } from "../tests/support/store.ts";
+import { nextPageLink, signInBench, unescapeHtml } from "./dashboard_client.ts";
 import { percentile, timed } from "./timing.ts";
 
 const { values } = parseArgs({
@@ -55,6 +56,7 @@ try {
     seed: Number(values.seed),
     now: new Date(),
     rawRetentionDays: RAW_RETENTION_DAYS,
+    activeDays: 30,
   });
 } finally {
   await db.close();
@@ -73,45 +75,9 @@ await using server = await startServer({
   },
 });
 
-function cookieValue(response: Response, name: string): string | undefined {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair] = header.split(";");
-    if (pair?.startsWith(`${name}=`)) return pair.slice(name.length + 1);
-  }
-  return undefined;
-}
-
-// Sign in as a browser would: the form's CSRF cookie and field, then the session cookie.
-const form = await fetch(`${server.url}/login`);
-const csrf = cookieValue(form, "shm_login_csrf");
-await form.body?.cancel();
-if (csrf === undefined) throw new Error("GET /login set no CSRF cookie");
-const login = await fetch(`${server.url}/login`, {
-  method: "POST",
-  redirect: "manual",
-  headers: {
-    "content-type": "application/x-www-form-urlencoded",
-    cookie: `shm_login_csrf=${csrf}`,
-  },
-  body: new URLSearchParams({ _csrf: csrf, username: USER, password: PASSWORD }).toString(),
-});
-await login.body?.cancel();
-const session = cookieValue(login, "shm_session");
-if (login.status !== 303 || session === undefined) {
-  throw new Error(`POST /login answered ${login.status} without a session`);
-}
-const pageHeaders = { cookie: `shm_session=${session}` };
-const adminHeaders = { authorization: `Bearer ${server.adminToken}` };
-
-async function getText(path: string, headers: Record<string, string>): Promise<string> {
-  const response = await fetch(`${server.url}${path}`, { headers, redirect: "manual" });
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
-  return body;
-}
-
-const unescapeHtml = (text: string) =>
-  text.replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#39;", "'");
+const client = await signInBench(server, { username: USER, password: PASSWORD });
+const { pageHeaders, adminHeaders } = client;
+const getText = (path: string, headers: Record<string, string>) => client.getText(path, headers);
 
 // What to ask for: the first application, one of its versions, one instance, page 10's link.
 const apps = JSON.parse(await getText("/api/v1/admin/applications", adminHeaders));
@@ -125,9 +91,7 @@ if (version === undefined || instanceId === undefined) {
 }
 let page10: string | null = `/apps/${slug}/instances`;
 for (let page = 1; page < 10 && page10 !== null; page++) {
-  const html = await getText(page10, pageHeaders);
-  const next = /<a rel="next" href="([^"]+)"/.exec(html)?.[1];
-  page10 = next === undefined ? null : unescapeHtml(next);
+  page10 = nextPageLink(await getText(page10, pageHeaders));
 }
 
 const targets: { label: string; path: string; headers: Record<string, string> }[] = [

@@ -82,7 +82,7 @@ export default function TimeSeriesChart(props: TimeSeriesChartProps) {
 
 function summary(props: TimeSeriesChartProps): string {
   if (props.x.length === 0 || props.series.length === 0) return "No data in this period yet.";
-  const latest = props.series.map((s) => `${s.label}: ${s.values.at(-1) ?? 0}`);
+  const latest = props.series.map((s) => `${s.label}: ${formatValue(s.values.at(-1))}`);
   return `Latest ${props.step}: ${latest.slice(0, 6).join(", ")}${
     latest.length > 6 ? ", …" : ""
   } (${props.unit})`;
@@ -93,11 +93,12 @@ function chartHeight(): number {
 }
 
 function chartData(props: TimeSeriesChartProps): uPlot.AlignedData {
-  const rows = props.series.map((s) => s.values.map((v) => v ?? 0));
+  // Stacked shares count missing values as none; lines leave a gap.
+  const rows = props.series.map((s) => s.values.map((v) => props.stacked ? v ?? 0 : v));
   if (props.stacked) {
     for (let i = 1; i < rows.length; i++) {
       const below = rows[i - 1] ?? [];
-      rows[i] = (rows[i] ?? []).map((v, j) => v + (below[j] ?? 0));
+      rows[i] = (rows[i] ?? []).map((v, j) => (v ?? 0) + (below[j] ?? 0));
     }
   }
   return [props.x.slice(), ...rows] as uPlot.AlignedData;
@@ -113,7 +114,7 @@ function chartOptions(props: TimeSeriesChartProps, target: HTMLElement): uPlot.O
     ticks: { stroke: gridColor, width: 1 },
   };
   const raw = (seriesIndex: number, dataIndex: number | null) =>
-    dataIndex === null ? "–" : String(props.series[seriesIndex - 1]?.values[dataIndex] ?? "–");
+    dataIndex === null ? "–" : formatValue(props.series[seriesIndex - 1]?.values[dataIndex]);
   const series: uPlot.Series[] = props.series.map((s, i) => {
     const color = PALETTE[i % PALETTE.length] ?? "#888";
     return {
@@ -133,7 +134,10 @@ function chartOptions(props: TimeSeriesChartProps, target: HTMLElement): uPlot.O
       ...series,
     ],
     axes: [axis, { ...axis, size: 50 }],
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    scales: {
+      x: { time: true },
+      y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
+    },
     ...(props.stacked
       ? {
         bands: props.series.slice(1).map((_s, i) => ({
@@ -148,4 +152,9 @@ function chartOptions(props: TimeSeriesChartProps, target: HTMLElement): uPlot.O
 function formatTime(seconds: number, step: "hour" | "day"): string {
   const iso = new Date(seconds * 1000).toISOString();
   return step === "hour" ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso.slice(0, 10);
+}
+
+function formatValue(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "–";
+  return value.toLocaleString("en-US", { maximumFractionDigits: 3 });
 }

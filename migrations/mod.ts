@@ -7,6 +7,8 @@
 import m0001 from "./0001_initial.sql" with { type: "text" };
 import m0002 from "./0002_app_settings.sql" with { type: "text" };
 import m0003 from "./0003_accounts.sql" with { type: "text" };
+import m0004 from "./0004_rollups.sql" with { type: "text" };
+import m0005 from "./0005_app_display_name.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_initial.sql", sql: m0001 },
   { version: 2, name: "0002_app_settings.sql", sql: m0002 },
   { version: 3, name: "0003_accounts.sql", sql: m0003 },
+  { version: 4, name: "0004_rollups.sql", sql: m0004 },
+  { version: 5, name: "0005_app_display_name.sql", sql: m0005 },
 ];

@@ -21,6 +21,8 @@ export interface Config {
   /** How far in the past a snapshot's timestamp may be, in milliseconds. */
   readonly snapshotBacklogMs: number;
   readonly rawRetentionDays: number;
+  /** How often the daily rollups of today and yesterday are computed again, in milliseconds. */
+  readonly rollupIntervalMs: number;
   readonly logLevel: LogLevel;
   /** Requests per minute allowed from one IP address on instance endpoints; 0 turns it off. */
   readonly rateLimitPerIp: number;
@@ -96,6 +98,12 @@ export const SETTINGS = {
     env: ["SHM_RAW_RETENTION_DAYS"],
     fallback: "14",
     help: "days raw snapshots are kept (history per instance per day is kept for good)",
+  },
+  rollupInterval: {
+    flag: "rollup-interval",
+    env: ["SHM_ROLLUP_INTERVAL"],
+    fallback: "5m",
+    help: "how often the dashboard's daily figures of today are computed again (e.g. 5m, 30s)",
   },
   logLevel: {
     flag: "log-level",
@@ -217,6 +225,7 @@ export function readConfig(
       maxMs: 366 * 86_400_000,
     }),
     rawRetentionDays: integerSetting(raw("rawRetentionDays"), { min: 1, max: 3650 }),
+    rollupIntervalMs: durationSetting(raw("rollupInterval"), { minMs: 1_000, maxMs: 86_400_000 }),
     logLevel: logLevel.value,
     rateLimitPerIp: integerSetting(raw("rateLimitPerIp"), { min: 0, max: 1_000_000 }),
     rateLimitPerInstance: integerSetting(raw("rateLimitPerInstance"), {
@@ -246,6 +255,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     active_days: config.activeDays,
     snapshot_backlog: formatDuration(config.snapshotBacklogMs),
     raw_retention_days: config.rawRetentionDays,
+    rollup_interval: formatDuration(config.rollupIntervalMs),
     log_level: config.logLevel,
     rate_limit_ip: config.rateLimitPerIp,
     rate_limit_instance: config.rateLimitPerInstance,
@@ -311,7 +321,8 @@ function durationSetting(
   const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ""] ?? NaN) : NaN;
   if (!Number.isSafeInteger(ms) || ms < range.minMs || ms > range.maxMs) {
     throw new ConfigError(
-      `Cannot use ${source} as it is not a duration from 1m to 366d such as 7d, 12h or 90m: ` +
+      `Cannot use ${source} as it is not a duration from ${formatDuration(range.minMs)} to ` +
+        `${formatDuration(range.maxMs)} such as 7d, 12h or 90m: ` +
         `current value is "${value}"`,
     );
   }

@@ -47,6 +47,7 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     activeDays: 30,
     snapshotBacklogMs: 7 * 86_400_000,
     rawRetentionDays: 14,
+    rollupIntervalMs: 300_000,
     logLevel: "info",
     rateLimitPerIp: 300,
     rateLimitPerInstance: 60,
@@ -68,6 +69,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_ACTIVE_DAYS: "7",
     SHM_SNAPSHOT_BACKLOG: "12h",
     SHM_RAW_RETENTION_DAYS: "90",
+    SHM_ROLLUP_INTERVAL: "30s",
     SHM_LOG_LEVEL: "debug",
     SHM_RATE_LIMIT_IP: "0",
     SHM_RATE_LIMIT_INSTANCE: "10",
@@ -87,6 +89,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     activeDays: 7,
     snapshotBacklogMs: 12 * 3_600_000,
     rawRetentionDays: 90,
+    rollupIntervalMs: 30_000,
     logLevel: "debug",
     rateLimitPerIp: 0,
     rateLimitPerInstance: 10,
@@ -209,6 +212,17 @@ Deno.test("readConfig() refuses SHM_SNAPSHOT_BACKLOG=7 (no unit), naming the set
     "Cannot use SHM_SNAPSHOT_BACKLOG as it is not a duration from 1m to 366d such as 7d, 12h or 90m: " +
       'current value is "7"',
   );
+});
+
+Deno.test("readConfig() refuses a rollup interval under 1 s or over a day, naming the range", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_ROLLUP_INTERVAL: "0s" })),
+    "Cannot use SHM_ROLLUP_INTERVAL as it is not a duration from 1s to 1d such as 7d, 12h or 90m: " +
+      'current value is "0s"',
+  );
+  assert.throws(() => configFrom({ SHM_ROLLUP_INTERVAL: "25h" }), ConfigError);
+  assert.equal(configFrom({ SHM_ROLLUP_INTERVAL: "1s" }).rollupIntervalMs, 1_000);
+  assert.equal(configFrom({ SHM_ROLLUP_INTERVAL: "24h" }).rollupIntervalMs, 86_400_000);
 });
 
 Deno.test("readConfig() reads backlog durations in s, m, h and d within 1m to 366d", () => {
@@ -342,6 +356,7 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     active_days: 30,
     snapshot_backlog: "36h",
     raw_retention_days: 14,
+    rollup_interval: "5m",
     log_level: "info",
     rate_limit_ip: 300,
     rate_limit_instance: 60,

@@ -4,11 +4,9 @@ import { ensureFirstAccount, randomToken } from "./auth/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { createHandler, errorResponse } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
-import { type Database, maintainSnapshots, openMigratedStore } from "./store/mod.ts";
+import { openMigratedStore } from "./store/mod.ts";
+import { startUpkeep } from "./upkeep.ts";
 import { VERSION } from "./version.ts";
-
-/** How often the raw snapshot upkeep runs. */
-const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 /** How long a stopping server waits for requests in flight. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -105,10 +103,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      clearInterval(upkeep);
       // Deno's shutdown() cuts request bodies still arriving, so let those finish first.
       await requests.drain(SHUTDOWN_GRACE_MS);
       await server.shutdown();
+      await upkeep.stop();
       await db.close();
       log.info("stopped");
     })();
@@ -120,32 +118,4 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     stop,
     finished: server.finished.then(() => stopping ?? undefined),
   };
-}
-
-/** Runs the upkeep once now (so today's partition exists before the first request), then hourly. */
-async function startUpkeep(
-  db: Database,
-  config: Config,
-  log: Logger,
-): Promise<ReturnType<typeof setInterval>> {
-  const run = async () => {
-    try {
-      const report = await maintainSnapshots(db, {
-        today: new Date(),
-        retentionDays: config.rawRetentionDays,
-      });
-      if (
-        report.partitionsCreated.length || report.partitionsDropped.length ||
-        report.strayRowsDeleted
-      ) {
-        log.info("snapshot upkeep", { ...report });
-      }
-    } catch (error) {
-      log.warn("snapshot upkeep failed; will retry", { error });
-    }
-  };
-  await run();
-  const timer = setInterval(run, MAINTENANCE_INTERVAL_MS);
-  Deno.unrefTimer(Number(timer));
-  return timer;
 }

@@ -619,6 +619,44 @@ Deno.test("admin instances: an unknown application is a 404 unknown_application"
 
 // ---------------------------------------------------------------- daily metrics
 
+/** A metrics answer with each metric cut down to its sum, average and count. */
+function sumsOnly(body: {
+  app: string;
+  days: number;
+  series: { day: string; active_instances: number; metrics: Record<string, MetricFigures> }[];
+}) {
+  return {
+    ...body,
+    series: body.series.map((entry) => ({
+      ...entry,
+      metrics: Object.fromEntries(
+        Object.entries(entry.metrics).map((
+          [key, { sum, avg, instances }],
+        ) => [key, { sum, avg, instances }]),
+      ),
+    })),
+  };
+}
+
+/** A metric's min, max, p50, p90 and p99, in that order. */
+function figures(metric: MetricFigures): number[] {
+  return ["min", "max", "p50", "p90", "p99"].map((name) => metric[name]!);
+}
+
+function assertClose(actual: number[], expected: number[]) {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((value, i) =>
+    assert.ok(Math.abs(value - expected[i]!) < 1e-9, `${actual} is not ${expected}`)
+  );
+}
+
+interface MetricFigures {
+  sum: number;
+  avg: number;
+  instances: number;
+  [figure: string]: number;
+}
+
 Deno.test("admin metrics: per-day active instances and numeric sums and averages, computed by hand", async () => {
   await using app = await openTestApp({ clock: new FakeClock("2026-11-21T08:00:00Z") });
   const p = await register(app, "Metrics App", "1.0.0");
@@ -651,6 +689,7 @@ Deno.test("admin metrics: per-day active instances and numeric sums and averages
   await snapshot(app, p, { requests: 0 });
   await snapshot(app, q, { requests: -4 });
   assert.equal(app.clock.now().toISOString(), "2026-11-25T08:00:00.000Z");
+  await app.rollUp();
 
   const series = [
     {
@@ -682,21 +721,22 @@ Deno.test("admin metrics: per-day active instances and numeric sums and averages
       metrics: { requests: { sum: -4, avg: -2, instances: 2 } },
     },
   ];
-  assert.deepEqual(await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=5"), {
-    app: "metrics-app",
-    days: 5,
-    series,
-  });
-  assert.deepEqual(await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=3"), {
+  const fiveDays = await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=5");
+  assert.deepEqual(sumsOnly(fiveDays), { app: "metrics-app", days: 5, series });
+  assert.deepEqual(sumsOnly(await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=3")), {
     app: "metrics-app",
     days: 3,
     series: series.slice(2),
   });
-  assert.deepEqual(await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=1"), {
+  assert.deepEqual(sumsOnly(await adminOk(app, "/api/v1/admin/metrics/metrics-app?days=1")), {
     app: "metrics-app",
     days: 1,
     series: series.slice(4),
   });
+  // Extremes and percentiles (linear between the values): requests on 11-21 were 10 and 30.
+  const requests = fiveDays.series[0].metrics.requests;
+  assertClose(figures(requests), [10, 30, 20, 28, 29.8]);
+  assertClose(figures(fiveDays.series[4].metrics.requests), [-4, 0, -2, -0.4, -0.04]);
   const other = await adminOk(app, "/api/v1/admin/metrics/other?days=5");
   assert.deepEqual(other.series.map((d: { active_instances: number }) => d.active_instances), [
     0,
@@ -711,6 +751,7 @@ Deno.test("admin metrics: 30 days by default, ending today, days without data pr
   await using app = await openTestApp();
   const p = await register(app, "Metrics App", "1.0.0");
   await snapshot(app, p, { n: 3 }, new Date(app.clock.now().getTime() - 2 * DAY));
+  await app.rollUp();
   const body = await adminOk(app, "/api/v1/admin/metrics/metrics-app");
   assert.equal(body.app, "metrics-app");
   assert.equal(body.days, 30);
@@ -721,7 +762,11 @@ Deno.test("admin metrics: 30 days by default, ending today, days without data pr
   assert.deepEqual(days, [...new Set(days)].sort(), "each day once, in order");
   for (const entry of body.series) {
     const expected = entry.day === "2026-11-23"
-      ? { day: entry.day, active_instances: 1, metrics: { n: { sum: 3, avg: 3, instances: 1 } } }
+      ? {
+        day: entry.day,
+        active_instances: 1,
+        metrics: { n: { sum: 3, avg: 3, min: 3, max: 3, p50: 3, p90: 3, p99: 3, instances: 1 } },
+      }
       : { day: entry.day, active_instances: 0, metrics: {} };
     assert.deepEqual(entry, expected);
   }
@@ -749,10 +794,103 @@ Deno.test("admin metrics: sums beyond the float range do not break the series (n
   // Both values are finite numbers the protocol accepts; only their sum is not.
   await snapshot(app, p, { big: 1e308, small: 1 });
   await snapshot(app, q, { big: 1e308, small: 2 });
+  await app.rollUp();
   const result = await adminGet(app, "/api/v1/admin/metrics/metrics-app?days=1");
   assert.equal(result.status, 200, JSON.stringify(result.body));
   const [today] = result.body.series;
   assert.equal(today.active_instances, 2);
-  assert.deepEqual(today.metrics.small, { sum: 3, avg: 1.5, instances: 2 });
+  assert.deepEqual(sumsOnly(result.body).series[0]!.metrics.small, {
+    sum: 3,
+    avg: 1.5,
+    instances: 2,
+  });
+  assertClose(figures(today.metrics.small), [1, 2, 1.5, 1.9, 1.99]);
   assert.equal(today.metrics.big.instances, 2);
+});
+
+// ---------------------------------------------------------------- application settings
+
+async function putSettings(app: TestApp, slug: string, body: string) {
+  const response = await app.fetch(`/api/v1/admin/applications/${slug}/settings`, {
+    method: "PUT",
+    headers: { ...ADMIN, "content-type": "application/json" },
+    body,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, and cleared by null or ""', async () => {
+  await using app = await openTestApp();
+  await register(app, "Named App", "1.0.0");
+  const saved = await putSettings(app, "named-app", '{"display_name": "  Our App  "}');
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  assert.deepEqual(saved.body, {
+    slug: "named-app",
+    public_badges: true,
+    display_name: "Our App",
+    reported_name: "Named App",
+  });
+  assert.deepEqual(await adminOk(app, "/api/v1/admin/applications/named-app/settings"), {
+    slug: "named-app",
+    public_badges: true,
+    display_name: "Our App",
+    reported_name: "Named App",
+  });
+  assert.equal((await adminOk(app, "/api/v1/admin/applications/named-app")).name, "Our App");
+  const listed = (await adminOk(app, "/api/v1/admin/applications")).applications;
+  assert.equal(listed[0].name, "Our App");
+
+  const both = await putSettings(app, "named-app", '{"public_badges": false, "display_name": "X"}');
+  assert.equal(both.status, 200);
+  assert.equal(both.body.public_badges, false);
+  assert.equal(both.body.display_name, "X");
+  const badgesOnly = await putSettings(app, "named-app", '{"public_badges": true}');
+  assert.equal(badgesOnly.body.display_name, "X", "a change without display_name keeps it");
+
+  for (const clear of ["null", '""', '"   "']) {
+    assert.equal((await putSettings(app, "named-app", '{"display_name": "Y"}')).status, 200);
+    const cleared = await putSettings(app, "named-app", `{"display_name": ${clear}}`);
+    assert.equal(cleared.status, 200, clear);
+    assert.equal(cleared.body.display_name, null, clear);
+    assert.equal(
+      (await adminOk(app, "/api/v1/admin/applications/named-app")).name,
+      "Named App",
+      clear,
+    );
+  }
+  const longest = "ü".repeat(100);
+  const accepted = await putSettings(app, "named-app", JSON.stringify({ display_name: longest }));
+  assert.equal(accepted.body.display_name, longest, "100 characters are allowed");
+});
+
+Deno.test("admin settings: a bad display_name is a 400 invalid_setting and nothing is written", async () => {
+  await using app = await openTestApp();
+  await register(app, "Named App", "1.0.0");
+  assert.equal((await putSettings(app, "named-app", '{"display_name": "Kept"}')).status, 200);
+  const bad: [string, RegExp][] = [
+    [JSON.stringify({ display_name: "x".repeat(101) }), /longer than 100 characters/],
+    [JSON.stringify({ display_name: "line\nbreak" }), /control character/],
+    [JSON.stringify({ display_name: "tab\there" }), /control character/],
+    [JSON.stringify({ display_name: "nul\u0000" }), /control character/],
+    [JSON.stringify({ display_name: "c1\u0085" }), /control character/],
+    ['{"display_name": 42}', /must be a string or null/],
+    ['{"display_name": ["a"]}', /must be a string or null/],
+    ['{"display_name": true}', /must be a string or null/],
+    // A bad value next to a good one: the good one is not written either.
+    ['{"public_badges": false, "display_name": 7}', /must be a string or null/],
+    ['{"public_badges": "no", "display_name": "New"}', /"public_badges"/],
+    ['{"name": "New"}', /not a setting/],
+  ];
+  for (const [body, message] of bad) {
+    const result = await putSettings(app, "named-app", body);
+    assert.match(assertError(result, 400, "invalid_setting", body), message, body);
+  }
+  const unknown = await putSettings(app, "no-such-app", '{"display_name": "Ghost"}');
+  assertError(unknown, 404, "unknown_application");
+  assert.deepEqual(await adminOk(app, "/api/v1/admin/applications/named-app/settings"), {
+    slug: "named-app",
+    public_badges: true,
+    display_name: "Kept",
+    reported_name: "Named App",
+  });
 });

@@ -9,7 +9,7 @@ import { applicationActivity, dashboardOverview } from "../server/stats/mod.ts";
 import { type Database, insertUser, sql } from "../server/store/mod.ts";
 import { scriptSafeJson } from "../server/ui/Island.tsx";
 import { FakeClock, openTestApp, TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
-import { TestInstance } from "./support/instance_client.ts";
+import { feedInstance } from "./support/dashboard.ts";
 
 const USER = "alice";
 const PASSWORD = "alice-password-1";
@@ -96,23 +96,6 @@ async function sessionCount(db: Database): Promise<number> {
 }
 
 /** Registers, activates and reports one instance of `appName` at the app's clock time. */
-async function feedInstance(
-  app: TestApp,
-  options: { appName: string; version: string },
-): Promise<TestInstance> {
-  const instance = await TestInstance.create();
-  const registered = await app.send(
-    instance.registerRequest({ appName: options.appName, appVersion: options.version }),
-  );
-  assert.equal(registered.status, 201);
-  assert.equal((await app.send(await instance.activateRequest())).status, 200);
-  const snapshot = await app.send(
-    await instance.snapshotRequest({ users: 3 }, { timestamp: app.clock.now() }),
-  );
-  assert.equal(snapshot.status, 202);
-  return instance;
-}
-
 Deno.test("a page without a session redirects to /login with the page to return to", async () => {
   await using app = await openDashboard();
   for (const path of ["/", "/apps/anything?period=7d"]) {
@@ -322,19 +305,50 @@ Deno.test("the application page keeps the period in its links and answers 400/40
 
 Deno.test("applicationActivity() counts reporting instances per day and per version", async () => {
   await using app = await openDashboard({ clock: new FakeClock("2026-11-20T10:00:00Z") });
-  const a = await feedInstance(app, { appName: "Alpha", version: "1.0.0" });
-  await feedInstance(app, { appName: "Alpha", version: "1.0.0" });
+  const a = await feedInstance(app, {
+    appName: "Alpha",
+    version: "1.0.0",
+    metrics: { users: 3, db: "sqlite" },
+  });
+  await feedInstance(app, {
+    appName: "Alpha",
+    version: "1.0.0",
+    environment: "staging",
+    metrics: { users: 5, db: "postgres" },
+  });
   app.clock.advance(2 * 86_400_000); // 2026-11-22: only one of the two reports again
-  const again = await a.snapshotRequest({ users: 4 }, { timestamp: app.clock.now() });
+  const again = await a.snapshotRequest({ users: 4, db: "postgres" }, {
+    timestamp: app.clock.now(),
+  });
   assert.equal((await app.send(again)).status, 202);
   const stats = { db: app.db, now: app.clock.now, activeDays: 30 };
+  const before = await applicationActivity(stats, "alpha", "7d");
+  assert.deepEqual(before?.reporting, [0, 0, 0, 0, 0, 0, 0], "no rollup yet");
+  assert.equal(before?.daily?.computedAt, null);
+  await app.rollUp();
   const week = await applicationActivity(stats, "alpha", "7d");
-  assert.ok(week);
+  assert.ok(week?.daily);
   assert.equal(week.step, "day");
   assert.equal(week.buckets.length, 7);
   assert.equal(week.buckets.at(-1), Date.parse("2026-11-22T00:00:00Z") / 1000);
   assert.deepEqual(week.reporting, [0, 0, 0, 0, 2, 0, 1]);
-  assert.deepEqual(week.versions, [{ version: "1.0.0", instances: [0, 0, 0, 0, 2, 0, 1] }]);
+  assert.deepEqual(week.versions, [{ label: "1.0.0", instances: [0, 0, 0, 0, 2, 0, 1] }]);
+  assert.deepEqual(week.daily.active, [0, 0, 0, 0, 2, 2, 2]);
+  assert.deepEqual(week.daily.new, [0, 0, 0, 0, 2, 0, 0]);
+  assert.deepEqual(week.daily.gone, [0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(week.daily.platforms.find((p) => p.field === "environment")?.series, [
+    { label: "production", instances: [0, 0, 0, 0, 1, 0, 1] },
+    { label: "staging", instances: [0, 0, 0, 0, 1, 0, 0] },
+  ]);
+  const users = week.daily.numberMetrics.find((m) => m.name === "users");
+  assert.deepEqual(users?.sum, [null, null, null, null, 8, null, 4]);
+  assert.deepEqual(users?.avg, [null, null, null, null, 4, null, 4]);
+  assert.deepEqual(users?.p50, [null, null, null, null, 4, null, 4]);
+  assert.deepEqual(week.daily.valueMetrics.find((m) => m.name === "db")?.values, [
+    { label: "postgres", instances: [0, 0, 0, 0, 1, 0, 1] },
+    { label: "sqlite", instances: [0, 0, 0, 0, 1, 0, 0] },
+  ]);
+  assert.equal(week.daily.computedAt?.toISOString(), "2026-11-22T10:00:00.000Z");
 
   const day = await applicationActivity(stats, "alpha", "24h");
   assert.ok(day);

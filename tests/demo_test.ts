@@ -161,7 +161,7 @@ Deno.test("demo fleet: instances join, stop reporting, and some come back", () =
 Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", async () => {
   await using store = await openTestDatabase();
   const options: DemoOptions = { apps: 2, instances: 120, days: 20, seed: 7, now: NOW };
-  const report = await seedDemo(store.db, { ...options, rawRetentionDays: 14 });
+  const report = await seedDemo(store.db, { ...options, rawRetentionDays: 14, activeDays: 30 });
   const plan = planFleet(options);
   const fleet = generateFleet(options);
   const ctx = { db: store.db, now: () => NOW, activeDays: 7 };
@@ -173,6 +173,7 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
   assert.equal(report.instances, 120);
   assert.equal(report.days, fleet.reduce((n, g) => n + g.days.length, 0));
   assert.ok(report.snapshots > 0);
+  assert.equal(report.rollupDays, 2 * 20, "every day of both applications rolled up");
   assert.deepEqual(await fleetSummary(ctx), {
     applications: 2,
     instances: {

@@ -67,7 +67,14 @@ export async function demoCommand(
       ...numbers,
       now,
       rawRetentionDays: config.rawRetentionDays,
-      onProgress: ({ instancesDone, instances, rows }) => {
+      activeDays: config.activeDays,
+      onProgress: (progress) => {
+        if (progress.stage === "rollups") {
+          const { daysDone, days } = progress;
+          io.progress(`daily rollups: ${daysDone} of ${days} app-days`, daysDone === days);
+          return;
+        }
+        const { instancesDone, instances, rows } = progress;
         const percent = Math.floor((instancesDone / instances) * 100);
         if (percent === lastShown && instancesDone < instances) return;
         lastShown = percent;
@@ -83,8 +90,10 @@ export async function demoCommand(
     const rows = report.instances + report.days + report.snapshots;
     io.print(
       `demo: ${report.applications} applications, ${count(report.instances)} instances, ` +
-        `${count(report.days)} instance-days, ${count(report.snapshots)} raw snapshots ` +
-        `in ${seconds.toFixed(1)} s (${count(rows / seconds)} rows/s)`,
+        `${count(report.days)} instance-days, ${count(report.snapshots)} raw snapshots, ` +
+        `${count(report.rollupDays)} daily rollups in ${seconds.toFixed(1)} s (${
+          count(rows / seconds)
+        } rows/s)`,
     );
     return 0;
   } finally {

@@ -13,6 +13,8 @@ import {
   insertDemoInstances,
   insertDemoSnapshots,
   maintainSnapshots,
+  markRollupsStale,
+  refreshRollups,
   upsertDemoApplications,
 } from "../store/mod.ts";
 import { type DemoOptions, generateInstance, planFleet } from "./demo_fleet.ts";
@@ -25,12 +27,15 @@ const IN_FLIGHT = 4;
 /** Raw snapshots are written for at most this many last days, fewer when retention is shorter. */
 const RAW_DAYS = 2;
 
-/** How far the seeding has come. */
-export interface SeedProgress {
-  readonly instancesDone: number;
-  readonly instances: number;
-  readonly rows: number;
-}
+/** How far the seeding has come: instances written, then daily rollups computed. */
+export type SeedProgress =
+  | {
+    readonly stage: "history";
+    readonly instancesDone: number;
+    readonly instances: number;
+    readonly rows: number;
+  }
+  | { readonly stage: "rollups"; readonly daysDone: number; readonly days: number };
 
 /** What was written. */
 export interface SeedReport {
@@ -38,17 +43,22 @@ export interface SeedReport {
   readonly instances: number;
   readonly days: number;
   readonly snapshots: number;
+  /** Application-days whose rollup was computed. */
+  readonly rollupDays: number;
 }
 
 /**
- * Writes the fleet `options` describes into `db` (migrated). Raw snapshots
- * cover at most the last two days and never more than `rawRetentionDays`.
- * `onProgress` is called after each chunk.
+ * Writes the fleet `options` describes into `db` (migrated), then computes
+ * its daily rollups with the server's own upkeep for the active window
+ * `activeDays`. Raw snapshots cover at most the last two days and never more
+ * than `rawRetentionDays`. `onProgress` is called after each chunk and each
+ * rollup day.
  */
 export async function seedDemo(
   db: Database,
   options: DemoOptions & {
     rawRetentionDays: number;
+    activeDays: number;
     onProgress?: (progress: SeedProgress) => void;
   },
 ): Promise<SeedReport> {
@@ -95,6 +105,7 @@ export async function seedDemo(
     days = [];
     snapshots = [];
     options.onProgress?.({
+      stage: "history",
       instancesDone: done,
       instances: options.instances,
       rows: totals.instances + totals.days + totals.snapshots,
@@ -114,5 +125,22 @@ export async function seedDemo(
   await flush(options.instances);
   await Promise.all(inFlight);
   if (failure !== null) throw (failure as { error: unknown }).error;
-  return { applications: plan.apps.length, ...totals };
+
+  // Days that held rollups before (a seed added with --force) are computed again.
+  const firstDayMs = todayMs - (options.days - 1) * DAY_MS;
+  await markRollupsStale(
+    db,
+    [...appIds.values()].flatMap((appId) =>
+      Array.from({ length: options.days }, (_, i) => ({
+        appId,
+        day: new Date(firstDayMs + i * DAY_MS).toISOString().slice(0, 10),
+      }))
+    ),
+  );
+  const rollups = await refreshRollups(db, {
+    now: options.now,
+    windowDays: options.activeDays,
+    onDay: (daysDone, days) => options.onProgress?.({ stage: "rollups", daysDone, days }),
+  });
+  return { applications: plan.apps.length, ...totals, rollupDays: rollups.daysComputed };
 }

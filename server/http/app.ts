@@ -10,6 +10,7 @@ import { addAdminRoutes } from "./admin_routes.ts";
 import { addDashboardRoutes } from "./dashboard_routes.ts";
 import { apiTokenOrBearer, sessionOrBearer } from "./session_auth.ts";
 import { addAppSettingsRoutes } from "./app_settings_routes.ts";
+import { addAppSettingsPageRoutes } from "./app_settings_page_routes.ts";
 import { addBadgeRoutes } from "../badges/badge_routes.ts";
 import { addInstanceRoutes } from "./instance_routes.ts";
 import { addSetupRoutes } from "./setup_routes.ts";
@@ -69,6 +70,12 @@ export function createHandler(deps: AppDeps): AppHandler {
     loginLimit: new RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
   });
   addSetupRoutes(router, { db, now, setupToken: deps.setupToken ?? null });
+  addAppSettingsPageRoutes(router, {
+    db,
+    now,
+    stats: { db, now, activeDays: config.activeDays },
+    trustProxy: config.trustProxy,
+  });
   addAppSettingsRoutes(router, {
     db,
     now,

@@ -221,8 +221,8 @@ function localPath(next: string | null): string {
   return next;
 }
 
-/** The origin browsers and instances reach this server at, for the SDK snippet. */
-function publicOrigin(ctx: RouteContext, trustProxy: boolean): string {
+/** The origin browsers and instances reach this server at, for the SDK and badge snippets. */
+export function publicOrigin(ctx: RouteContext, trustProxy: boolean): string {
   const url = new URL(ctx.url.origin);
   if (trustProxy) {
     const host = ctx.request.headers.get("x-forwarded-host")?.split(",")[0]?.trim();

@@ -1,43 +1,56 @@
-/** Per-day series of an application's activity and numeric metrics. */
+/** Per-day series of an application's activity and numeric metrics, from the daily rollups. */
 
-import { dailyActivity, dailyNumericMetrics, findApplication } from "../store/mod.ts";
+import { appDayMetricRows, appDayRows, findApplication } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 
-/** One numeric metric on one day, over the instances that reported it that day. */
+/** One numeric metric on one day, over the instances that sent it as a number that day. */
 export interface MetricDay {
   sum: number;
   avg: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p99: number;
   instances: number;
 }
 
 /**
  * Returns the last `days` UTC days (today included) of an application: for
- * each day, the instances that reported and each numeric metric's sum and
- * average over their last values of the day. Days without data are present
- * with zero instances. Null when the slug is unknown.
+ * each day, the instances that reported and each numeric metric's sum,
+ * average, extremes and percentiles over their last values of the day, as
+ * of the last rollup. Days without data are present with zero instances.
+ * Null when the slug is unknown.
  */
 export async function dailyMetrics(ctx: StatsContext, slug: string, days: number) {
   const app = await findApplication(ctx.db, slug);
   if (app === null) return null;
-  const today = Date.UTC(
-    ctx.now().getUTCFullYear(),
-    ctx.now().getUTCMonth(),
-    ctx.now().getUTCDate(),
-  );
+  const now = ctx.now();
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const dayList = Array.from(
     { length: days },
     (_, i) => new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
   );
-  const fromDay = dayList[0] ?? new Date(today).toISOString().slice(0, 10);
+  const range = { appId: app.id, fromDay: dayList[0]!, toDay: dayList.at(-1)! };
   const [activity, metrics] = await Promise.all([
-    dailyActivity(ctx.db, { appId: app.id, fromDay }),
-    dailyNumericMetrics(ctx.db, { appId: app.id, fromDay }),
+    appDayRows(ctx.db, range),
+    appDayMetricRows(ctx.db, range),
   ]);
-  const instancesByDay = new Map(activity.map((row) => [row.day, row.instances]));
+  const instancesByDay = new Map(activity.map((row) => [row.day, row.reporting]));
   const metricsByDay = new Map<string, Record<string, MetricDay>>();
   for (const row of metrics) {
+    if (row.numbers === 0 || row.sum === null) continue;
     const day = metricsByDay.get(row.day) ?? {};
-    day[row.key] = { sum: row.sum, avg: row.avg, instances: row.instances };
+    day[row.metric] = {
+      sum: row.sum,
+      avg: row.sum / row.numbers,
+      min: row.min ?? 0,
+      max: row.max ?? 0,
+      p50: row.p50 ?? 0,
+      p90: row.p90 ?? 0,
+      p99: row.p99 ?? 0,
+      instances: row.numbers,
+    };
     metricsByDay.set(row.day, day);
   }
   return {

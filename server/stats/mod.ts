@@ -6,5 +6,7 @@ export { instancePage, type InstanceQuery, instanceView } from "./instance_list.
 export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";
 export * from "./badges.ts";
 export * from "./dashboard.ts";
+export * from "./app_activity.ts";
 export { FigureCache } from "./figure_cache.ts";
 export * from "./instance_pages.ts";
+export { type ApplicationSettingsView, applicationSettingsView } from "./app_settings.ts";

@@ -38,23 +38,6 @@ export interface BucketActivityRow {
 }
 
 /**
- * Per UTC day from `fromDay` (YYYY-MM-DD): instances that reported, in all
- * (rows with a null version) and by version, from the per-day history.
- */
-export async function dailyActivityByVersion(
-  db: Database,
-  options: { appId: number; fromDay: string },
-): Promise<BucketActivityRow[]> {
-  return await db.query<BucketActivityRow>(sql`
-    select extract(epoch from day::timestamp)::float8 as at, app_version as version,
-      count(distinct instance_id)::int as instances
-    from instance_days
-    where app_id = ${options.appId} and day >= ${options.fromDay}::date
-    group by grouping sets ((day), (day, app_version))
-    order by at, version nulls first`);
-}
-
-/**
  * Per UTC hour since `since`: instances that sent a snapshot, in all (rows
  * with a null version) and by version, from the raw snapshots.
  */

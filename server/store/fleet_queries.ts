@@ -29,6 +29,7 @@ export async function countFleet(db: Database, activeSince: Date): Promise<Fleet
 export interface ApplicationRow {
   readonly id: number;
   readonly slug: string;
+  /** The display name when one is set, else the name the instances report. */
   readonly name: string;
   readonly createdAt: Date;
   readonly instances: number;
@@ -43,7 +44,7 @@ export async function listApplications(
 ): Promise<ApplicationRow[]> {
   const filter = options.slug === undefined ? sql`true` : sql`a.slug = ${options.slug}`;
   return await db.query<ApplicationRow>(sql`
-    select a.id, a.slug, a.name, a.created_at as "createdAt",
+    select a.id, a.slug, coalesce(a.display_name, a.name) as name, a.created_at as "createdAt",
       count(i.instance_id)::int as instances,
       (count(i.instance_id) filter (
         where i.status = 'active' and i.last_seen >= ${options.activeSince}))::int as active,
@@ -144,59 +145,11 @@ export async function listInstances(
     limit ${options.limit}`);
 }
 
-/** One day of an application's history. */
-export interface DayActivityRow {
-  readonly day: string;
-  /** Instances that sent at least one snapshot that day. */
-  readonly instances: number;
-}
-
-/** One numeric metric on one day, over the instances that reported it. */
-export interface DayMetricRow {
-  readonly day: string;
-  readonly key: string;
-  readonly sum: number;
-  readonly avg: number;
-  readonly instances: number;
-}
-
-/** Per UTC day from `fromDay` (YYYY-MM-DD): how many instances reported. */
-export async function dailyActivity(
-  db: Database,
-  options: { appId: number; fromDay: string },
-): Promise<DayActivityRow[]> {
-  return await db.query<DayActivityRow>(sql`
-    select day::text as day, count(*)::int as instances
-    from instance_days
-    where app_id = ${options.appId} and day >= ${options.fromDay}::date
-    group by day order by day`);
-}
-
-/** Per UTC day from `fromDay`, each numeric metric's sum and average over the instances' last values of the day. */
-export async function dailyNumericMetrics(
-  db: Database,
-  options: { appId: number; fromDay: string },
-): Promise<DayMetricRow[]> {
-  return await db.query<DayMetricRow>(sql`
-    select d.day::text as day, m.key,
-      -- numeric sums cannot overflow; the result is clamped to what a float carries
-      least(greatest(sum((m.value #>> '{}')::numeric), -1.7976931348623157e308),
-        1.7976931348623157e308)::float8 as sum,
-      least(greatest(avg((m.value #>> '{}')::numeric), -1.7976931348623157e308),
-        1.7976931348623157e308)::float8 as avg,
-      count(*)::int as instances
-    from instance_days d
-    cross join lateral jsonb_each(d.metrics) m
-    where d.app_id = ${options.appId} and d.day >= ${options.fromDay}::date
-      and jsonb_typeof(m.value) = 'number'
-    group by d.day, m.key
-    order by d.day, m.key`);
-}
-
 /** An application's identity. */
 export interface ApplicationIdentity {
   readonly id: number;
   readonly slug: string;
+  /** The display name when one is set, else the name the instances report. */
   readonly name: string;
 }
 
@@ -205,8 +158,31 @@ export async function findApplication(
   db: Database,
   slug: string,
 ): Promise<ApplicationIdentity | null> {
-  const [row] = await db.query<ApplicationIdentity>(
-    sql`select id, slug, name from applications where slug = ${slug}`,
-  );
+  const [row] = await db.query<ApplicationIdentity>(sql`
+    select id, slug, coalesce(display_name, name) as name from applications
+    where slug = ${slug}`);
   return row ?? null;
+}
+
+/** Most metric keys {@linkcode activeNumericMetricKeys} returns. */
+const MAX_METRIC_KEYS = 500;
+
+/**
+ * The metric keys whose latest value is a number in at least one of an
+ * application's active instances, sorted (at most 500): what badges can
+ * aggregate. Reads the latest state only.
+ */
+export async function activeNumericMetricKeys(
+  db: Database,
+  options: { appId: number; activeSince: Date },
+): Promise<string[]> {
+  const rows = await db.query<{ key: string }>(sql`
+    select distinct m.key
+    from instances i
+    cross join lateral jsonb_each(i.metrics) m
+    where i.app_id = ${options.appId} and i.status = 'active'
+      and i.last_seen >= ${options.activeSince} and jsonb_typeof(m.value) = 'number'
+    order by m.key
+    limit ${MAX_METRIC_KEYS}`);
+  return rows.map((row) => row.key);
 }

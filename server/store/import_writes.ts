@@ -147,6 +147,12 @@ export async function importSnapshots(
           then excluded.metrics else instance_days.metrics end,
         last_at = greatest(excluded.last_at, instance_days.last_at),
         snapshots = instance_days.snapshots + excluded.snapshots
+    ),
+    stale as (
+      -- the rollups of these days are computed again by the next upkeep
+      insert into rollup_stale (app_id, day)
+      select app_id, day from days
+      on conflict (app_id, day) do update set mark = excluded.mark
     )
     select count(*)::int as stored from fresh`);
   return row?.stored ?? 0;

@@ -135,7 +135,8 @@ export interface TimedSnapshot {
 /**
  * Stores each snapshot whose timestamp is strictly later than its instance's
  * last accepted one, all in one statement: per snapshot, the check, the latest
- * state, the day's history row and the raw row are written together or not
+ * state, the day's history row, the raw row and, for a day older than
+ * yesterday, the mark that its rollup is stale are written together or not
  * at all, so copies of a request sent at once are stored exactly once, across
  * any number of server processes. A pending instance becomes active. The
  * snapshots must belong to distinct instances. Returns the ids of the
@@ -199,6 +200,14 @@ export async function insertSnapshotsIfNewer(
         metrics = excluded.metrics,
         snapshots = instance_days.snapshots + 1,
         last_at = excluded.last_at
+    ),
+    -- A day older than yesterday has a final rollup already: it must be computed again.
+    late as (
+      insert into rollup_stale (app_id, day)
+      select distinct app_id, (last_snapshot_at at time zone 'UTC')::date
+      from accepted
+      where (last_snapshot_at at time zone 'UTC')::date < (received_at at time zone 'UTC')::date - 1
+      on conflict (app_id, day) do update set mark = excluded.mark
     )
     select instance_id::text as instance_id from accepted`);
   return new Set(rows.map((row) => row.instance_id));

@@ -107,10 +107,13 @@ export async function importRecords(
   switch (type) {
     case "application": {
       const rows = await db.query(sql`
-        insert into applications (slug, name, created_at, updated_at, public_badges)
-        select r.slug, r.name, r.created_at, r.updated_at, coalesce(r.public_badges, true)
+        insert into applications (slug, name, created_at, updated_at, public_badges,
+          display_name)
+        select r.slug, r.name, r.created_at, r.updated_at, coalesce(r.public_badges, true),
+          r.display_name
         from jsonb_to_recordset(${batch}::text::jsonb) as r(slug text, name text,
-          created_at timestamptz, updated_at timestamptz, public_badges boolean)
+          created_at timestamptz, updated_at timestamptz, public_badges boolean,
+          display_name text)
         on conflict (slug) do nothing
         returning slug`);
       return { written: rows.length, keyConflicts: [] };
@@ -168,20 +171,29 @@ export async function importRecords(
     }
     case "instance_day": {
       const rows = await db.query(sql`
-        insert into instance_days as d (app_id, day, instance_id, app_version, environment,
-          deployment_mode, os_arch, metrics, snapshots, last_at)
-        select i.app_id, r.day, r.instance_id, r.app_version, r.environment, r.deployment_mode,
-          r.os_arch, r.metrics, r.snapshots, r.last_at
-        from jsonb_to_recordset(${batch}::text::jsonb) as r(day date, instance_id uuid,
-          app_version text, environment text, deployment_mode text, os_arch text,
-          metrics jsonb, snapshots integer, last_at timestamptz)
-        join instances i on i.instance_id = r.instance_id
-        on conflict (app_id, day, instance_id) do update set
-          app_version = excluded.app_version, environment = excluded.environment,
-          deployment_mode = excluded.deployment_mode, os_arch = excluded.os_arch,
-          metrics = excluded.metrics, snapshots = excluded.snapshots, last_at = excluded.last_at
-        where excluded.last_at > d.last_at
-        returning 1`);
+        with written as (
+          insert into instance_days as d (app_id, day, instance_id, app_version, environment,
+            deployment_mode, os_arch, metrics, snapshots, last_at)
+          select i.app_id, r.day, r.instance_id, r.app_version, r.environment, r.deployment_mode,
+            r.os_arch, r.metrics, r.snapshots, r.last_at
+          from jsonb_to_recordset(${batch}::text::jsonb) as r(day date, instance_id uuid,
+            app_version text, environment text, deployment_mode text, os_arch text,
+            metrics jsonb, snapshots integer, last_at timestamptz)
+          join instances i on i.instance_id = r.instance_id
+          on conflict (app_id, day, instance_id) do update set
+            app_version = excluded.app_version, environment = excluded.environment,
+            deployment_mode = excluded.deployment_mode, os_arch = excluded.os_arch,
+            metrics = excluded.metrics, snapshots = excluded.snapshots, last_at = excluded.last_at
+          where excluded.last_at > d.last_at
+          returning d.app_id, d.day
+        ),
+        stale as (
+          -- the rollups of these days are computed again by the next upkeep
+          insert into rollup_stale (app_id, day)
+          select distinct app_id, day from written
+          on conflict (app_id, day) do update set mark = excluded.mark
+        )
+        select 1 from written`);
       return { written: rows.length, keyConflicts: [] };
     }
     case "snapshot": {

@@ -1,8 +1,8 @@
 /** The application page: a period selector, charts over time, and today's breakdowns. */
 
-import type { ApplicationActivity } from "../stats/mod.ts";
+import type { ApplicationActivity, DailyDetail, ShareSeries } from "../stats/mod.ts";
 import { DASHBOARD_PERIODS, type DashboardPeriod } from "../stats/mod.ts";
-import { formatAgo, formatCount } from "./format.ts";
+import { formatAgo, formatCount, formatFigure } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -53,8 +53,10 @@ export function AppPage(props: AppPageProps) {
         <dt>Last seen</dt>
         <dd>{formatAgo(summary.lastSeen, props.now)}</dd>
       </dl>
-      <p>
+      <p class="links">
         <a href={`${base}/instances`} data-link="instances">All instances</a>
+        {" · "}
+        <a href={`${base}/settings`} data-link="settings">Settings and badges</a>
       </p>
 
       <h2>Over time</h2>
@@ -69,29 +71,28 @@ export function AppPage(props: AppPageProps) {
           </a>
         ))}
       </nav>
-      <Island
-        name="TimeSeriesChart"
-        counter={counter}
-        props={{
-          title: `Instances reporting, per ${activity.step}`,
-          unit: "instances",
-          x: activity.buckets,
-          step: activity.step,
-          series: [{ label: "Instances", values: activity.reporting }],
-        }}
-      />
-      <Island
-        name="TimeSeriesChart"
-        counter={counter}
-        props={{
-          title: `Version adoption, per ${activity.step}`,
-          unit: "instances",
-          x: activity.buckets,
-          step: activity.step,
-          stacked: true,
-          series: activity.versions.map((v) => ({ label: v.version, values: v.instances })),
-        }}
-      />
+      {activity.daily === null
+        ? (
+          <>
+            <Chart
+              counter={counter}
+              activity={activity}
+              title="Instances reporting, per hour"
+              series={[{ label: "Reporting", values: activity.reporting }]}
+            />
+            <Chart
+              counter={counter}
+              activity={activity}
+              title="Version adoption, per hour"
+              stacked
+              series={shares(activity.versions)}
+            />
+            <p class="muted">
+              Platforms, arrivals and metrics are counted per day: choose 7 d or longer.
+            </p>
+          </>
+        )
+        : <DailyCharts activity={activity} daily={activity.daily} counter={counter} />}
 
       <h2>Active instances now</h2>
       <p class="muted">Seen in the last {summary.activeDays} days.</p>
@@ -118,4 +119,139 @@ export function AppPage(props: AppPageProps) {
       </div>
     </Layout>
   );
+}
+
+/** The charts of a period counted in days, from the daily rollups. */
+function DailyCharts(
+  { activity, daily, counter }: {
+    activity: ApplicationActivity;
+    daily: DailyDetail;
+    counter: IslandCounter;
+  },
+) {
+  return (
+    <>
+      <p class="muted" data-field="computed-at">
+        {daily.computedAt === null
+          ? "Daily figures are computed in the background; the first are on their way."
+          : `Daily figures as of ${
+            daily.computedAt.toISOString().slice(0, 16).replace("T", " ")
+          } UTC.`}
+      </p>
+      <Chart
+        counter={counter}
+        activity={activity}
+        title="Instances per day"
+        series={[
+          { label: "Reporting", values: activity.reporting },
+          { label: "Active", values: daily.active },
+        ]}
+      />
+      <Chart
+        counter={counter}
+        activity={activity}
+        title="New, returned and gone instances per day"
+        series={[
+          { label: "New", values: daily.new },
+          { label: "Returned", values: daily.returned },
+          { label: "Gone", values: daily.gone },
+        ]}
+      />
+      <Chart
+        counter={counter}
+        activity={activity}
+        title="Version adoption per day"
+        stacked
+        series={shares(activity.versions)}
+      />
+      <h3>Platforms</h3>
+      <div class="chart-grid">
+        {daily.platforms.map((platform) => (
+          <Chart
+            counter={counter}
+            activity={activity}
+            title={platform.title}
+            stacked
+            series={shares(platform.series)}
+          />
+        ))}
+      </div>
+      <h3>Metrics</h3>
+      {daily.numberMetrics.length + daily.valueMetrics.length === 0
+        ? <p class="muted">No metric sent in this period.</p>
+        : (
+          <div class="chart-grid">
+            {daily.numberMetrics.map((metric) => (
+              <Chart
+                counter={counter}
+                activity={activity}
+                title={`${metric.name}: over instances`}
+                unit={metric.name}
+                series={[
+                  { label: "Average", values: metric.avg },
+                  { label: "Median", values: metric.p50 },
+                  { label: "p90", values: metric.p90 },
+                  { label: "p99", values: metric.p99 },
+                ]}
+                note={`Latest sum: ${formatFigure(latest(metric.sum))} over ${
+                  formatFigure(latest(metric.instances))
+                } instances`}
+              />
+            ))}
+            {daily.valueMetrics.map((metric) => (
+              <Chart
+                counter={counter}
+                activity={activity}
+                title={`${metric.name}: instances per value`}
+                stacked
+                series={shares(metric.values)}
+              />
+            ))}
+          </div>
+        )}
+    </>
+  );
+}
+
+/** One chart island over the period's buckets. */
+function Chart(
+  props: {
+    counter: IslandCounter;
+    activity: ApplicationActivity;
+    title: string;
+    series: { label: string; values: (number | null)[] }[];
+    stacked?: boolean;
+    unit?: string;
+    note?: string;
+  },
+) {
+  return (
+    <div class="chart-cell">
+      <Island
+        name="TimeSeriesChart"
+        counter={props.counter}
+        props={{
+          title: props.title,
+          unit: props.unit ?? "instances",
+          x: props.activity.buckets,
+          step: props.activity.step,
+          ...(props.stacked ? { stacked: true } : {}),
+          series: props.series,
+        }}
+      />
+      {props.note === undefined ? null : <p class="muted chart-note">{props.note}</p>}
+    </div>
+  );
+}
+
+function shares(series: readonly ShareSeries[]) {
+  return series.map((s) => ({ label: s.label, values: s.instances }));
+}
+
+function latest(values: readonly (number | null)[]): number | null {
+  for (let i = values.length - 1; i >= 0; i--) {
+    const value = values[i];
+    if (value !== null && value !== undefined) return value;
+  }
+  return null;
 }

@@ -14,3 +14,9 @@ export function formatAgo(then: Date | null, now: Date): string {
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
   return `${Math.floor(seconds / 86_400)} d ago`;
 }
+
+/** A metric figure: whole numbers with separators, others to at most three decimals; "–" for null. */
+export function formatFigure(n: number | null): string {
+  if (n === null) return "–";
+  return n.toLocaleString("en-US", { maximumFractionDigits: Number.isInteger(n) ? 0 : 3 });
+}

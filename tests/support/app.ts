@@ -6,7 +6,7 @@
 import { type Config, readConfig } from "../../server/config.ts";
 import { type AppHandler, createHandler } from "../../server/http/mod.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
-import { type Database, sql } from "../../server/store/mod.ts";
+import { type Database, refreshRollups, sql } from "../../server/store/mod.ts";
 import type { Send, WireRequest } from "./instance_client.ts";
 import { openTestDatabase } from "./store.ts";
 
@@ -35,6 +35,8 @@ export interface TestApp extends AsyncDisposable {
   readonly send: Send;
   /** Sends any request to the handler, from `address`. */
   fetch(path: string, init?: RequestInit & { address?: string }): Promise<Response>;
+  /** Runs the server's rollup upkeep once, as of the test clock. */
+  rollUp(): Promise<void>;
 }
 
 /** The admin token every test app accepts. */
@@ -75,6 +77,13 @@ export async function openTestApp(
         body: request.body as Uint8Array<ArrayBuffer>,
       }),
     fetch: fetchApp,
+    rollUp: async () => {
+      const report = await refreshRollups(store.db, {
+        now: clock.now(),
+        windowDays: config.activeDays,
+      });
+      if (!report.ran) throw new Error("the rollup upkeep did not run");
+    },
     [Symbol.asyncDispose]: () => store[Symbol.asyncDispose](),
   };
 }
@@ -89,6 +98,7 @@ export async function storeFingerprint(db: Database): Promise<unknown> {
       from instances order by instance_id`),
     days: await db.query(sql`select * from instance_days order by instance_id, day`),
     snapshots: await db.query(sql`select * from snapshots order by instance_id, taken_at`),
+    staleRollups: await db.query(sql`select * from rollup_stale order by app_id, day`),
   };
 }
 

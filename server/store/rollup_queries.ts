@@ -1,0 +1,83 @@
+/** Reads of the daily per-application rollups (see rollups.ts for what each row means). */
+
+import { type Database, sql } from "./database.ts";
+
+/** One application's counts of one day. */
+export interface AppDayRow {
+  /** A UTC day, YYYY-MM-DD. */
+  readonly day: string;
+  readonly windowDays: number;
+  readonly reporting: number;
+  readonly active: number;
+  readonly new: number;
+  readonly returned: number;
+  readonly gone: number;
+  readonly snapshots: number;
+  readonly computedAt: Date;
+}
+
+/** The days from `fromDay` to `toDay` (YYYY-MM-DD, both included) that have a rollup, oldest first. */
+export async function appDayRows(
+  db: Database,
+  options: { appId: number; fromDay: string; toDay: string },
+): Promise<AppDayRow[]> {
+  return await db.query<AppDayRow>(sql`
+    select day::text as day, window_days as "windowDays", reporting, active, new, returned,
+      gone, snapshots::float8 as snapshots, computed_at as "computedAt"
+    from app_days
+    where app_id = ${options.appId} and day between ${options.fromDay}::date
+      and ${options.toDay}::date
+    order by day`);
+}
+
+/** How many instances reporting on a day had one value of a field. */
+export interface AppDayShareRow {
+  readonly day: string;
+  /** `version`, `os_arch`, `deployment_mode`, `environment` or `metric:<key>`. */
+  readonly field: string;
+  /** Null when the instances did not send the field. */
+  readonly value: string | null;
+  readonly instances: number;
+}
+
+/** The kept shares of every field on the days from `fromDay` to `toDay`, by day and field. */
+export async function appDayShareRows(
+  db: Database,
+  options: { appId: number; fromDay: string; toDay: string },
+): Promise<AppDayShareRow[]> {
+  return await db.query<AppDayShareRow>(sql`
+    select day::text as day, field, value, instances
+    from app_day_shares
+    where app_id = ${options.appId} and day between ${options.fromDay}::date
+      and ${options.toDay}::date
+    order by day, field, instances desc, value`);
+}
+
+/** One metric key on one day, over the instances that sent it. */
+export interface AppDayMetricRow {
+  readonly day: string;
+  readonly metric: string;
+  /** Instances that sent the key. */
+  readonly instances: number;
+  /** Of those, instances whose value was a number; the figures below are over these. */
+  readonly numbers: number;
+  readonly sum: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+}
+
+/** Every metric's figures on the days from `fromDay` to `toDay`, by day and metric. */
+export async function appDayMetricRows(
+  db: Database,
+  options: { appId: number; fromDay: string; toDay: string },
+): Promise<AppDayMetricRow[]> {
+  return await db.query<AppDayMetricRow>(sql`
+    select day::text as day, metric, instances, numbers, sum, min, max, p50, p90, p99
+    from app_day_metrics
+    where app_id = ${options.appId} and day between ${options.fromDay}::date
+      and ${options.toDay}::date
+    order by day, metric`);
+}
