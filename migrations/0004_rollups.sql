@@ -65,3 +65,38 @@ create table rollup_stale (
   mark bigserial not null,
   primary key (app_id, day)
 );
+
+-- Each application's latest state in one row: instance counts by status,
+-- active instances by version and platform (the most common values, as
+-- [{value, instances}] per field), every numeric metric over the active
+-- instances' latest values ({key: {instances, sum, avg, min, max}}), and the
+-- versions and environments any instance has (the instances page's filters).
+-- Recomputed by the upkeep; badges, the overview and the admin API read it.
+create table app_summaries (
+  app_id integer primary key,
+  window_days integer not null,
+  computed_at timestamptz not null,
+  instances integer not null,
+  active integer not null,
+  pending integer not null,
+  revoked integer not null,
+  last_seen timestamptz,
+  breakdowns jsonb not null,
+  metrics jsonb not null,
+  filter_values jsonb not null
+);
+
+-- Instances that sent a snapshot in each hour of the last day, in all (null
+-- version) and by version, counted by the upkeep from the raw snapshots.
+create table app_hours (
+  app_id integer not null,
+  hour timestamptz not null,
+  version text,
+  instances integer not null,
+  computed_at timestamptz not null
+);
+
+create index app_hours_app_hour on app_hours (app_id, hour);
+
+-- The hourly counts read an application's snapshots of the last hours.
+create index snapshots_app_received on snapshots (app_id, received_at);

@@ -1,16 +1,20 @@
 /**
  * The server's background work: raw snapshot partitions made ahead and
- * dropped when old (hourly), and the daily rollups brought up to date (every
- * `rollupIntervalMs`). Each round runs under an advisory lock, so replicas
- * take turns; a failed round is logged and tried again at the next tick.
+ * dropped when old (hourly), and the rollups (application summaries, hourly
+ * and daily counts) brought up to date in rounds paced by their own cost, at
+ * most `SHM_ROLLUP_INTERVAL` apart. Replicas take turns under advisory locks;
+ * a failed round is logged and tried again at the next one.
  */
 
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
-import { type Database, maintainSnapshots, refreshRollups } from "./store/mod.ts";
+import { type Database, maintainSnapshots, runRollupRound } from "./store/mod.ts";
 
 /** How often the raw snapshot upkeep runs. */
 const SNAPSHOT_UPKEEP_INTERVAL_MS = 60 * 60_000;
+
+/** The shortest pause between two rollup rounds (unless SHM_ROLLUP_INTERVAL is shorter). */
+const MIN_ROLLUP_PAUSE_MS = 15_000;
 
 /** Background work that is running; `stop` waits for a round in progress. */
 export interface Upkeep {
@@ -19,7 +23,7 @@ export interface Upkeep {
 
 /**
  * Runs the snapshot upkeep once now (so today's partition exists before the
- * first request), then starts both timers. The first rollup round starts at
+ * first request), then starts both loops. The first rollup round starts at
  * once but is not awaited: after an upgrade it may compute months of days.
  */
 export async function startUpkeep(db: Database, config: Config, log: Logger): Promise<Upkeep> {
@@ -30,12 +34,12 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
     stopping.signal,
     () => upkeepSnapshots(db, config, log),
   );
-  const rollups = repeat(
-    config.rollupIntervalMs,
-    stopping.signal,
-    () => upkeepRollups(db, config, log, stopping.signal),
-    { now: true },
-  );
+  const rollups = (async () => {
+    while (!stopping.signal.aborted) {
+      const roundMs = await upkeepRollups(db, config, log, stopping.signal);
+      await sleep(rollupPause(roundMs, config.rollupIntervalMs), stopping.signal);
+    }
+  })();
   return {
     async stop() {
       stopping.abort();
@@ -61,46 +65,55 @@ async function upkeepSnapshots(db: Database, config: Config, log: Logger): Promi
   }
 }
 
+/** Runs one rollup round; resolves with how long it took, in milliseconds. */
 async function upkeepRollups(
   db: Database,
   config: Config,
   log: Logger,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<number> {
   const started = performance.now();
   try {
-    const report = await refreshRollups(db, {
+    const report = await runRollupRound(db, {
       now: new Date(),
       windowDays: config.activeDays,
       signal,
     });
-    // Today and yesterday per application are the usual round; more is worth a line.
-    if (report.daysComputed > 2 * 10) {
+    // Today and yesterday of a few applications are the usual round; more is worth a line.
+    if (report.daysComputed > 20) {
       log.info("daily rollups computed", {
         days: report.daysComputed,
         ms: Math.round(performance.now() - started),
       });
     }
   } catch (error) {
-    if (!signal.aborted) log.warn("daily rollups failed; will retry", { error });
+    if (!signal.aborted) log.warn("rollups failed; will retry", { error });
   }
+  return performance.now() - started;
 }
 
 /**
- * Calls `round` every `intervalMs` (first after one interval, or at once with
- * `now`), never two at a time, until `signal` aborts; resolves when the loop
- * has ended. The timers do not keep the process alive.
+ * The pause after a rollup round that took `roundMs`: rounds take about a
+ * tenth of the time, so a small fleet's figures are seconds old and a large
+ * fleet's upkeep stays light, and never more than `SHM_ROLLUP_INTERVAL`.
+ */
+export function rollupPause(roundMs: number, intervalMs: number): number {
+  const floor = Math.min(MIN_ROLLUP_PAUSE_MS, intervalMs);
+  return Math.min(intervalMs, Math.max(floor, 9 * roundMs));
+}
+
+/**
+ * Calls `round` every `intervalMs`, the first after one interval, never two
+ * at a time, until `signal` aborts; resolves when the loop has ended. The
+ * timers do not keep the process alive.
  */
 async function repeat(
   intervalMs: number,
   signal: AbortSignal,
   round: () => Promise<void>,
-  options: { now?: boolean } = {},
 ): Promise<void> {
-  let first = options.now === true;
   while (!signal.aborted) {
-    if (!first) await sleep(intervalMs, signal);
-    first = false;
+    await sleep(intervalMs, signal);
     if (signal.aborted) return;
     await round();
   }

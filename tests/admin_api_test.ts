@@ -30,8 +30,12 @@ async function adminGet(app: TestApp, path: string, headers: HeadersInit = ADMIN
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
-/** GETs an admin path and fails unless it answers 200. */
+/**
+ * GETs an admin path right after an upkeep round (the summaries and rollups
+ * then hold the latest state) and fails unless it answers 200.
+ */
 async function adminOk(app: TestApp, path: string) {
+  await app.rollUp();
   const { status, body } = await adminGet(app, path);
   assert.equal(status, 200, `${path}: ${JSON.stringify(body)}`);
   return body;
@@ -242,12 +246,14 @@ Deno.test("admin stats: totals by status, 'active' meaning active and seen withi
     applications: 0,
     instances: { total: 0, active: 0, pending: 0, revoked: 0 },
     active_window_days: 7,
+    computed_at: null,
   });
   const fleet = await buildFleet(app);
   assert.deepEqual(await adminOk(app, "/api/v1/admin/stats"), {
     applications: 4,
     instances: { total: 10, active: 4, pending: 2, revoked: 2 },
     active_window_days: 7,
+    computed_at: app.clock.now().toISOString(),
   });
   // The silent delta instance comes back: a fresh sign of life makes it active again.
   await activate(app, fleet.ids.d1);
@@ -280,6 +286,7 @@ Deno.test("admin applications: each application by slug with its counts and last
         created_at: created.alphaCreated.toISOString(),
         instances: { total: 6, active: 3 },
         last_seen: seen.a6.toISOString(),
+        computed_at: app.clock.now().toISOString(),
       },
       {
         slug: "beta",
@@ -287,6 +294,7 @@ Deno.test("admin applications: each application by slug with its counts and last
         created_at: created.betaCreated.toISOString(),
         instances: { total: 2, active: 1 },
         last_seen: seen.b2.toISOString(),
+        computed_at: app.clock.now().toISOString(),
       },
       {
         slug: "delta",
@@ -294,6 +302,7 @@ Deno.test("admin applications: each application by slug with its counts and last
         created_at: created.deltaCreated.toISOString(),
         instances: { total: 1, active: 0 },
         last_seen: seen.d1.toISOString(),
+        computed_at: app.clock.now().toISOString(),
       },
       {
         slug: "gamma",
@@ -301,6 +310,7 @@ Deno.test("admin applications: each application by slug with its counts and last
         created_at: created.gammaCreated.toISOString(),
         instances: { total: 1, active: 0 },
         last_seen: seen.g1.toISOString(),
+        computed_at: app.clock.now().toISOString(),
       },
     ],
     active_window_days: 7,
@@ -335,6 +345,7 @@ Deno.test("admin application detail: breakdowns count active instances only", as
     created_at: created.alphaCreated.toISOString(),
     instances: { total: 6, active: 3 },
     last_seen: seen.a6.toISOString(),
+    computed_at: app.clock.now().toISOString(),
     active_window_days: 7,
   });
   assert.deepEqual(Object.keys(by).sort(), [

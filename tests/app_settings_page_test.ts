@@ -234,6 +234,7 @@ Deno.test("the public badges switch hides the app's badges behind the unknown ap
 Deno.test("the badge builder is rendered on the server: default snippets, numeric metrics, a chosen badge", async () => {
   await using app = await openDashboard({ settings: { SHM_BADGE_MIN_INSTANCES: "0" } });
   await settingsFleet(app);
+  await app.rollUp();
   const session = await signIn(app);
   const page = await getPage(app, session, SETTINGS);
   assert.match(page.html, /data-island="BadgeBuilder"/);

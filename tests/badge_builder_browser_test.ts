@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "./support/browser.ts";
-import { startServer } from "./support/server.ts";
+import { startServer, waitForRollup } from "./support/server.ts";
 
 const PASSWORD = "builder-test-password";
 const SETTINGS = "/apps/builder-app/settings";
@@ -68,6 +68,7 @@ Deno.test({
       const snapshot = await send(await instance.snapshotRequest({ users: 2, "db.rows": rows }));
       assert.equal(snapshot.status, 202);
     }
+    await waitForRollup(server);
 
     const profile = await Deno.makeTempDir({ prefix: "shm-chromium-" });
     const context = await chromium.launchPersistentContext(profile, {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "./support/browser.ts";
-import { startServer } from "./support/server.ts";
+import { startServer, waitForRollup } from "./support/server.ts";
 
 const PASSWORD = "browser-test-password";
 
@@ -40,6 +40,7 @@ Deno.test({
       assert.equal((await send(await instance.activateRequest())).status, 200);
       assert.equal((await send(await instance.snapshotRequest({ users: 2 }))).status, 202);
     }
+    await waitForRollup(server);
 
     const unauthenticated = await fetch(`${server.url}/apps/browser-app`, { redirect: "manual" });
     await unauthenticated.body?.cancel();

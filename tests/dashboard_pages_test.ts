@@ -124,6 +124,7 @@ Deno.test("the instances page filters by version, status, environment and id pre
   const revoked = fleet[3]?.id ?? "";
   await app.db.query(sql`update instances set status = 'revoked'
     where instance_id = ${revoked}::uuid`);
+  await app.rollUp();
   const ids = async (query: string) =>
     new Set((await walkPages(app, session, `/apps/paged/instances?limit=1&${query}`)).ids);
   const where = (test: (f: Fleet) => boolean) => new Set(fleet.filter(test).map((f) => f.id));

@@ -271,6 +271,7 @@ Deno.test("the overview shows one card per application with its active count and
   await feedInstance(app, { appName: "Alpha App", version: "2.0.0" });
   await feedInstance(app, { appName: "Alpha App", version: "1.9.0" });
   await feedInstance(app, { appName: "Beta", version: "0.1.0" });
+  await app.rollUp();
   const session = await signIn(app);
   const html = await (await app.fetch("/", asSignedIn(session))).text();
   assert.doesNotMatch(html, /No instance has reported yet/);

@@ -161,7 +161,7 @@ Deno.test("demo fleet: instances join, stop reporting, and some come back", () =
 Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", async () => {
   await using store = await openTestDatabase();
   const options: DemoOptions = { apps: 2, instances: 120, days: 20, seed: 7, now: NOW };
-  const report = await seedDemo(store.db, { ...options, rawRetentionDays: 14, activeDays: 30 });
+  const report = await seedDemo(store.db, { ...options, rawRetentionDays: 14, activeDays: 7 });
   const plan = planFleet(options);
   const fleet = generateFleet(options);
   const ctx = { db: store.db, now: () => NOW, activeDays: 7 };
@@ -183,6 +183,7 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
       revoked: count("revoked"),
     },
     active_window_days: 7,
+    computed_at: NOW.toISOString(),
   });
 
   const overview = await applicationsOverview(ctx);

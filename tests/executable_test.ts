@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { MIGRATIONS, migrationStatus, openStore } from "../server/store/mod.ts";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
-import { adminGet, compilePermissionFlags, startServer } from "./support/server.ts";
+import { adminGet, compilePermissionFlags, startServer, waitForRollup } from "./support/server.ts";
 import { freshStoreSetting } from "./support/store.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -98,6 +98,7 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
       );
       assert.equal(snapshot.status, 202);
 
+      await waitForRollup(server);
       const stats = await adminGet(server, "/api/v1/admin/stats") as {
         applications: number;
         instances: Record<string, number>;

@@ -14,7 +14,7 @@ import {
   insertDemoSnapshots,
   maintainSnapshots,
   markRollupsStale,
-  refreshRollups,
+  runRollupRound,
   upsertDemoApplications,
 } from "../store/mod.ts";
 import { type DemoOptions, generateInstance, planFleet } from "./demo_fleet.ts";
@@ -49,7 +49,7 @@ export interface SeedReport {
 
 /**
  * Writes the fleet `options` describes into `db` (migrated), then computes
- * its daily rollups with the server's own upkeep for the active window
+ * its summaries and rollups with the server's own upkeep for the active window
  * `activeDays`. Raw snapshots cover at most the last two days and never more
  * than `rawRetentionDays`. `onProgress` is called after each chunk and each
  * rollup day.
@@ -137,7 +137,7 @@ export async function seedDemo(
       }))
     ),
   );
-  const rollups = await refreshRollups(db, {
+  const rollups = await runRollupRound(db, {
     now: options.now,
     windowDays: options.activeDays,
     onDay: (daysDone, days) => options.onProgress?.({ stage: "rollups", daysDone, days }),

@@ -115,6 +115,7 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
           totalInstances: detail.instances.total,
           lastSeen: detail.last_seen === null ? null : new Date(detail.last_seen),
           activeDays: detail.active_window_days,
+          computedAt: detail.computed_at === null ? null : new Date(detail.computed_at),
         },
         breakdowns: [
           { title: "Versions", rows: by.app_version },

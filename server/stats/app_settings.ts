@@ -1,9 +1,9 @@
 /** What an application's settings page shows: its settings and the metrics its badges can use. */
 
-import { activeNumericMetricKeys, findApplication, findApplicationSettings } from "../store/mod.ts";
-import { activeSince, type StatsContext } from "./context.ts";
+import { findApplicationSettings, findApplicationSummary } from "../store/mod.ts";
+import type { StatsContext } from "./context.ts";
 
-/** An application's settings with the metric keys its active instances send as numbers. */
+/** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
 export interface ApplicationSettingsView {
   readonly slug: string;
   /** The name the dashboard shows: the display name when set, else the reported one. */
@@ -21,15 +21,12 @@ export async function applicationSettingsView(
   ctx: StatsContext,
   slug: string,
 ): Promise<ApplicationSettingsView | null> {
-  const [app, settings] = await Promise.all([
-    findApplication(ctx.db, slug),
+  const [summary, settings] = await Promise.all([
+    findApplicationSummary(ctx.db, slug),
     findApplicationSettings(ctx.db, slug),
   ]);
-  if (app === null || settings === null) return null;
-  const metricKeys = await activeNumericMetricKeys(ctx.db, {
-    appId: app.id,
-    activeSince: activeSince(ctx),
-  });
+  if (summary === null || settings === null) return null;
+  const metricKeys = Object.keys(summary.metrics).sort();
   return {
     slug: settings.slug,
     name: settings.displayName ?? settings.reportedName,

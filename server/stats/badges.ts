@@ -1,17 +1,13 @@
 /**
- * The numbers behind public badges, read from the latest state of each
- * instance only, with the privacy rules applied here: an application whose
+ * The numbers behind public badges, read from each application's summary of
+ * its latest state (as of the upkeep's last round), with the privacy rules
+ * applied here: an application whose
  * badges are switched off looks unknown, and a number drawn from fewer
  * instances than the threshold is not given.
  */
 
-import {
-  activeMetricAggregates,
-  findBadgeApplication,
-  type MetricAggregates,
-  mostCommonActiveVersion,
-} from "../store/mod.ts";
-import { activeSince, type StatsContext } from "./context.ts";
+import { type BadgeSummary, findBadgeSummary, type MetricAggregates } from "../store/mod.ts";
+import type { StatsContext } from "./context.ts";
 import type { FigureCache } from "./figure_cache.ts";
 
 /** What badges need besides the stats context. */
@@ -50,7 +46,7 @@ export function activeInstancesFigure(
   slug: string,
 ): Promise<BadgeFigure<number>> {
   return cached(ctx, `instances|${slug}`, async (): Promise<BadgeFigure<number>> => {
-    const app = await findBadgeApplication(ctx.db, { slug, activeSince: activeSince(ctx) });
+    const app = await findBadgeSummary(ctx.db, { slug });
     if (app === null || !app.publicBadges) return HIDDEN;
     return guarded(ctx, app.active, app.active);
   });
@@ -62,12 +58,10 @@ export function commonVersionFigure(
   slug: string,
 ): Promise<BadgeFigure<string | null>> {
   return cached(ctx, `version|${slug}`, async (): Promise<BadgeFigure<string | null>> => {
-    const since = activeSince(ctx);
-    const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+    const app = await findBadgeSummary(ctx.db, { slug });
     if (app === null || !app.publicBadges) return HIDDEN;
     if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
-    const common = await mostCommonActiveVersion(ctx.db, { appId: app.id, activeSince: since });
-    return { kind: "value", value: common?.version ?? null };
+    return { kind: "value", value: app.topVersion };
   });
 }
 
@@ -86,15 +80,9 @@ export function metricFigure(
     ctx,
     `metric|${slug}|${options.metric}|${options.aggregate}`,
     async (): Promise<BadgeFigure<number | null>> => {
-      const since = activeSince(ctx);
-      const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
+      const app = await findBadgeSummary(ctx.db, { slug, metric: options.metric });
       if (app === null || !app.publicBadges) return HIDDEN;
-      const aggregates = await activeMetricAggregates(ctx.db, {
-        appId: app.id,
-        activeSince: since,
-        metric: options.metric,
-      });
-      return metricGuarded(ctx, aggregates, options.aggregate);
+      return metricGuarded(ctx, app.metric, options.aggregate);
     },
   );
 }
@@ -115,21 +103,15 @@ export function combinedFigure(
     ctx,
     `combined|${slug}|${options.metric}|${options.aggregate}`,
     async (): Promise<BadgeFigure<CombinedFigure>> => {
-      const since = activeSince(ctx);
-      const app = await findBadgeApplication(ctx.db, { slug, activeSince: since });
-      if (app === null || !app.publicBadges) return HIDDEN;
-      if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
-      const aggregates = await activeMetricAggregates(ctx.db, {
-        appId: app.id,
-        activeSince: since,
+      const app: BadgeSummary | null = await findBadgeSummary(ctx.db, {
+        slug,
         metric: options.metric,
       });
+      if (app === null || !app.publicBadges) return HIDDEN;
+      if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
       return {
         kind: "value",
-        value: {
-          instances: app.active,
-          metric: metricGuarded(ctx, aggregates, options.aggregate),
-        },
+        value: { instances: app.active, metric: metricGuarded(ctx, app.metric, options.aggregate) },
       };
     },
   );

@@ -1,7 +1,7 @@
 /** The numbers of the overview page: one card per application. */
 
-import { listApplications, topVersionByApp } from "../store/mod.ts";
-import { activeSince, type StatsContext } from "./context.ts";
+import { listApplicationSummaries } from "../store/mod.ts";
+import type { StatsContext } from "./context.ts";
 
 /** One application's card on the overview. */
 export interface ApplicationCard {
@@ -14,26 +14,23 @@ export interface ApplicationCard {
   readonly lastSeen: Date | null;
 }
 
-/** Every application, by slug, with what its overview card shows. */
+/** Every application, by slug, with what its overview card shows (as of its last summary). */
 export async function dashboardOverview(
   ctx: StatsContext,
 ): Promise<{ applications: ApplicationCard[]; activeDays: number }> {
-  const since = activeSince(ctx);
-  const [apps, tops] = await Promise.all([
-    listApplications(ctx.db, { activeSince: since }),
-    topVersionByApp(ctx.db, { activeSince: since }),
-  ]);
-  const topByApp = new Map(tops.map((row) => [row.appId, row]));
+  const apps = await listApplicationSummaries(ctx.db);
   return {
     activeDays: ctx.activeDays,
     applications: apps.map((app) => {
-      const top = topByApp.get(app.id);
+      const top = app.breakdowns.app_version[0];
       return {
         slug: app.slug,
         name: app.name,
         activeInstances: app.active,
         totalInstances: app.instances,
-        topVersion: top === undefined ? null : { version: top.version, instances: top.instances },
+        topVersion: top === undefined || top.value === null
+          ? null
+          : { version: top.value, instances: top.instances },
         lastSeen: app.lastSeen,
       };
     }),

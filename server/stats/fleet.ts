@@ -1,68 +1,63 @@
-/** Fleet-wide and per-application numbers, shaped as the admin API returns them. */
+/**
+ * Fleet-wide and per-application numbers, shaped as the admin API returns
+ * them, from each application's summary of its latest state (as of the
+ * upkeep's last round, given as `computed_at`).
+ */
 
-import {
-  type ApplicationRow,
-  breakdownActiveInstances,
-  countFleet,
-  listApplications,
-} from "../store/mod.ts";
-import { activeSince, type StatsContext } from "./context.ts";
+import { type ApplicationSummary, listApplicationSummaries } from "../store/mod.ts";
+import type { StatsContext } from "./context.ts";
 
-/** Totals over every application. */
+/** Totals over every application; `computed_at` is the oldest summary's time. */
 export async function fleetSummary(ctx: StatsContext) {
-  const counts = await countFleet(ctx.db, activeSince(ctx));
+  const apps = await listApplicationSummaries(ctx.db);
+  const total = (pick: (app: ApplicationSummary) => number) =>
+    apps.reduce((sum, app) => sum + pick(app), 0);
   return {
-    applications: counts.applications,
+    applications: apps.length,
     instances: {
-      total: counts.instances,
-      active: counts.active,
-      pending: counts.pending,
-      revoked: counts.revoked,
+      total: total((app) => app.instances),
+      active: total((app) => app.active),
+      pending: total((app) => app.pending),
+      revoked: total((app) => app.revoked),
     },
     active_window_days: ctx.activeDays,
+    computed_at: oldest(apps.map((app) => app.computedAt)),
   };
 }
 
 /** Every application with its instance counts and last sign of life, by slug. */
 export async function applicationsOverview(ctx: StatsContext) {
-  const rows = await listApplications(ctx.db, { activeSince: activeSince(ctx) });
+  const rows = await listApplicationSummaries(ctx.db);
   return { applications: rows.map(applicationView), active_window_days: ctx.activeDays };
 }
 
 /**
  * One application with its active instances broken down by version,
- * platform, environment and deployment mode; null when the slug is unknown.
+ * platform, environment and deployment mode (the most common values); null
+ * when the slug is unknown.
  */
 export async function applicationDetail(ctx: StatsContext, slug: string) {
-  const since = activeSince(ctx);
-  const [row] = await listApplications(ctx.db, { activeSince: since, slug });
+  const [row] = await listApplicationSummaries(ctx.db, { slug });
   if (row === undefined) return null;
-  const by = (field: "app_version" | "os_arch" | "environment" | "deployment_mode") =>
-    breakdownActiveInstances(ctx.db, { appId: row.id, activeSince: since, field });
-  const [versions, platforms, environments, deploymentModes] = await Promise.all([
-    by("app_version"),
-    by("os_arch"),
-    by("environment"),
-    by("deployment_mode"),
-  ]);
   return {
     ...applicationView(row),
     active_window_days: ctx.activeDays,
-    active_instances_by: {
-      app_version: versions,
-      os_arch: platforms,
-      environment: environments,
-      deployment_mode: deploymentModes,
-    },
+    active_instances_by: row.breakdowns,
   };
 }
 
-function applicationView(row: ApplicationRow) {
+function applicationView(row: ApplicationSummary) {
   return {
     slug: row.slug,
     name: row.name,
     created_at: row.createdAt.toISOString(),
     instances: { total: row.instances, active: row.active },
     last_seen: row.lastSeen?.toISOString() ?? null,
+    computed_at: row.computedAt?.toISOString() ?? null,
   };
+}
+
+function oldest(times: readonly (Date | null)[]): string | null {
+  if (times.length === 0 || times.some((t) => t === null)) return null;
+  return new Date(Math.min(...times.map((t) => t!.getTime()))).toISOString();
 }

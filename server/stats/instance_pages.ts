@@ -9,12 +9,11 @@ import {
   type AppInstanceFilters,
   type AppInstanceKey,
   type AppInstanceRow,
-  findApplication,
+  type ApplicationSummary,
+  findApplicationSummary,
   findInstanceDetail,
   type InstanceDayRow,
   type InstanceDetailRow,
-  type InstanceFilterChoices,
-  instanceFilterChoices,
   type InstanceSort,
   listAppInstances,
   listInstanceDays,
@@ -41,7 +40,7 @@ export interface AppInstancePage {
   readonly instances: AppInstanceRow[];
   /** The cursor of the next page; null on the last one. */
   readonly nextCursor: string | null;
-  readonly choices: InstanceFilterChoices;
+  readonly choices: ApplicationSummary["filterValues"];
 }
 
 /**
@@ -55,18 +54,17 @@ export async function appInstancePage(
   query: AppInstanceQuery,
 ): Promise<AppInstancePage | null> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
-  const app = await findApplication(ctx.db, slug);
+  const app = await findApplicationSummary(ctx.db, slug);
   if (app === null) return null;
-  const [rows, choices] = await Promise.all([
-    listAppInstances(ctx.db, {
-      appId: app.id,
-      sort: query.sort,
-      limit: query.limit + 1,
-      filters: query.filters,
-      ...(after === undefined ? {} : { after }),
-    }),
-    instanceFilterChoices(ctx.db, app.id),
-  ]);
+  const rows = await listAppInstances(ctx.db, {
+    appId: app.id,
+    sort: query.sort,
+    limit: query.limit + 1,
+    filters: query.filters,
+    ...(after === undefined ? {} : { after }),
+  });
+  // The filter choices are those of the last summary: a version first seen since comes next round.
+  const choices = app.filterValues;
   const instances = rows.slice(0, query.limit);
   const last = instances.at(-1);
   return {

@@ -1,4 +1,4 @@
-/** Read queries about the fleet: counts, applications, instance lists and daily history. */
+/** Read queries about the fleet: counts, instance lists and applications by slug. */
 
 import { type Database, sql } from "./database.ts";
 import type { InstanceStatus } from "./instances.ts";
@@ -23,67 +23,6 @@ export async function countFleet(db: Database, activeSince: Date): Promise<Fleet
       (count(*) filter (where status = 'revoked'))::int as revoked
     from instances`);
   return row ?? { applications: 0, instances: 0, active: 0, pending: 0, revoked: 0 };
-}
-
-/** An application with the size of its fleet. */
-export interface ApplicationRow {
-  readonly id: number;
-  readonly slug: string;
-  /** The display name when one is set, else the name the instances report. */
-  readonly name: string;
-  readonly createdAt: Date;
-  readonly instances: number;
-  readonly active: number;
-  readonly lastSeen: Date | null;
-}
-
-/** Lists applications by slug, each with its instance counts; `slug` narrows to one. */
-export async function listApplications(
-  db: Database,
-  options: { activeSince: Date; slug?: string },
-): Promise<ApplicationRow[]> {
-  const filter = options.slug === undefined ? sql`true` : sql`a.slug = ${options.slug}`;
-  return await db.query<ApplicationRow>(sql`
-    select a.id, a.slug, coalesce(a.display_name, a.name) as name, a.created_at as "createdAt",
-      count(i.instance_id)::int as instances,
-      (count(i.instance_id) filter (
-        where i.status = 'active' and i.last_seen >= ${options.activeSince}))::int as active,
-      max(i.last_seen) as "lastSeen"
-    from applications a
-    left join instances i on i.app_id = a.id
-    where ${filter}
-    group by a.id
-    order by a.slug`);
-}
-
-/** The instance attributes a breakdown can be made by. */
-export type BreakdownField = "app_version" | "os_arch" | "environment" | "deployment_mode";
-
-const BREAKDOWN_COLUMNS: Record<BreakdownField, string> = {
-  app_version: "app_version",
-  os_arch: "os_arch",
-  environment: "environment",
-  deployment_mode: "deployment_mode",
-};
-
-/** One value of a breakdown and how many active instances have it. */
-export interface BreakdownRow {
-  readonly value: string | null;
-  readonly instances: number;
-}
-
-/** Counts an application's active instances by one attribute, largest group first. */
-export async function breakdownActiveInstances(
-  db: Database,
-  options: { appId: number; activeSince: Date; field: BreakdownField },
-): Promise<BreakdownRow[]> {
-  const column = BREAKDOWN_COLUMNS[options.field];
-  return await db.query<BreakdownRow>({
-    text: `select ${column} as value, count(*)::int as instances from instances
-      where app_id = $1 and status = 'active' and last_seen >= $2
-      group by ${column} order by instances desc, value nulls last`,
-    params: [options.appId, options.activeSince],
-  });
 }
 
 /** An instance as the admin API shows it. */
@@ -162,27 +101,4 @@ export async function findApplication(
     select id, slug, coalesce(display_name, name) as name from applications
     where slug = ${slug}`);
   return row ?? null;
-}
-
-/** Most metric keys {@linkcode activeNumericMetricKeys} returns. */
-const MAX_METRIC_KEYS = 500;
-
-/**
- * The metric keys whose latest value is a number in at least one of an
- * application's active instances, sorted (at most 500): what badges can
- * aggregate. Reads the latest state only.
- */
-export async function activeNumericMetricKeys(
-  db: Database,
-  options: { appId: number; activeSince: Date },
-): Promise<string[]> {
-  const rows = await db.query<{ key: string }>(sql`
-    select distinct m.key
-    from instances i
-    cross join lateral jsonb_each(i.metrics) m
-    where i.app_id = ${options.appId} and i.status = 'active'
-      and i.last_seen >= ${options.activeSince} and jsonb_typeof(m.value) = 'number'
-    order by m.key
-    limit ${MAX_METRIC_KEYS}`);
-  return rows.map((row) => row.key);
 }

@@ -106,29 +106,6 @@ export async function listAppInstances(
     limit ${options.limit}`);
 }
 
-/** The values an application's instances have, for the table's filter choices. */
-export interface InstanceFilterChoices {
-  readonly versions: string[];
-  readonly environments: string[];
-}
-
-/** Every version and environment among application `appId`'s instances, sorted. */
-export async function instanceFilterChoices(
-  db: Database,
-  appId: number,
-): Promise<InstanceFilterChoices> {
-  const rows = await db.query<{ kind: string; value: string }>(sql`
-    select distinct 'version' as kind, app_version as value from instances where app_id = ${appId}
-    union
-    select distinct 'environment', environment from instances
-      where app_id = ${appId} and environment is not null
-    order by kind, value`);
-  return {
-    versions: rows.filter((r) => r.kind === "version").map((r) => r.value),
-    environments: rows.filter((r) => r.kind === "environment").map((r) => r.value),
-  };
-}
-
 /** One instance with its application and latest metrics. */
 export interface InstanceDetailRow extends Omit<InstanceRow, "firstSeenMicros"> {
   readonly appName: string;

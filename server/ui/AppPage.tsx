@@ -2,7 +2,7 @@
 
 import type { ApplicationActivity, DailyDetail, ShareSeries } from "../stats/mod.ts";
 import { DASHBOARD_PERIODS, type DashboardPeriod } from "../stats/mod.ts";
-import { formatAgo, formatCount, formatFigure } from "./format.ts";
+import { formatAgo, formatCount, formatFigure, formatUtcMinute } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -21,6 +21,8 @@ export interface AppPageProps {
     readonly totalInstances: number;
     readonly lastSeen: Date | null;
     readonly activeDays: number;
+    /** When these figures were computed by the upkeep; null before its first round. */
+    readonly computedAt: Date | null;
   };
   readonly breakdowns: readonly Breakdown[];
   readonly now: Date;
@@ -52,6 +54,12 @@ export function AppPage(props: AppPageProps) {
         <dd>{formatCount(summary.totalInstances)}</dd>
         <dt>Last seen</dt>
         <dd>{formatAgo(summary.lastSeen, props.now)}</dd>
+        <dt>Figures as of</dt>
+        <dd data-field="summary-computed-at">
+          {summary.computedAt === null
+            ? "the first count is under way"
+            : formatUtcMinute(summary.computedAt)}
+        </dd>
       </dl>
       <p class="links">
         <a href={`${base}/instances`} data-link="instances">All instances</a>
@@ -134,9 +142,7 @@ function DailyCharts(
       <p class="muted" data-field="computed-at">
         {daily.computedAt === null
           ? "Daily figures are computed in the background; the first are on their way."
-          : `Daily figures as of ${
-            daily.computedAt.toISOString().slice(0, 16).replace("T", " ")
-          } UTC.`}
+          : `Daily figures as of ${formatUtcMinute(daily.computedAt)}.`}
       </p>
       <Chart
         counter={counter}

@@ -20,3 +20,8 @@ export function formatFigure(n: number | null): string {
   if (n === null) return "–";
   return n.toLocaleString("en-US", { maximumFractionDigits: Number.isInteger(n) ? 0 : 3 });
 }
+
+/** A time to the minute in UTC, e.g. `2026-11-25 13:05 UTC`. */
+export function formatUtcMinute(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

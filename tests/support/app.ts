@@ -6,7 +6,7 @@
 import { type Config, readConfig } from "../../server/config.ts";
 import { type AppHandler, createHandler } from "../../server/http/mod.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
-import { type Database, refreshRollups, sql } from "../../server/store/mod.ts";
+import { type Database, runRollupRound, sql } from "../../server/store/mod.ts";
 import type { Send, WireRequest } from "./instance_client.ts";
 import { openTestDatabase } from "./store.ts";
 
@@ -35,7 +35,7 @@ export interface TestApp extends AsyncDisposable {
   readonly send: Send;
   /** Sends any request to the handler, from `address`. */
   fetch(path: string, init?: RequestInit & { address?: string }): Promise<Response>;
-  /** Runs the server's rollup upkeep once, as of the test clock. */
+  /** Runs one round of the server's rollup upkeep (summaries, hours, days) as of the test clock. */
   rollUp(): Promise<void>;
 }
 
@@ -78,7 +78,7 @@ export async function openTestApp(
       }),
     fetch: fetchApp,
     rollUp: async () => {
-      const report = await refreshRollups(store.db, {
+      const report = await runRollupRound(store.db, {
         now: clock.now(),
         windowDays: config.activeDays,
       });

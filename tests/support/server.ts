@@ -47,6 +47,8 @@ const TEST_DEFAULTS: Record<string, string> = {
   SHM_LOG_LEVEL: "info",
   SHM_RATE_LIMIT_IP: "0",
   SHM_RATE_LIMIT_INSTANCE: "0",
+  // Summaries and rollups at most a second old, so that a test waits little for them.
+  SHM_ROLLUP_INTERVAL: "1s",
 };
 
 /** Environment variables a test server must not inherit from the machine. */
@@ -175,6 +177,20 @@ export async function adminGet(server: TestServer, path: string): Promise<unknow
     throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
   }
   return body;
+}
+
+/**
+ * Waits until the server's upkeep has finished a round of summaries that
+ * started after this call, so that they hold everything written before it.
+ */
+export async function waitForRollup(server: TestServer): Promise<void> {
+  const since = Date.now();
+  for (let i = 0; i < 300; i++) {
+    const stats = await adminGet(server, "/api/v1/admin/stats") as { computed_at: string | null };
+    if (stats.computed_at !== null && Date.parse(stats.computed_at) > since) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the upkeep finished no round within 30 s");
 }
 
 function printable(lines: Record<string, unknown>[]): string {

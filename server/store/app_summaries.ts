@@ -1,0 +1,194 @@
+/**
+ * Per-application summaries of the latest state: instance counts by status,
+ * active instances by version and platform, and each numeric metric over the
+ * active instances' latest values. Computed from `instances` by the upkeep,
+ * read by badges, the overview, the application page and the admin API, so
+ * that none of them scans an application's instances.
+ */
+
+import { type Database, sql } from "./database.ts";
+
+/** How many values of each breakdown a summary keeps, largest first. */
+export const SUMMARY_VALUES_KEPT = 50;
+
+/** How many numeric metrics a summary keeps, those sent by the most active instances first. */
+export const SUMMARY_METRICS_KEPT = 500;
+
+/** How many versions and environments the instances page offers as filters. */
+export const FILTER_VALUES_KEPT = 500;
+
+/** The attributes active instances are broken down by. */
+export const SUMMARY_BREAKDOWNS = [
+  "app_version",
+  "os_arch",
+  "environment",
+  "deployment_mode",
+] as const;
+
+/** One of {@linkcode SUMMARY_BREAKDOWNS}. */
+export type SummaryBreakdown = (typeof SUMMARY_BREAKDOWNS)[number];
+
+/** One value of a breakdown and how many active instances have it. */
+export interface BreakdownRow {
+  readonly value: string | null;
+  readonly instances: number;
+}
+
+/** A numeric metric over the active instances whose latest value of it is a number. */
+export interface SummaryMetric {
+  readonly instances: number;
+  readonly sum: number;
+  readonly avg: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** An application with its summary; the figures are zero before its first summary. */
+export interface ApplicationSummary {
+  readonly id: number;
+  readonly slug: string;
+  /** The display name when one is set, else the name the instances report. */
+  readonly name: string;
+  readonly publicBadges: boolean;
+  readonly createdAt: Date;
+  /** When the figures were computed; null before the first summary. */
+  readonly computedAt: Date | null;
+  readonly instances: number;
+  readonly active: number;
+  readonly pending: number;
+  readonly revoked: number;
+  readonly lastSeen: Date | null;
+  /** Per breakdown, the values largest first (ties: seen last first, then highest value). */
+  readonly breakdowns: Readonly<Record<SummaryBreakdown, readonly BreakdownRow[]>>;
+  readonly metrics: Readonly<Record<string, SummaryMetric>>;
+  /** The versions and environments any instance of the application has, sorted. */
+  readonly filterValues: { readonly versions: string[]; readonly environments: string[] };
+}
+
+/**
+ * Computes every application's summary as of `now` (active: status active
+ * and seen in the `windowDays` days before `now`) and replaces the stored one,
+ * one application per statement.
+ */
+export async function refreshSummaries(
+  db: Database,
+  options: { now: Date; windowDays: number },
+): Promise<number> {
+  const apps = await db.query<{ id: number }>(sql`select id from applications order by id`);
+  const since = new Date(options.now.getTime() - options.windowDays * 86_400_000);
+  for (const { id } of apps) {
+    await db.query(sql`
+      with app_instances as (
+        select app_version, os_arch, environment, deployment_mode, metrics, last_seen,
+          status = 'active' and last_seen >= ${since.toISOString()}::timestamptz as active,
+          status
+        from instances where app_id = ${id}
+      ),
+      active_instances as (select * from app_instances where active),
+      breakdown_counts as (
+        select b.field, b.value, count(*)::int as instances, max(a.last_seen) as last_seen
+        from active_instances a
+        cross join lateral (values ('app_version', a.app_version), ('os_arch', a.os_arch),
+          ('environment', a.environment), ('deployment_mode', a.deployment_mode)) b(field, value)
+        group by b.field, b.value
+      ),
+      breakdowns as (
+        select field, jsonb_agg(jsonb_build_object('value', value, 'instances', instances)
+          order by instances desc, last_seen desc, value desc nulls last) as rows
+        from (
+          select *, row_number() over (partition by field
+            order by instances desc, last_seen desc, value desc nulls last) as rank
+          from breakdown_counts
+        ) ranked
+        where rank <= ${SUMMARY_VALUES_KEPT}
+        group by field
+      ),
+      metric_values as (
+        select m.key, (m.value #>> '{}')::numeric as value
+        from active_instances a
+        cross join lateral jsonb_each(a.metrics) m
+        where jsonb_typeof(m.value) = 'number'
+      ),
+      metric_figures as (
+        select key, count(*)::int as instances,
+          -- exact sums, clamped to what a float carries
+          least(greatest(sum(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
+            as sum,
+          least(greatest(avg(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
+            as avg,
+          least(greatest(min(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
+            as min,
+          least(greatest(max(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
+            as max
+        from metric_values
+        group by key
+        order by count(*) desc, key
+        limit ${SUMMARY_METRICS_KEPT}
+      )
+      insert into app_summaries (app_id, window_days, computed_at, instances, active, pending,
+        revoked, last_seen, breakdowns, metrics, filter_values)
+      select ${id}, ${options.windowDays}, ${options.now.toISOString()}::timestamptz,
+        (select count(*) from app_instances)::int,
+        (select count(*) from active_instances)::int,
+        (select count(*) from app_instances where status = 'pending')::int,
+        (select count(*) from app_instances where status = 'revoked')::int,
+        (select max(last_seen) from app_instances),
+        coalesce((select jsonb_object_agg(field, rows) from breakdowns), '{}'::jsonb),
+        coalesce((select jsonb_object_agg(key, jsonb_build_object('instances', instances,
+          'sum', sum, 'avg', avg, 'min', min, 'max', max)) from metric_figures), '{}'::jsonb),
+        jsonb_build_object(
+          'versions', (select coalesce(jsonb_agg(v order by v), '[]'::jsonb) from (
+            select distinct app_version as v from app_instances
+            order by 1 limit ${FILTER_VALUES_KEPT}) versions),
+          'environments', (select coalesce(jsonb_agg(v order by v), '[]'::jsonb) from (
+            select distinct environment as v from app_instances where environment is not null
+            order by 1 limit ${FILTER_VALUES_KEPT}) environments))
+      on conflict (app_id) do update set
+        window_days = excluded.window_days, computed_at = excluded.computed_at,
+        instances = excluded.instances, active = excluded.active, pending = excluded.pending,
+        revoked = excluded.revoked, last_seen = excluded.last_seen,
+        breakdowns = excluded.breakdowns, metrics = excluded.metrics,
+        filter_values = excluded.filter_values`);
+  }
+  return apps.length;
+}
+
+/** Every application (or the one with `slug`) with its summary, by slug. */
+export async function listApplicationSummaries(
+  db: Database,
+  options: { slug?: string } = {},
+): Promise<ApplicationSummary[]> {
+  const filter = options.slug === undefined ? sql`true` : sql`a.slug = ${options.slug}`;
+  const rows = await db.query<Omit<ApplicationSummary, "breakdowns"> & { breakdowns: unknown }>(
+    sql`
+      select a.id, a.slug, coalesce(a.display_name, a.name) as name,
+        a.public_badges as "publicBadges", a.created_at as "createdAt",
+        s.computed_at as "computedAt", coalesce(s.instances, 0) as instances,
+        coalesce(s.active, 0) as active, coalesce(s.pending, 0) as pending,
+        coalesce(s.revoked, 0) as revoked, s.last_seen as "lastSeen",
+        coalesce(s.breakdowns, '{}'::jsonb) as breakdowns,
+        coalesce(s.metrics, '{}'::jsonb) as metrics,
+        coalesce(s.filter_values, '{"versions": [], "environments": []}'::jsonb)
+          as "filterValues"
+      from applications a
+      left join app_summaries s on s.app_id = a.id
+      where ${filter}
+      order by a.slug`,
+  );
+  return rows.map((row) => {
+    const stored = (row.breakdowns ?? {}) as Partial<Record<SummaryBreakdown, BreakdownRow[]>>;
+    const breakdowns = Object.fromEntries(
+      SUMMARY_BREAKDOWNS.map((field) => [field, stored[field] ?? []]),
+    ) as Record<SummaryBreakdown, BreakdownRow[]>;
+    return { ...row, breakdowns };
+  });
+}
+
+/** The application with `slug` and its summary; null when there is none. */
+export async function findApplicationSummary(
+  db: Database,
+  slug: string,
+): Promise<ApplicationSummary | null> {
+  const [row] = await listApplicationSummaries(db, { slug });
+  return row ?? null;
+}
