@@ -14,7 +14,7 @@
 import postgres from "postgres";
 import { parseArgs } from "node:util";
 import { seedDemo } from "../server/demo/seed_demo.ts";
-import { openMigratedStore } from "../server/store/mod.ts";
+import { openMigratedStore, runRollupRound } from "../server/store/mod.ts";
 import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
 import { startServer, type TestServer } from "../tests/support/server.ts";
 import { freshPostgresDatabase, TEST_PG_ADMIN_URL } from "../tests/support/store.ts";
@@ -121,6 +121,36 @@ if (values.reseed || !await holdsFleet()) {
 } else {
   log(`reusing ${values.database} (${marker}); --reseed seeds it again`);
 }
+
+// The applications earlier runs' live ingestion made are removed, so that every run sees the fleet.
+await (async () => {
+  const sql = postgres(setting.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.begin(async (tx) => {
+      const live = await tx<{ id: number }[]>`
+        select id from applications where slug like 'bench-live-%'`;
+      const ids = live.map((row) => row.id);
+      for (
+        const table of [
+          "snapshots",
+          "instance_days",
+          "app_days",
+          "app_day_shares",
+          "app_day_metrics",
+          "app_hours",
+          "app_summaries",
+          "rollup_stale",
+          "instances",
+        ]
+      ) {
+        await tx`delete from ${tx(table)} where app_id = any(${ids}::int[])`;
+      }
+      await tx`delete from applications where id = any(${ids}::int[])`;
+    });
+  } finally {
+    await sql.end();
+  }
+})();
 
 const sizes = await (async () => {
   const sql = postgres(setting.url, { max: 1, onnotice: () => {} });
@@ -232,10 +262,9 @@ async function ingestionRate(target: TestServer, readWhileSending: boolean) {
   const instances = await Promise.all(
     Array.from({ length: LIVE_INSTANCES }, () => TestInstance.create()),
   );
+  const appName = `Bench Live ${crypto.randomUUID().slice(0, 8)}`;
   for (const instance of instances) {
-    const response = await send(
-      instance.registerRequest({ appName: `Live ${crypto.randomUUID()}` }),
-    );
+    const response = await send(instance.registerRequest({ appName }));
     if (response.status !== 201) throw new Error(`register answered ${response.status}`);
   }
   const start = Date.now() - 60 * 60_000;
@@ -274,16 +303,42 @@ async function ingestionRate(target: TestServer, readWhileSending: boolean) {
   return { perSecond: (requests.length / run.wallMs) * 1000, run, reads };
 }
 
-const atFleet = await ingestionRate(server, false);
+// The two servers take turns, twice each, so that a slow moment of the machine falls on both.
+await using empty = await freshPostgresDatabase();
+await using emptyServer = await startServer({ store: empty.setting });
+const emptyRuns = [];
+const fleetRuns = [];
+for (let turn = 0; turn < 2; turn++) {
+  emptyRuns.push(await ingestionRate(emptyServer, false));
+  fleetRuns.push(await ingestionRate(server, false));
+}
 const atFleetReading = await ingestionRate(server, true);
 await server[Symbol.asyncDispose]();
-const emptyRate = await (async () => {
-  await using empty = await freshPostgresDatabase();
-  await using emptyServer = await startServer({
-    store: empty.setting,
-    env: {},
-  });
-  return await ingestionRate(emptyServer, false);
+const emptyRate = merged(emptyRuns);
+const atFleet = merged(fleetRuns);
+
+/** Runs' rates averaged and their latencies pooled. */
+function merged(runs: Awaited<ReturnType<typeof ingestionRate>>[]) {
+  return {
+    perSecond: runs.reduce((sum, r) => sum + r.perSecond, 0) / runs.length,
+    run: {
+      wallMs: runs.reduce((sum, r) => sum + r.run.wallMs, 0),
+      latencies: runs.flatMap((r) => r.run.latencies).sort((a, b) => a - b),
+    },
+    reads: 0,
+  };
+}
+
+// One upkeep round on the fleet, as the server runs it every so often: summaries, hours, days.
+const round = await (async () => {
+  const { db } = await openMigratedStore(setting);
+  try {
+    const started = performance.now();
+    const report = await runRollupRound(db, { now: new Date(), windowDays: ACTIVE_DAYS });
+    return { ms: performance.now() - started, report };
+  } finally {
+    await db.close();
+  }
 })();
 
 // ---------------------------------------------------------------- report
@@ -307,12 +362,16 @@ log(
     table(rows, 40) + "\n\n" +
     table([
       ["live ingestion (16 clients)", "snap/s", "p50 ms", "p95 ms"],
-      rate("empty database", emptyRate),
-      rate("at fleet size", atFleet),
+      rate("empty database (2 runs)", emptyRate),
+      rate("at fleet size (2 runs, between them)", atFleet),
       rate("at fleet size, pages read meanwhile", atFleetReading),
     ], 40) +
     `\n\nat fleet size / empty: ${(atFleet.perSecond / emptyRate.perSecond * 100).toFixed(0)} % ` +
-    `(${atFleetReading.reads} page and badge reads during the third run)\n\n` +
+    `(${atFleetReading.reads} page and badge reads during the last run)\n` +
+    `one upkeep round at fleet size: ${
+      (round.ms / 1000).toFixed(1)
+    } s (${round.report.summaries} ` +
+    `summaries, ${round.report.hoursCounted} app-hours, ${round.report.daysComputed} app-days)\n\n` +
     `instance_days: ${sizes.rows.toLocaleString("en-US")} rows, ` +
     `${(sizes.bytes / sizes.rows).toFixed(0)} bytes per instance-day (table, indexes, TOAST)\n` +
     `daily rollups: ${sizes.appDays.toLocaleString("en-US")} app-days, ` +

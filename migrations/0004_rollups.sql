@@ -100,3 +100,7 @@ create index app_hours_app_hour on app_hours (app_id, hour);
 
 -- The hourly counts read an application's snapshots of the last hours.
 create index snapshots_app_received on snapshots (app_id, received_at);
+
+-- The instances page filtered by version, newest first, reads only that version's instances.
+create index instances_app_version_first_seen
+  on instances (app_id, app_version, first_seen desc, instance_id desc);

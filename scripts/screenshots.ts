@@ -130,6 +130,9 @@ async function main(): Promise<void> {
       await chartsDrawn(page);
       await scrollToCharts(page);
       await shoot(page, "app.png");
+      await page.locator("h3", { hasText: "Platforms" }).first().scrollIntoViewIfNeeded();
+      await page.evaluate("scrollBy(0, 200)");
+      await shoot(page, "app-metrics.png");
 
       await page.emulateMedia({ colorScheme: "dark" });
       await page.goto(`${server.url}/apps/${slug}?period=30d`);
@@ -146,6 +149,11 @@ async function main(): Promise<void> {
       await page.goto(`${server.url}/instances/${instanceId}`);
       await page.locator('[data-field="version"]').waitFor();
       await shoot(page, "instance.png");
+
+      await page.goto(`${server.url}/apps/${slug}/settings?badge=combined&style=flat-square`);
+      await page.locator('[data-island="BadgeBuilder"] img').first().waitFor();
+      await page.locator("h2", { hasText: "Badges" }).scrollIntoViewIfNeeded();
+      await shoot(page, "badges.png");
 
       if (problems.length > 0) throw new Error(`the browser reported:\n${problems.join("\n")}`);
     } finally {

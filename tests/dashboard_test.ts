@@ -392,3 +392,51 @@ Deno.test("island props are JSON that cannot close their script element", () => 
   assert.ok(!text.includes("<") && !text.includes(">") && !text.includes("&"));
   assert.deepEqual(JSON.parse(text), { a: "</script><script>alert(1)</script>", b: "\u2028&" });
 });
+
+Deno.test("the overview's trend compares active instances with a week before, from the rollups", async () => {
+  await using app = await openDashboard({ clock: new FakeClock("2026-11-10T10:00:00Z") });
+  await feedInstance(app, { appName: "Trend", version: "1.0.0" });
+  await feedInstance(app, { appName: "Trend", version: "1.0.0" });
+  await app.rollUp();
+  const stats = { db: app.db, now: app.clock.now, activeDays: 30 };
+  assert.equal((await dashboardOverview(stats)).applications[0]?.trend, null, "no week yet");
+  app.clock.advance(7 * 86_400_000);
+  await feedInstance(app, { appName: "Trend", version: "1.0.0" });
+  await app.rollUp();
+  assert.deepEqual((await dashboardOverview(stats)).applications[0]?.trend, { from: 2, to: 3 });
+  const session = await signIn(app);
+  const html = await (await app.fetch("/", asSignedIn(session))).text();
+  assert.match(html, /data-field="trend">\+50 % \(2 → 3\)</);
+});
+
+Deno.test("applicationActivity() charts the runtime the SDKs send with the platforms", async () => {
+  await using app = await openDashboard({ clock: new FakeClock("2026-11-20T10:00:00Z") });
+  await feedInstance(app, {
+    appName: "Runtimes",
+    version: "1.0.0",
+    metrics: { sys_runtime: "deno" },
+  });
+  await feedInstance(app, {
+    appName: "Runtimes",
+    version: "1.0.0",
+    metrics: { sys_runtime: "node" },
+  });
+  await feedInstance(app, {
+    appName: "Runtimes",
+    version: "1.0.0",
+    metrics: { sys_runtime: "node" },
+  });
+  await app.rollUp();
+  const week = await applicationActivity(
+    { db: app.db, now: app.clock.now, activeDays: 30 },
+    "runtimes",
+    "7d",
+  );
+  assert.ok(week?.daily);
+  const runtime = week.daily.platforms.find((p) => p.title === "Runtime");
+  assert.deepEqual(runtime?.series, [
+    { label: "node", instances: [0, 0, 0, 0, 0, 0, 2] },
+    { label: "deno", instances: [0, 0, 0, 0, 0, 0, 1] },
+  ]);
+  assert.equal(week.daily.valueMetrics.length, 0, "not charted twice");
+});

@@ -56,6 +56,9 @@ export const PLATFORM_FIELDS = [
   { field: "environment", title: "Environment" },
 ] as const;
 
+/** String metrics the SDKs send about the platform, charted with it rather than with the metrics. */
+const PLATFORM_METRICS: Record<string, string> = { sys_runtime: "Runtime" };
+
 /** A numeric metric per day, over the instances that sent it as a number that day. */
 export interface NumberMetricSeries {
   readonly name: string;
@@ -194,6 +197,7 @@ export async function applicationActivity(
     });
   const valueMetrics: ValueMetricSeries[] = sentMost
     .filter((m) => m.rows.some((r) => r.instances > r.numbers))
+    .filter((m) => !(m.name in PLATFORM_METRICS))
     .slice(0, CHARTED_METRICS)
     .map(({ name, rows }) => {
       const totals = days.map(() => 0);
@@ -216,11 +220,21 @@ export async function applicationActivity(
       new: perDay((row) => row.new),
       returned: perDay((row) => row.returned),
       gone: perDay((row) => row.gone),
-      platforms: PLATFORM_FIELDS.map(({ field, title }) => ({
-        field,
-        title,
-        series: shareSeries(byField.get(field) ?? [], days, reporting),
-      })),
+      platforms: [
+        ...PLATFORM_FIELDS.map(({ field, title }) => ({
+          field,
+          title,
+          series: shareSeries(byField.get(field) ?? [], days, reporting),
+        })),
+        // A platform metric shows when the application sends it; instances without it are "other".
+        ...Object.entries(PLATFORM_METRICS)
+          .filter(([name]) => byField.has(`metric:${name}`))
+          .map(([name, title]) => ({
+            field: `metric:${name}`,
+            title,
+            series: shareSeries(byField.get(`metric:${name}`) ?? [], days, reporting),
+          })),
+      ],
       numberMetrics,
       valueMetrics,
       computedAt: computedAt === null ? null : new Date(computedAt),

@@ -1,6 +1,6 @@
 /** The numbers of the overview page: one card per application. */
 
-import { listApplicationSummaries } from "../store/mod.ts";
+import { activeOnDays, listApplicationSummaries } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 
 /** One application's card on the overview. */
@@ -12,13 +12,30 @@ export interface ApplicationCard {
   /** The most used version among active instances, or null with none active. */
   readonly topVersion: { readonly version: string; readonly instances: number } | null;
   readonly lastSeen: Date | null;
+  /**
+   * Active instances today against seven days before, from the daily
+   * rollups; null when either day has no rollup or the earlier count is zero.
+   */
+  readonly trend: { readonly from: number; readonly to: number } | null;
 }
+
+/** How many days back the overview's trend looks. */
+export const TREND_DAYS = 7;
 
 /** Every application, by slug, with what its overview card shows (as of its last summary). */
 export async function dashboardOverview(
   ctx: StatsContext,
 ): Promise<{ applications: ApplicationCard[]; activeDays: number }> {
-  const apps = await listApplicationSummaries(ctx.db);
+  const today = ctx.now().toISOString().slice(0, 10);
+  const weekAgo = new Date(ctx.now().getTime() - TREND_DAYS * 86_400_000).toISOString().slice(
+    0,
+    10,
+  );
+  const [apps, actives] = await Promise.all([
+    listApplicationSummaries(ctx.db),
+    activeOnDays(ctx.db, [weekAgo, today]),
+  ]);
+  const activeOn = new Map(actives.map((row) => [`${row.appId} ${row.day}`, row.active]));
   return {
     activeDays: ctx.activeDays,
     applications: apps.map((app) => {
@@ -32,7 +49,12 @@ export async function dashboardOverview(
           ? null
           : { version: top.value, instances: top.instances },
         lastSeen: app.lastSeen,
+        trend: trendOf(activeOn.get(`${app.id} ${weekAgo}`), activeOn.get(`${app.id} ${today}`)),
       };
     }),
   };
+}
+
+function trendOf(from: number | undefined, to: number | undefined) {
+  return from === undefined || to === undefined || from === 0 ? null : { from, to };
 }

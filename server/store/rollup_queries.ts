@@ -81,3 +81,22 @@ export async function appDayMetricRows(
       and ${options.toDay}::date
     order by day, metric`);
 }
+
+/** One application's active instances on one day, as its rollup counted them. */
+export interface ActiveOnDayRow {
+  readonly appId: number;
+  readonly day: string;
+  readonly active: number;
+}
+
+/** Every application's active instances on each of `days` (YYYY-MM-DD) that has a rollup. */
+export async function activeOnDays(
+  db: Database,
+  days: readonly string[],
+): Promise<ActiveOnDayRow[]> {
+  return await db.query<ActiveOnDayRow>(sql`
+    select app_id as "appId", day::text as day, active
+    from app_days
+    where day = any(${days}::date[])
+    order by app_id, day`);
+}

@@ -1,6 +1,6 @@
 /** The overview: one card per application, or how to connect the first instance. */
 
-import type { ApplicationCard } from "../stats/mod.ts";
+import { type ApplicationCard, TREND_DAYS } from "../stats/mod.ts";
 import { formatAgo, formatCount } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
@@ -35,6 +35,8 @@ export function OverviewPage(props: OverviewPageProps) {
                   <dl>
                     <dt>Active now</dt>
                     <dd data-field="active">{formatCount(app.activeInstances)}</dd>
+                    <dt>Trend, {TREND_DAYS} days</dt>
+                    <dd data-field="trend">{formatTrend(app.trend)}</dd>
                     <dt>Most used version</dt>
                     <dd data-field="top-version">
                       {app.topVersion === null
@@ -95,4 +97,12 @@ export function sdkSnippet(serverUrl: string): string {
     "});",
     "client.start();",
   ].join("\n");
+}
+
+/** Active instances now against a week before, e.g. "+12 % (180 → 202)"; "–" without both days. */
+function formatTrend(trend: ApplicationCard["trend"]): string {
+  if (trend === null) return "–";
+  const change = Math.round(((trend.to - trend.from) / trend.from) * 100);
+  const sign = change > 0 ? "+" : change < 0 ? "−" : "±";
+  return `${sign}${Math.abs(change)} % (${formatCount(trend.from)} → ${formatCount(trend.to)})`;
 }
