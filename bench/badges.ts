@@ -4,8 +4,9 @@
  * same concurrency, against one application with a large fleet. The fleet is
  * loaded through the store's own write functions (`registerInstance`, then a
  * snapshot each through `SnapshotWriter`, which also makes them active), so
- * rows, indexes and statistics are what production has. Prints figures;
- * asserts nothing.
+ * rows, indexes and statistics are what production has; the server's upkeep
+ * then summarises it, and badges read the summary. Prints figures; asserts
+ * nothing.
  *
  *   deno task bench:badges [--instances 20000] [--requests 4000] [--concurrency 16]
  */
@@ -17,7 +18,7 @@ import {
   type SnapshotOutcome,
   SnapshotWriter,
 } from "../server/store/mod.ts";
-import { startServer } from "../tests/support/server.ts";
+import { startServer, waitForRollup } from "../tests/support/server.ts";
 import { freshPostgresDatabase } from "../tests/support/store.ts";
 import { percentile, timed } from "./timing.ts";
 
@@ -96,6 +97,8 @@ let unexpected = 0;
 async function measure(env: Record<string, string>): Promise<string[][]> {
   // The server logs one line per request, as in production.
   await using server = await startServer({ store: database.setting, env });
+  // Badges read the applications' summaries: wait for the upkeep's first round to write them.
+  await waitForRollup(server);
   const get = (path: string) => async () => {
     const response = await fetch(`${server.url}${path}`);
     await response.body?.cancel();
