@@ -19,10 +19,9 @@ import {
   fleetSummary,
   instancePage,
 } from "../server/stats/mod.ts";
-import { compilePermissionFlags } from "./support/server.ts";
+import { runShm } from "./support/cli.ts";
 import { openTestDatabase } from "./support/store.ts";
 
-const REPO = new URL("../", import.meta.url).pathname;
 const DAY_MS = 86_400_000;
 const NOW = new Date("2026-03-10T15:30:00Z");
 
@@ -241,21 +240,8 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
   }
 });
 
-async function runDemoCli(dataDir: string, args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--config=${REPO}deno.json`,
-      ...await compilePermissionFlags(),
-      `${REPO}server/main.ts`,
-      "demo",
-      ...args,
-    ],
-    env: { SHM_DATA_DIR: dataDir },
-    stdin: "null",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function runDemoCli(dataDir: string, args: string[]) {
+  return runShm(["demo", ...args], { SHM_DATA_DIR: dataDir });
 }
 
 Deno.test("process: shm demo seeds an empty store once, then refuses without --force", async () => {

@@ -2,27 +2,12 @@
 
 import assert from "node:assert/strict";
 import { localHealthcheckUrl } from "../server/cli/healthcheck.ts";
-import { compilePermissionFlags, startServer } from "./support/server.ts";
-
-const REPO = new URL("../", import.meta.url).pathname;
+import { runShm } from "./support/cli.ts";
+import { startServer } from "./support/server.ts";
 
 async function runHealthcheck(env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--config=${REPO}deno.json`,
-      ...await compilePermissionFlags(),
-      `${REPO}server/main.ts`,
-      "healthcheck",
-    ],
-    cwd: "/",
-    env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };
+  const { code, text } = await runShm(["healthcheck"], env);
+  return { code, out: text };
 }
 
 Deno.test("localHealthcheckUrl() reaches a wildcard address on loopback", () => {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { importOriginalShm } from "../server/import/import_shm.ts";
 import { type Database, sql } from "../server/store/mod.ts";
-import { compilePermissionFlags } from "./support/server.ts";
+import { runShm } from "./support/cli.ts";
 import {
   freshPostgresDatabase,
   freshStoreSetting,
@@ -16,7 +16,6 @@ import {
   postgresReachable,
 } from "./support/store.ts";
 
-const REPO = new URL("../", import.meta.url).pathname;
 const reachable = await postgresReachable();
 if (!reachable) {
   // deno-lint-ignore no-console -- a skip must say why, in the test output
@@ -318,25 +317,13 @@ Deno.test({
     await fillOriginal(url);
     await using store = await freshStoreSetting();
     const run = async (args: string[]) => {
-      const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" };
-      if (store.setting.kind === "postgres") env["SHM_DATABASE_URL"] = store.setting.url;
-      else env["SHM_DATA_DIR"] = store.setting.dataDir;
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          `--config=${REPO}deno.json`,
-          ...await compilePermissionFlags(),
-          `${REPO}server/main.ts`,
-          ...args,
-        ],
-        cwd: "/",
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-      return { code: output.code, out: decode(output.stdout) + decode(output.stderr) };
+      const { code, text } = await runShm(
+        args,
+        store.setting.kind === "postgres"
+          ? { SHM_DATABASE_URL: store.setting.url }
+          : { SHM_DATA_DIR: store.setting.dataDir },
+      );
+      return { code, out: text };
     };
     const first = await run(["import-shm", url]);
     assert.equal(first.code, 0, first.out);

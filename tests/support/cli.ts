@@ -8,11 +8,14 @@ import { compilePermissionFlags } from "./server.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 
-/** Runs `shm <args>` with `env` as its only settings; resolves with its exit code and output. */
+/**
+ * Runs `shm <args>` with `env` as its only settings; resolves with its exit
+ * code, its standard output and error, and both together (`text`).
+ */
 export async function runShm(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; text: string }> {
+): Promise<{ code: number; text: string; stdout: string; stderr: string }> {
   const cwd = await Deno.makeTempDir({ prefix: "shm-cli-" });
   try {
     const inherited: Record<string, string> = {};
@@ -32,8 +35,9 @@ export async function runShm(
       clearEnv: true,
       stdin: "null",
     }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    return { code: output.code, text };
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    return { code: output.code, text: stdout + stderr, stdout, stderr };
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }
