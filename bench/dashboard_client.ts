@@ -1,5 +1,6 @@
 /** A signed-in dashboard client for the benches: a session cookie, the admin token, plain GETs. */
 
+import { cookieValue } from "../tests/support/dashboard.ts";
 import type { TestServer } from "../tests/support/server.ts";
 
 /** What a bench needs to request pages and the admin API of `server`. */
@@ -55,12 +56,4 @@ export function nextPageLink(html: string): string | null {
 /** Undoes the HTML escaping of an attribute value. */
 export function unescapeHtml(text: string): string {
   return text.replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#39;", "'");
-}
-
-function cookieValue(response: Response, name: string): string | undefined {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair] = header.split(";");
-    if (pair?.startsWith(`${name}=`)) return pair.slice(name.length + 1);
-  }
-  return undefined;
 }

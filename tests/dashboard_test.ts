@@ -4,46 +4,23 @@
  */
 
 import assert from "node:assert/strict";
-import { ensureFirstAccount, hashPassword, SESSION_TTL_MS } from "../server/auth/mod.ts";
+import { ensureFirstAccount, SESSION_TTL_MS } from "../server/auth/mod.ts";
 import { applicationActivity, dashboardOverview } from "../server/stats/mod.ts";
-import { type Database, insertUser, sql } from "../server/store/mod.ts";
+import { type Database, sql } from "../server/store/mod.ts";
 import { scriptSafeJson } from "../server/ui/Island.tsx";
 import { FakeClock, openTestApp, TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
-import { feedInstance } from "./support/dashboard.ts";
-
-const USER = "alice";
-const PASSWORD = "alice-password-1";
-
-async function openDashboard(
-  options: { settings?: Record<string, string>; clock?: FakeClock } = {},
-): Promise<TestApp> {
-  const app = await openTestApp(options);
-  // The embedded test store is shared by the tests of a file and emptied of the fleet only.
-  await app.db.execScript("truncate users, sessions, api_tokens restart identity cascade");
-  await insertUser(app.db, {
-    username: USER,
-    passwordHash: await hashPassword(PASSWORD),
-    createdAt: app.clock.now(),
-  });
-  return app;
-}
-
-function cookieValue(response: Response, name: string): string | undefined {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair] = header.split(";");
-    if (pair?.startsWith(`${name}=`)) return pair.slice(name.length + 1);
-  }
-  return undefined;
-}
+import {
+  asSignedIn,
+  cookieValue,
+  DASHBOARD_PASSWORD,
+  DASHBOARD_USER,
+  feedInstance,
+  formToken,
+  openDashboard,
+} from "./support/dashboard.ts";
 
 function setCookieHeader(response: Response, name: string): string | undefined {
   return response.headers.getSetCookie().find((header) => header.startsWith(`${name}=`));
-}
-
-function formToken(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(match?.[1], "the page has a CSRF field");
-  return match[1];
 }
 
 /** Opens the login form and returns its CSRF cookie (and field, which is the same token). */
@@ -77,7 +54,11 @@ function postLogin(
 /** Signs in as the test user and returns the session cookie's value. */
 async function signIn(app: TestApp): Promise<string> {
   const csrf = await loginForm(app);
-  const response = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+  const response = await postLogin(app, {
+    _csrf: csrf,
+    username: DASHBOARD_USER,
+    password: DASHBOARD_PASSWORD,
+  }, {
     cookie: csrf,
   });
   assert.equal(response.status, 303);
@@ -86,16 +67,11 @@ async function signIn(app: TestApp): Promise<string> {
   return session;
 }
 
-function asSignedIn(session: string, init: RequestInit = {}): RequestInit {
-  return { ...init, headers: { ...init.headers, cookie: `shm_session=${session}` } };
-}
-
 async function sessionCount(db: Database): Promise<number> {
   const [row] = await db.query<{ n: number }>(sql`select count(*)::int as n from sessions`);
   return row?.n ?? 0;
 }
 
-/** Registers, activates and reports one instance of `appName` at the app's clock time. */
 Deno.test("a page without a session redirects to /login with the page to return to", async () => {
   await using app = await openDashboard();
   for (const path of ["/", "/apps/anything?period=7d"]) {
@@ -110,7 +86,11 @@ Deno.test("a page without a session redirects to /login with the page to return 
 Deno.test("signing in sets an HttpOnly SameSite=Lax session cookie and opens the pages", async () => {
   await using app = await openDashboard();
   const csrf = await loginForm(app);
-  const response = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+  const response = await postLogin(app, {
+    _csrf: csrf,
+    username: DASHBOARD_USER,
+    password: DASHBOARD_PASSWORD,
+  }, {
     cookie: csrf,
     next: encodeURIComponent("/apps/x?period=7d"),
   });
@@ -135,7 +115,11 @@ Deno.test("the session cookie is Secure behind a trusted HTTPS proxy, and only t
     await using app = await openDashboard({ settings: { SHM_TRUST_PROXY: trust } });
     const headers = { "x-forwarded-proto": "https" };
     const csrf = await loginForm(app, { headers });
-    const response = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+    const response = await postLogin(app, {
+      _csrf: csrf,
+      username: DASHBOARD_USER,
+      password: DASHBOARD_PASSWORD,
+    }, {
       cookie: csrf,
       headers,
     });
@@ -147,7 +131,12 @@ Deno.test("the session cookie is Secure behind a trusted HTTPS proxy, and only t
 Deno.test("a wrong password or unknown user gets 401 and no session", async () => {
   await using app = await openDashboard();
   const csrf = await loginForm(app);
-  for (const [username, password] of [[USER, "wrong-password"], ["mallory", PASSWORD]] as const) {
+  for (
+    const [username, password] of [[DASHBOARD_USER, "wrong-password"], [
+      "mallory",
+      DASHBOARD_PASSWORD,
+    ]] as const
+  ) {
     const response = await postLogin(app, { _csrf: csrf, username, password }, { cookie: csrf });
     assert.equal(response.status, 401);
     assert.equal(cookieValue(response, "shm_session"), undefined);
@@ -160,9 +149,12 @@ Deno.test("a login post without its CSRF token is refused with 403, even with th
   await using app = await openDashboard();
   const csrf = await loginForm(app);
   const cases = [
-    { fields: { username: USER, password: PASSWORD }, cookie: csrf },
-    { fields: { _csrf: csrf, username: USER, password: PASSWORD } },
-    { fields: { _csrf: "other-token", username: USER, password: PASSWORD }, cookie: csrf },
+    { fields: { username: DASHBOARD_USER, password: DASHBOARD_PASSWORD }, cookie: csrf },
+    { fields: { _csrf: csrf, username: DASHBOARD_USER, password: DASHBOARD_PASSWORD } },
+    {
+      fields: { _csrf: "other-token", username: DASHBOARD_USER, password: DASHBOARD_PASSWORD },
+      cookie: csrf,
+    },
   ];
   for (const { fields, cookie } of cases) {
     const response = await postLogin(app, fields, cookie === undefined ? {} : { cookie });
@@ -211,12 +203,20 @@ Deno.test("sign-in attempts are limited to 10 a minute per address", async () =>
   await using app = await openDashboard();
   const csrf = await loginForm(app);
   for (let i = 0; i < 10; i++) {
-    const response = await postLogin(app, { _csrf: csrf, username: USER, password: "nope-nope" }, {
+    const response = await postLogin(app, {
+      _csrf: csrf,
+      username: DASHBOARD_USER,
+      password: "nope-nope",
+    }, {
       cookie: csrf,
     });
     assert.equal(response.status, 401, `attempt ${i + 1}`);
   }
-  const limited = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+  const limited = await postLogin(app, {
+    _csrf: csrf,
+    username: DASHBOARD_USER,
+    password: DASHBOARD_PASSWORD,
+  }, {
     cookie: csrf,
   });
   assert.equal(limited.status, 429);
@@ -224,7 +224,11 @@ Deno.test("sign-in attempts are limited to 10 a minute per address", async () =>
   assert.equal(cookieValue(limited, "shm_session"), undefined);
   assert.equal(await sessionCount(app.db), 0);
 
-  const elsewhere = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+  const elsewhere = await postLogin(app, {
+    _csrf: csrf,
+    username: DASHBOARD_USER,
+    password: DASHBOARD_PASSWORD,
+  }, {
     cookie: csrf,
     address: "198.51.100.7",
   });
@@ -235,7 +239,11 @@ Deno.test("after sign-in, next never leads to another site", async () => {
   await using app = await openDashboard();
   for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
     const csrf = await loginForm(app);
-    const response = await postLogin(app, { _csrf: csrf, username: USER, password: PASSWORD }, {
+    const response = await postLogin(app, {
+      _csrf: csrf,
+      username: DASHBOARD_USER,
+      password: DASHBOARD_PASSWORD,
+    }, {
       cookie: csrf,
       next: encodeURIComponent(next),
     });
