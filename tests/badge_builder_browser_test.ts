@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "./support/browser.ts";
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
 import { startServer, waitForRollup } from "./support/server.ts";
 
 const PASSWORD = "builder-test-password";
@@ -77,20 +77,14 @@ Deno.test({
       args: [...CHROMIUM_ARGS],
     });
     try {
-      const problems: string[] = [];
       const page = await context.newPage();
-      page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") {
-          problems.push(`console.${message.type()}: ${message.text()}`);
-        }
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("requestfailed", (request) => {
-        // A preview replaced before it finished loading is cancelled by the browser: expected.
-        const superseded = request.failure()?.errorText === "net::ERR_ABORTED" &&
-          new URL(request.url()).pathname.startsWith("/badge/");
-        if (!superseded) problems.push(`request failed: ${request.url()}`);
-      });
+      // A preview replaced before it finished loading is cancelled by the browser: expected.
+      const problems = recordProblems(
+        page,
+        (request) =>
+          request.failure()?.errorText === "net::ERR_ABORTED" &&
+          new URL(request.url()).pathname.startsWith("/badge/"),
+      );
 
       await page.goto(`${server.url}${SETTINGS}`);
       assert.equal(new URL(page.url()).pathname, "/login", "the page needs a session");

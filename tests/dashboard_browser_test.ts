@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "./support/browser.ts";
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
 import { startServer, waitForRollup } from "./support/server.ts";
 
 const PASSWORD = "browser-test-password";
@@ -57,15 +57,8 @@ Deno.test({
       args: [...CHROMIUM_ARGS],
     });
     try {
-      const problems: string[] = [];
       const page = await context.newPage();
-      page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") {
-          problems.push(`console.${message.type()}: ${message.text()}`);
-        }
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+      const problems = recordProblems(page);
 
       await page.goto(`${server.url}/`);
       assert.equal(

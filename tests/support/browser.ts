@@ -3,6 +3,8 @@
  * one path and one set of flags, so both see the same browser.
  */
 
+import type { Page, Request } from "playwright-core";
+
 /** Where Debian's chromium package installs the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -26,4 +28,26 @@ export function chromiumMissing(): string | null {
   } catch {
     return `${CHROMIUM} is not installed (apt-get install -y chromium)`;
   }
+}
+
+/**
+ * Collects what goes wrong in `page` from now on: console errors and
+ * warnings, uncaught errors, and failed requests except those
+ * `expectedFailure` allows. A test asserts the list stays empty.
+ */
+export function recordProblems(
+  page: Page,
+  expectedFailure: (request: Request) => boolean = () => false,
+): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") {
+      problems.push(`console.${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    if (!expectedFailure(request)) problems.push(`request failed: ${request.url()}`);
+  });
+  return problems;
 }
