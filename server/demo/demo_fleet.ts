@@ -6,8 +6,8 @@
  */
 
 import { appSlug } from "../ingest/mod.ts";
-import type { InstanceStatus } from "../store/mod.ts";
-import { appTemplate, type DemoMetrics, TRAIT_COUNT } from "./demo_apps.ts";
+import type { DemoDayRow, DemoInstanceRow, DemoSnapshotRow } from "../store/mod.ts";
+import { appTemplate, TRAIT_COUNT } from "./demo_apps.ts";
 import { mixSeed, mulberry32, noiseAt, pickWeighted } from "./prng.ts";
 
 const DAY_MS = 86_400_000;
@@ -39,46 +39,17 @@ export interface DemoFleetPlan {
   readonly apps: readonly DemoApp[];
 }
 
+/** A store row of the demo with the index of its application in the plan in place of its id. */
+type PlannedRow<Row> = Omit<Row, "appId"> & { readonly appIndex: number };
+
 /** An instance's final row. */
-export interface DemoInstance {
-  readonly instanceId: string;
-  readonly appIndex: number;
-  readonly publicKey: Uint8Array;
-  readonly status: InstanceStatus;
-  readonly appVersion: string;
-  readonly environment: string | null;
-  readonly deploymentMode: string | null;
-  readonly osArch: string | null;
-  readonly firstSeen: Date;
-  readonly lastSeen: Date;
-  readonly lastSnapshotAt: Date | null;
-  readonly metrics: DemoMetrics;
-}
+export type DemoInstance = PlannedRow<DemoInstanceRow>;
 
 /** An instance's history row for one UTC day. */
-export interface DemoDay {
-  readonly appIndex: number;
-  /** YYYY-MM-DD */
-  readonly day: string;
-  readonly instanceId: string;
-  readonly appVersion: string;
-  readonly environment: string | null;
-  readonly deploymentMode: string | null;
-  readonly osArch: string | null;
-  readonly metrics: DemoMetrics;
-  readonly snapshots: number;
-  readonly lastAt: Date;
-}
+export type DemoDay = PlannedRow<DemoDayRow>;
 
 /** A raw snapshot. */
-export interface DemoSnapshot {
-  readonly appIndex: number;
-  readonly instanceId: string;
-  readonly takenAt: Date;
-  readonly receivedAt: Date;
-  readonly appVersion: string;
-  readonly metrics: DemoMetrics;
-}
+export type DemoSnapshot = PlannedRow<DemoSnapshotRow>;
 
 /** One generated instance: its final row, its days, and how to replay its snapshots. */
 export interface GeneratedInstance {

@@ -5,6 +5,12 @@
  * the SQL: each count is the set it names, filtered one instance at a time.
  */
 
+import type {
+  AppDayMetricRow,
+  AppDayRow,
+  AppDayShareRow,
+} from "../../server/store/rollup_queries.ts";
+
 /** One instance's last state on one UTC day, as `instance_days` holds it. */
 export interface InstanceDayFact {
   readonly instanceId: string;
@@ -19,38 +25,13 @@ export interface InstanceDayFact {
 }
 
 /** The counts of one day, as `appDayRows` answers them (without `computedAt`). */
-export interface ExpectedAppDay {
-  readonly day: string;
-  readonly windowDays: number;
-  readonly reporting: number;
-  readonly active: number;
-  readonly new: number;
-  readonly returned: number;
-  readonly gone: number;
-  readonly snapshots: number;
-}
+export type ExpectedAppDay = Omit<AppDayRow, "computedAt">;
 
 /** One kept share, as `appDayShareRows` answers it. */
-export interface ExpectedShare {
-  readonly day: string;
-  readonly field: string;
-  readonly value: string | null;
-  readonly instances: number;
-}
+export type ExpectedShare = AppDayShareRow;
 
 /** One metric's figures, as `appDayMetricRows` answers them. */
-export interface ExpectedMetric {
-  readonly day: string;
-  readonly metric: string;
-  readonly instances: number;
-  readonly numbers: number;
-  readonly sum: number | null;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly p50: number | null;
-  readonly p90: number | null;
-  readonly p99: number | null;
-}
+export type ExpectedMetric = AppDayMetricRow;
 
 const DAY_MS = 86_400_000;
 
