@@ -8,13 +8,23 @@ import { isLogLevel, type LogLevel } from "./log.ts";
 /** Where the data lives: an embedded PostgreSQL in a folder, or a PostgreSQL server. */
 export type StoreSetting =
   | { readonly kind: "embedded"; readonly dataDir: string }
-  | { readonly kind: "postgres"; readonly url: string };
+  | {
+    readonly kind: "postgres";
+    readonly url: string;
+    /** Longest wait for a connection to be ready, in milliseconds (the driver's default: 1 s). */
+    readonly connectTimeoutMs?: number;
+  };
 
 /** The whole configuration of a server process. */
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly store: StoreSetting;
+  /**
+   * Longest a request's statement or transaction waits for PostgreSQL before the request is
+   * answered 503, in milliseconds (the upkeep and migrations have no such limit).
+   */
+  readonly storeQueryTimeoutMs: number;
   readonly dataDir: string;
   readonly adminToken: string | null;
   readonly activeDays: number;
@@ -67,6 +77,18 @@ export const SETTINGS = {
     fallback: null,
     help: "PostgreSQL URL; without it the embedded store in the data folder is used",
     secret: true,
+  },
+  dbConnectTimeout: {
+    flag: "db-connect-timeout",
+    env: ["SHM_DB_CONNECT_TIMEOUT"],
+    fallback: "1s",
+    help: "longest wait for a PostgreSQL connection (TCP, TLS, sign-in), e.g. 1s or 500ms",
+  },
+  dbQueryTimeout: {
+    flag: "db-query-timeout",
+    env: ["SHM_DB_QUERY_TIMEOUT"],
+    fallback: "1500ms",
+    help: "longest a request waits for PostgreSQL before it is answered 503 (e.g. 1500ms, 3s)",
   },
   dataDir: {
     flag: "data-dir",
@@ -204,6 +226,10 @@ export function readConfig(
         `choose a long random token, e.g. from \`openssl rand -hex 32\``,
     );
   }
+  const dbConnectTimeoutMs = durationSetting(raw("dbConnectTimeout"), {
+    minMs: 100,
+    maxMs: 60_000,
+  });
   const logLevel = raw("logLevel");
   if (logLevel.value === null || !isLogLevel(logLevel.value)) {
     throw new ConfigError(
@@ -216,7 +242,12 @@ export function readConfig(
     host,
     store: databaseUrl.value === null
       ? Object.freeze({ kind: "embedded" as const, dataDir })
-      : Object.freeze({ kind: "postgres" as const, url: postgresUrl(databaseUrl) }),
+      : Object.freeze({
+        kind: "postgres" as const,
+        url: postgresUrl(databaseUrl),
+        connectTimeoutMs: dbConnectTimeoutMs,
+      }),
+    storeQueryTimeoutMs: durationSetting(raw("dbQueryTimeout"), { minMs: 100, maxMs: 3_600_000 }),
     dataDir,
     adminToken: adminToken.value,
     activeDays: integerSetting(raw("activeDays"), { min: 1, max: 3650 }),
@@ -251,6 +282,12 @@ export function describeConfig(config: Config): Record<string, unknown> {
     store: config.store.kind === "embedded"
       ? `embedded (${config.store.dataDir})`
       : `postgres (${redactUrl(config.store.url)})`,
+    ...(config.store.kind === "postgres"
+      ? {
+        db_connect_timeout: formatDuration(config.store.connectTimeoutMs ?? 1_000),
+        db_query_timeout: formatDuration(config.storeQueryTimeoutMs),
+      }
+      : {}),
     admin_token: config.adminToken === null ? "not set" : "set",
     active_days: config.activeDays,
     snapshot_backlog: formatDuration(config.snapshotBacklogMs),
@@ -307,6 +344,7 @@ function integerSetting(
 }
 
 const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
   s: 1_000,
   m: 60_000,
   h: 3_600_000,
@@ -317,7 +355,7 @@ function durationSetting(
   { value, source }: RawSetting,
   range: { minMs: number; maxMs: number },
 ): number {
-  const match = /^(\d+)\s*([smhd])$/.exec(value?.trim() ?? "");
+  const match = /^(\d+)\s*(ms|[smhd])$/.exec(value?.trim() ?? "");
   const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ""] ?? NaN) : NaN;
   if (!Number.isSafeInteger(ms) || ms < range.minMs || ms > range.maxMs) {
     throw new ConfigError(
@@ -334,7 +372,7 @@ function formatDuration(ms: number): string {
     const size = DURATION_UNITS_MS[unit] ?? 1;
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
-  return `${ms / 1000}s`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function firstAccount(

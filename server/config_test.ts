@@ -42,6 +42,7 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     port: 8080,
     host: "0.0.0.0",
     store: { kind: "embedded", dataDir: "./shm-data" },
+    storeQueryTimeoutMs: 1_500,
     dataDir: "./shm-data",
     adminToken: null,
     activeDays: 30,
@@ -79,11 +80,13 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_BADGE_MAX_AGE: "60",
     SHM_BADGE_MIN_INSTANCES: "0",
     SHM_BADGE_CACHE_SECONDS: "5",
+    SHM_DB_QUERY_TIMEOUT: "3s",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
     host: "127.0.0.1",
     store: { kind: "embedded", dataDir: "/var/lib/shm" },
+    storeQueryTimeoutMs: 3_000,
     dataDir: "/var/lib/shm",
     adminToken: TOKEN,
     activeDays: 7,
@@ -138,16 +141,21 @@ Deno.test("readConfig() uses PostgreSQL from SHM_DATABASE_URL, then DATABASE_URL
   const third = "postgres://c@db3/shm?sslmode=disable";
   assert.deepEqual(
     configFrom({ SHM_DATABASE_URL: first, DATABASE_URL: second, SHM_DB_DSN: third }).store,
-    { kind: "postgres", url: first },
+    { kind: "postgres", url: first, connectTimeoutMs: 1_000 },
   );
   assert.deepEqual(configFrom({ DATABASE_URL: second, SHM_DB_DSN: third }).store, {
     kind: "postgres",
     url: second,
+    connectTimeoutMs: 1_000,
   });
-  assert.deepEqual(configFrom({ SHM_DB_DSN: third }).store, { kind: "postgres", url: third });
+  assert.deepEqual(configFrom({ SHM_DB_DSN: third }).store, {
+    kind: "postgres",
+    url: third,
+    connectTimeoutMs: 1_000,
+  });
   assert.deepEqual(
     configFrom({ SHM_DATABASE_URL: "", DATABASE_URL: second }).store,
-    { kind: "postgres", url: second },
+    { kind: "postgres", url: second, connectTimeoutMs: 1_000 },
   );
 });
 
@@ -156,7 +164,38 @@ Deno.test("readConfig() lets --database-url win over every database variable", (
     { SHM_DATABASE_URL: "postgres://env@db/shm" },
     { databaseUrl: "postgres://flag@db/shm" },
   );
-  assert.deepEqual(config.store, { kind: "postgres", url: "postgres://flag@db/shm" });
+  assert.deepEqual(config.store, {
+    kind: "postgres",
+    url: "postgres://flag@db/shm",
+    connectTimeoutMs: 1_000,
+  });
+});
+
+Deno.test("readConfig() reads the database timeouts in ms or s, within their ranges", () => {
+  const url = { SHM_DATABASE_URL: "postgres://u@h/db" };
+  const config = configFrom({
+    ...url,
+    SHM_DB_CONNECT_TIMEOUT: "500ms",
+    SHM_DB_QUERY_TIMEOUT: "2s",
+  });
+  assert.deepEqual(config.store, {
+    kind: "postgres",
+    url: url.SHM_DATABASE_URL,
+    connectTimeoutMs: 500,
+  });
+  assert.equal(config.storeQueryTimeoutMs, 2_000);
+  assert.equal(configFrom({ SHM_DB_QUERY_TIMEOUT: "250ms" }).storeQueryTimeoutMs, 250);
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DB_QUERY_TIMEOUT: "50ms" })),
+    "Cannot use SHM_DB_QUERY_TIMEOUT as it is not a duration from 100ms to 1h such as 7d, 12h or " +
+      '90m: current value is "50ms"',
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DB_CONNECT_TIMEOUT: "2m" })),
+    "Cannot use SHM_DB_CONNECT_TIMEOUT as it is not a duration from 100ms to 1m such as 7d, 12h " +
+      'or 90m: current value is "2m"',
+  );
+  assert.throws(() => configFrom({ SHM_DB_QUERY_TIMEOUT: "1.5s" }), ConfigError);
 });
 
 Deno.test("readConfig() returns a frozen configuration, store included", () => {
@@ -352,6 +391,8 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     port: 8080,
     host: "0.0.0.0",
     store: "postgres (postgres://shm:***@db.internal:5432/metrics)",
+    db_connect_timeout: "1s",
+    db_query_timeout: "1500ms",
     admin_token: "set",
     active_days: 30,
     snapshot_backlog: "36h",

@@ -46,7 +46,9 @@ export type AppHandler = (request: Request, client: ClientInfo) => Promise<Respo
  * method, path, status, duration and instance id (never the address or body).
  */
 export function createHandler(deps: AppDeps): AppHandler {
-  const { config, db, log } = deps;
+  const { config, log } = deps;
+  // Every store call of a request has the query deadline: a database that is gone answers 503.
+  const db = deps.db.withDeadline(config.storeQueryTimeoutMs);
   const now = deps.now ?? (() => new Date());
   const router = new Router();
 

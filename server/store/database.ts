@@ -20,11 +20,32 @@ export interface Database {
   query<Row>(query: SqlQuery): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   execScript(script: string): Promise<void>;
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. Inside
+   * `work`, `tx.transaction` runs in the same transaction.
+   */
   transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  /**
+   * This database with a deadline: each query, script or transaction run through the result that
+   * has no answer within `ms` milliseconds fails with `StoreUnavailableError` at once, and the
+   * driver stops it (cancelled on the server, or its connection dropped when the server is gone).
+   * A write that timed out may still have been committed; one that resolved always was. The
+   * embedded store runs in this process, cannot stop answering, and returns itself.
+   */
+  withDeadline(ms: number): Database;
+  /**
+   * Calls `listener` when the database stops answering and again when it answers once more (the
+   * embedded store never does); returns a function that stops the calls.
+   */
+  onAvailabilityChange(listener: (change: AvailabilityChange) => void): () => void;
   /** Closes the connection; waits for queries in flight. */
   close(): Promise<void>;
 }
+
+/** The database went away (`available: false`, with why) or came back (with how long it was gone). */
+export type AvailabilityChange =
+  | { readonly available: false; readonly cause: string }
+  | { readonly available: true; readonly unavailableMs: number; readonly refused: number };
 
 /**
  * Tags a template as a query: each `${value}` becomes a bound parameter,

@@ -25,9 +25,10 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
     );
   }
   let closed = false;
-  const database = wrap(db, db);
-  return {
-    ...database,
+  const database: Database = {
+    ...wrap(db, db),
+    // In this process, it cannot stop answering: a deadline would change nothing.
+    withDeadline: () => database,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -38,10 +39,11 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
       }
     },
   };
+  return database;
 }
 
 function wrap(db: PGlite, connection: PGlite | Transaction): Database {
-  return {
+  const database: Database = {
     kind: "embedded",
     async query<Row>(query: SqlQuery): Promise<Row[]> {
       const result = await connection.query<Row>(query.text, query.params as unknown[]);
@@ -54,10 +56,13 @@ function wrap(db: PGlite, connection: PGlite | Transaction): Database {
       if (connection !== db) return work(wrap(db, connection));
       return db.transaction((tx) => work(wrap(db, tx)));
     },
+    withDeadline: () => database,
+    onAvailabilityChange: () => () => {},
     close(): Promise<void> {
       return db.close();
     },
   };
+  return database;
 }
 
 /**

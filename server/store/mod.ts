@@ -9,7 +9,7 @@ import { openEmbeddedDatabase } from "./embedded_database.ts";
 import { runMigrations } from "./migrate.ts";
 import { openPostgresDatabase } from "./postgres_database.ts";
 
-export type { Database, SqlQuery } from "./database.ts";
+export type { AvailabilityChange, Database, SqlQuery } from "./database.ts";
 export { sql } from "./database.ts";
 export { type MigrationState, migrationStatus, runMigrations } from "./migrate.ts";
 export { MIGRATIONS };
@@ -38,7 +38,10 @@ export * from "./store_export.ts";
  */
 export async function openStore(setting: StoreSetting): Promise<Database> {
   return setting.kind === "postgres"
-    ? openPostgresDatabase(setting.url)
+    ? openPostgresDatabase(
+      setting.url,
+      setting.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: setting.connectTimeoutMs },
+    )
     : await openEmbeddedDatabase(setting.dataDir);
 }
 

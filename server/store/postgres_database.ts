@@ -1,101 +1,116 @@
-/** The PostgreSQL server driver, on postgres.js. */
+/** The PostgreSQL server driver, on postgres.js behind a {@linkcode GuardedPool}. */
 
-import postgres from "postgres";
-import { StoreUnavailableError } from "../errors.ts";
+import type postgres from "postgres";
 import type { Database, SqlQuery } from "./database.ts";
+import { classifyPostgresError } from "./postgres_errors.ts";
+import { GuardedPool, type Operation } from "./postgres_pool.ts";
 
-/** SQLSTATE classes and codes that mean "the server cannot serve us now", not "the query is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "53000"]);
+/** Default longest wait for a connection to be ready (TCP, TLS and sign-in). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 
-/** Driver and socket error codes that mean the connection failed. */
-const UNAVAILABLE_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-]);
+/** Fixed pause before a closed connection is made again, and between probes during an outage. */
+export const RECONNECT_DELAY_MS = 250;
 
 /** Options of the PostgreSQL driver. */
 export interface PostgresOptions {
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool, and statements or transactions running at once (default 10). */
   maxConnections?: number;
-  /** Seconds to wait for a connection before the store counts as unavailable (default 5). */
-  connectTimeoutSeconds?: number;
+  /** Longest wait for a connection before the store counts as unavailable (default 1 s). */
+  connectTimeoutMs?: number;
+  /** Pause before reconnecting and between probes of a server that is gone (default 250 ms). */
+  reconnectDelayMs?: number;
 }
 
 /**
  * Opens a pool to the PostgreSQL server at `url`. Connections are made on
- * first use and remade after a failure, so a database that comes back is
- * used again without a restart.
+ * first use and remade after a failure; a server that stops answering is
+ * noticed (see {@linkcode GuardedPool}), every call then fails at once with
+ * `StoreUnavailableError`, and the server is used again within a reconnect
+ * delay of its return, without a restart. Calls have no deadline unless made
+ * through {@linkcode Database.withDeadline}.
  */
 export function openPostgresDatabase(url: string, options: PostgresOptions = {}): Database {
-  const pool = postgres(url, {
-    max: options.maxConnections ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 60,
-    onnotice: () => {},
-    connection: { application_name: "shm" },
+  const pool = new GuardedPool(url, {
+    maxConnections: options.maxConnections ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    reconnectDelayMs: options.reconnectDelayMs ?? RECONNECT_DELAY_MS,
   });
-  return wrap(pool, pool);
+  return poolDatabase(pool, null);
 }
 
-type Connection = postgres.Sql | postgres.TransactionSql;
-
-function wrap(pool: postgres.Sql, connection: Connection): Database {
+/** The pool as a {@linkcode Database} whose every call has `deadlineMs` (null: none). */
+function poolDatabase(pool: GuardedPool, deadlineMs: number | null): Database {
   return {
     kind: "postgres",
-    async query<Row>(query: SqlQuery): Promise<Row[]> {
-      try {
-        const rows = await connection.unsafe(
-          query.text,
-          query.params as postgres.ParameterOrJSON<never>[],
-        );
-        return Array.from(rows) as Row[];
-      } catch (error) {
-        throw classify(error);
-      }
+    query<Row>(query: SqlQuery): Promise<Row[]> {
+      return pool.run((sql, operation) => rows<Row>(sql, operation, query), deadlineMs);
     },
-    async execScript(script: string): Promise<void> {
-      try {
-        await connection.unsafe(script);
-      } catch (error) {
-        throw classify(error);
-      }
+    execScript(script: string): Promise<void> {
+      return pool.run(async (sql, operation) => {
+        await operation.send(sql.unsafe(script));
+      }, deadlineMs);
     },
-    async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
-      try {
-        return await pool.begin((tx) => work(wrap(pool, tx))) as T;
-      } catch (error) {
-        throw classify(error);
-      }
+    transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+      return pool.run(
+        (sql, operation) =>
+          sql.begin((tx) => work(transactionDatabase(tx, operation))) as Promise<T>,
+        deadlineMs,
+      );
     },
-    async close(): Promise<void> {
-      await pool.end({ timeout: 5 });
+    withDeadline(ms: number): Database {
+      return poolDatabase(pool, ms);
+    },
+    onAvailabilityChange(listener) {
+      return pool.onAvailabilityChange(listener);
+    },
+    close(): Promise<void> {
+      return pool.close();
     },
   };
 }
 
-/** Turns connection failures into {@linkcode StoreUnavailableError}; other errors pass unchanged. */
-function classify(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError) return error;
-  if (typeof error === "object" && error !== null) {
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (
-      UNAVAILABLE_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) ||
-      code.startsWith("08") || error instanceof Deno.errors.ConnectionRefused ||
-      error instanceof Deno.errors.ConnectionReset
-    ) {
-      const message = error instanceof Error ? error.message : code;
-      return new StoreUnavailableError(`PostgreSQL is unavailable: ${message}`, { cause: error });
-    }
-  }
-  return error;
+/** One transaction as a {@linkcode Database}; it lives within its operation's deadline. */
+function transactionDatabase(tx: postgres.TransactionSql, operation: Operation): Database {
+  const database: Database = {
+    kind: "postgres",
+    async query<Row>(query: SqlQuery): Promise<Row[]> {
+      try {
+        return await rows<Row>(tx, operation, query);
+      } catch (error) {
+        throw classifyPostgresError(error).error;
+      }
+    },
+    async execScript(script: string): Promise<void> {
+      try {
+        await operation.send(tx.unsafe(script));
+      } catch (error) {
+        throw classifyPostgresError(error).error;
+      }
+    },
+    transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+      return work(database);
+    },
+    withDeadline(): Database {
+      return database;
+    },
+    onAvailabilityChange() {
+      return () => {};
+    },
+    close(): Promise<void> {
+      // The transaction ends with its work; the pool is closed through the database that made it.
+      return Promise.resolve();
+    },
+  };
+  return database;
+}
+
+async function rows<Row>(
+  sql: postgres.Sql | postgres.TransactionSql,
+  operation: Operation,
+  query: SqlQuery,
+): Promise<Row[]> {
+  const result = await operation.send(
+    sql.unsafe(query.text, query.params as postgres.ParameterOrJSON<never>[]),
+  );
+  return Array.from(result) as Row[];
 }
