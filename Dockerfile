@@ -25,8 +25,9 @@ ENV SHM_DATA_DIR=/data \
 VOLUME ["/data"]
 EXPOSE 8080
 USER 65532:65532
-# The base has no curl: the binary probes its own /api/v1/healthcheck.
+# The base has no curl: the binary probes its own /api/v1/readyz, healthy while its database
+# answers (/api/v1/healthcheck, without --ready, is the liveness check).
 HEALTHCHECK --interval=30s --timeout=6s --start-period=30s --retries=3 \
-  CMD ["/usr/local/bin/shm", "healthcheck"]
+  CMD ["/usr/local/bin/shm", "healthcheck", "--ready"]
 ENTRYPOINT ["/usr/local/bin/shm"]
 CMD ["serve"]

@@ -36,6 +36,7 @@ const COMMANDS = [
 /** Flags that belong to one command (or a few); any other command refuses them. */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
   status: ["migrate"],
+  ready: ["healthcheck"],
   force: ["restore", "demo"],
   instances: ["demo"],
   days: ["demo"],
@@ -63,6 +64,7 @@ export async function main(args: string[]): Promise<number> {
         ),
         help: { type: "boolean", short: "h" },
         status: { type: "boolean" },
+        ready: { type: "boolean" },
         force: { type: "boolean" },
         instances: { type: "string" },
         days: { type: "string" },
@@ -117,7 +119,8 @@ export async function main(args: string[]): Promise<number> {
     throw error;
   }
   if (command === "healthcheck") {
-    const probe = await probeHealth(localHealthcheckUrl(config));
+    const kind = parsed.values.ready ? "ready" : "live";
+    const probe = await probeHealth(localHealthcheckUrl(config, kind), { probe: kind });
     writeLine(`shm healthcheck: ${probe.detail}`);
     return probe.healthy ? 0 : 1;
   }
@@ -217,6 +220,7 @@ function usage(): string {
     "  user passwd NAME set an account's password (standard input) and end its sessions",
     "  user list        list the dashboard accounts",
     "  healthcheck      exit 0 if the server on --host/--port answers its healthcheck, else 1",
+    "                   (--ready: if it answers /api/v1/readyz, its database answering)",
     "",
     "Settings (flag, environment variable, default):",
   ];

@@ -132,7 +132,10 @@ Deno.test("Dockerfile builds with the pinned Deno and ships a non-root, health-c
   assert.match(runtime, /SHM_DATA_DIR=\/data\b/);
   assert.match(runtime, /^EXPOSE 8080$/m);
   assert.match(runtime, /PORT=8080\b/);
-  assert.match(runtime, /HEALTHCHECK[^\n]*\\\n\s+CMD \["\/usr\/local\/bin\/shm", "healthcheck"\]/);
+  assert.match(
+    runtime,
+    /HEALTHCHECK[^\n]*\\\n\s+CMD \["\/usr\/local\/bin\/shm", "healthcheck", "--ready"\]/,
+  );
   assert.match(runtime, /^ENTRYPOINT \["\/usr\/local\/bin\/shm"\]$/m);
 });
 

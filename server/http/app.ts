@@ -3,7 +3,7 @@
 import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Database } from "../store/mod.ts";
+import { checkStoreAnswers, type Database } from "../store/mod.ts";
 import { FigureCache } from "../stats/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { addAdminRoutes } from "./admin_routes.ts";
@@ -53,6 +53,10 @@ export function createHandler(deps: AppDeps): AppHandler {
   const router = new Router();
 
   router.on("GET", "/api/v1/healthcheck", () => jsonResponse({ status: "ok" }));
+  router.on("GET", "/api/v1/readyz", async () => {
+    await checkStoreAnswers(db);
+    return jsonResponse({ status: "ready" });
+  });
   addInstanceRoutes(router, {
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     limits: {
