@@ -3,7 +3,9 @@
  * dropped when old (hourly), and the rollups (application summaries, hourly
  * and daily counts) brought up to date in rounds paced by their own cost, at
  * most `SHM_ROLLUP_INTERVAL` apart. Replicas take turns under advisory locks;
- * a failed round is logged and tried again at the next one.
+ * a failed round is tried again at the next one. While the database is away
+ * each job logs one warning, and one line when it works again; the store's
+ * own outages and recoveries are logged here too, once each.
  */
 
 import type { Config } from "./config.ts";
@@ -28,15 +30,25 @@ export interface Upkeep {
  */
 export async function startUpkeep(db: Database, config: Config, log: Logger): Promise<Upkeep> {
   const stopping = new AbortController();
-  await upkeepSnapshots(db, config, log);
+  const unwatch = db.onAvailabilityChange((change) => {
+    if (change.available) {
+      log.info("store available again", {
+        unavailable_ms: change.unavailableMs,
+        refused: change.refused,
+      });
+    } else log.warn("store unavailable: answering 503 until it is back", { cause: change.cause });
+  });
+  const snapshotStreak = new FailureStreak(log, "snapshot upkeep");
+  const rollupStreak = new FailureStreak(log, "rollups");
+  await upkeepSnapshots(db, config, snapshotStreak);
   const snapshots = repeat(
     SNAPSHOT_UPKEEP_INTERVAL_MS,
     stopping.signal,
-    () => upkeepSnapshots(db, config, log),
+    () => upkeepSnapshots(db, config, snapshotStreak),
   );
   const rollups = (async () => {
     while (!stopping.signal.aborted) {
-      const roundMs = await upkeepRollups(db, config, log, stopping.signal);
+      const roundMs = await upkeepRollups(db, config, rollupStreak, stopping.signal);
       await sleep(rollupPause(roundMs, config.rollupIntervalMs), stopping.signal);
     }
   })();
@@ -44,11 +56,54 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
     async stop() {
       stopping.abort();
       await Promise.all([snapshots, rollups]);
+      unwatch();
     },
   };
 }
 
-async function upkeepSnapshots(db: Database, config: Config, log: Logger): Promise<void> {
+/**
+ * One job's failures in a row, logged once: a warning (with the error) at the
+ * first, a debug line for each one after, and one line with their count when
+ * the job works again, so that an outage does not flood the log.
+ */
+export class FailureStreak {
+  /** Where the job's other lines go too. */
+  readonly log: Logger;
+  readonly #job: string;
+  #failures = 0;
+  #since = 0;
+
+  /** A streak counter for the job named `job`, logging to `log`. */
+  constructor(log: Logger, job: string) {
+    this.log = log;
+    this.#job = job;
+  }
+
+  /** The job failed with `error`. */
+  failed(error: unknown): void {
+    if (this.#failures++ === 0) {
+      this.#since = Date.now();
+      this.log.warn(`${this.#job} failed; will retry`, { error });
+    } else {
+      this.log.debug(`${this.#job} failed again`, {
+        failures: this.#failures,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** The job worked; ends a streak of failures, if there was one. */
+  succeeded(): void {
+    if (this.#failures === 0) return;
+    this.log.info(`${this.#job} works again`, {
+      failures: this.#failures,
+      failing_ms: Date.now() - this.#since,
+    });
+    this.#failures = 0;
+  }
+}
+
+async function upkeepSnapshots(db: Database, config: Config, streak: FailureStreak): Promise<void> {
   try {
     const report = await maintainSnapshots(db, {
       today: new Date(),
@@ -58,10 +113,11 @@ async function upkeepSnapshots(db: Database, config: Config, log: Logger): Promi
       report.partitionsCreated.length || report.partitionsDropped.length ||
       report.strayRowsDeleted
     ) {
-      log.info("snapshot upkeep", { ...report });
+      streak.log.info("snapshot upkeep", { ...report });
     }
+    streak.succeeded();
   } catch (error) {
-    log.warn("snapshot upkeep failed; will retry", { error });
+    streak.failed(error);
   }
 }
 
@@ -69,7 +125,7 @@ async function upkeepSnapshots(db: Database, config: Config, log: Logger): Promi
 async function upkeepRollups(
   db: Database,
   config: Config,
-  log: Logger,
+  streak: FailureStreak,
   signal: AbortSignal,
 ): Promise<number> {
   const started = performance.now();
@@ -81,13 +137,14 @@ async function upkeepRollups(
     });
     // Today and yesterday of a few applications are the usual round; more is worth a line.
     if (report.daysComputed > 20) {
-      log.info("daily rollups computed", {
+      streak.log.info("daily rollups computed", {
         days: report.daysComputed,
         ms: Math.round(performance.now() - started),
       });
     }
+    streak.succeeded();
   } catch (error) {
-    if (!signal.aborted) log.warn("rollups failed; will retry", { error });
+    if (!signal.aborted) streak.failed(error);
   }
   return performance.now() - started;
 }

@@ -38,7 +38,12 @@ export function responseForError(
     return errorResponse(error.status, error.code, error.message, error.headers);
   }
   if (error instanceof StoreUnavailableError) {
-    context.log.warn("store unavailable", { method: context.method, path: context.path, error });
+    // Not a warning per request: the outage is logged once when it starts and once when it ends.
+    context.log.debug("store unavailable", {
+      method: context.method,
+      path: context.path,
+      error: error.message,
+    });
     return errorResponse(
       503,
       "store_unavailable",
