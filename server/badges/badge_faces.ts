@@ -14,6 +14,8 @@ export const PROBLEM_COLOR = "lightgrey";
 export interface BadgeAnswer {
   readonly face: BadgeFace;
   readonly status: number;
+  /** True when the figure is the last one known, the store being unavailable: cache it briefly. */
+  readonly stale?: boolean;
 }
 
 /** A grey badge for a problem (`unknown app`, `invalid color`), served with `status`. */
@@ -37,7 +39,7 @@ export function problemAnswer(
  * Turns a figure into a badge: `hidden` into a grey 404 `unknown app`,
  * `too_few` into `< N` (or `< N instances` when `countBadge` is false, so that
  * a version or metric does not read as a number), a value through `message`
- * (null from it means `no data`, grey).
+ * (null from it means `no data`, grey). A stale figure gives a stale answer.
  */
 export function figureAnswer<T>(
   figure: BadgeFigure<T>,
@@ -47,6 +49,14 @@ export function figureAnswer<T>(
     countBadge: boolean;
     message: (value: T) => string | null;
   },
+): BadgeAnswer {
+  const answer = freshFigureAnswer(figure, options);
+  return figure.stale === true ? { ...answer, stale: true } : answer;
+}
+
+function freshFigureAnswer<T>(
+  figure: BadgeFigure<T>,
+  options: Parameters<typeof figureAnswer<T>>[1],
 ): BadgeAnswer {
   const { label = options.defaultLabel, color, style } = options.options;
   if (figure.kind === "hidden") return problemAnswer("unknown app", { label, style, status: 404 });

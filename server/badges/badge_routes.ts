@@ -36,9 +36,16 @@ export interface BadgeRouteDeps {
 
 type Format = "svg" | "json";
 
+/** Longest `max-age` of a badge showing its last known figure while the store is unavailable. */
+const STALE_MAX_AGE_SECONDS = 30;
+
 /** Adds `GET /badge/{slug}/{instances|version|combined}` and `/badge/{slug}/metric/{name}`. */
 export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
   const cacheControl = `public, max-age=${deps.maxAgeSeconds}`;
+  // A last known figure served while the store is away: fine to show, soon to be replaced.
+  const staleCacheControl = `public, max-age=${
+    Math.min(deps.maxAgeSeconds, STALE_MAX_AGE_SECONDS)
+  }`;
 
   const serve =
     (compute: (ctx: RouteContext, format: Format) => Promise<BadgeAnswer>) =>
@@ -48,12 +55,16 @@ export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
       let cache = cacheControl;
       try {
         answer = await compute(ctx, format);
+        if (answer.stale === true) cache = staleCacheControl;
       } catch (error) {
         // A badge is an image in someone's README: even a fault answers as one, never cached.
-        const fields = { path: ctx.url.pathname, error };
         if (error instanceof StoreUnavailableError) {
-          deps.log.warn("badge store unavailable", fields);
-        } else deps.log.error("badge failed", fields);
+          // The outage itself is logged once, where the store reports it; not once per badge.
+          deps.log.debug("badge store unavailable", {
+            path: ctx.url.pathname,
+            error: error.message,
+          });
+        } else deps.log.error("badge failed", { path: ctx.url.pathname, error });
         answer = problemAnswer("unavailable", { label: "badge", style: "flat", status: 503 });
         cache = "no-store";
       }

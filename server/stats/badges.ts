@@ -6,6 +6,7 @@
  * instances than the threshold is not given.
  */
 
+import { StoreUnavailableError } from "../errors.ts";
 import { type BadgeSummary, findBadgeSummary, type MetricAggregates } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 import type { FigureCache } from "./figure_cache.ts";
@@ -18,8 +19,24 @@ export interface BadgeContext extends StatsContext {
   readonly cache: FigureCache;
 }
 
-function cached<T>(ctx: BadgeContext, key: string, compute: () => Promise<T>): Promise<T> {
-  return ctx.cache.get(key, ctx.now().getTime(), compute);
+/**
+ * The figure for `key` from the cache or `compute`; when the store cannot be
+ * read, the last figure known for `key`, marked stale (stale-if-error). With
+ * none known, the `StoreUnavailableError` goes on.
+ */
+async function cached<T>(
+  ctx: BadgeContext,
+  key: string,
+  compute: () => Promise<BadgeFigure<T>>,
+): Promise<BadgeFigure<T>> {
+  try {
+    return await ctx.cache.get(key, ctx.now().getTime(), compute);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    const last = ctx.cache.lastKnown<BadgeFigure<T>>(key);
+    if (last === undefined) throw error;
+    return { ...last.value, stale: true };
+  }
 }
 
 /** How a metric's values over active instances are combined into one number. */
@@ -31,12 +48,16 @@ export const METRIC_AGGREGATES: readonly MetricAggregate[] = ["sum", "avg", "min
 /**
  * A badge's number: `hidden` when the application is unknown or its public
  * badges are off (the two cannot be told apart), `too_few` when the number
- * would come from fewer than `minimum` instances, else the value.
+ * would come from fewer than `minimum` instances, else the value. `stale` is
+ * true when the store could not be read and this is the last figure known.
  */
 export type BadgeFigure<T> =
-  | { readonly kind: "hidden" }
-  | { readonly kind: "too_few"; readonly minimum: number }
-  | { readonly kind: "value"; readonly value: T };
+  & (
+    | { readonly kind: "hidden" }
+    | { readonly kind: "too_few"; readonly minimum: number }
+    | { readonly kind: "value"; readonly value: T }
+  )
+  & { readonly stale?: boolean };
 
 const HIDDEN = { kind: "hidden" } as const;
 

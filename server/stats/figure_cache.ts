@@ -1,13 +1,19 @@
 /**
  * Figures remembered for a few seconds: a badge in a popular README is asked
- * for many times a minute, and its number need not be fresher than that.
+ * for many times a minute, and its number need not be fresher than that. The
+ * last figure computed for each key is kept longer, for when the store cannot
+ * be read (a badge then shows its last figure rather than nothing).
  */
 
-/** Remembers computed figures by key for `ttlMs`; at most `maxEntries` are kept. */
+/**
+ * Remembers computed figures by key for `ttlMs`, and the last one computed for
+ * each key until it is pushed out; at most `maxEntries` of each are kept.
+ */
 export class FigureCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+  readonly #lastKnown = new Map<string, unknown>();
 
   /** A cache whose entries live `ttlMs` milliseconds; 0 remembers nothing. */
   constructor(ttlMs: number, options: { maxEntries?: number } = {}) {
@@ -22,10 +28,10 @@ export class FigureCache {
    * time share one computation; a computation that fails is not remembered.
    */
   get<T>(key: string, nowMs: number, compute: () => Promise<T>): Promise<T> {
-    if (this.#ttlMs === 0) return compute();
+    if (this.#ttlMs === 0) return this.#remembered(key, compute());
     const hit = this.#entries.get(key);
     if (hit !== undefined && hit.expires > nowMs) return hit.value as Promise<T>;
-    const value = compute();
+    const value = this.#remembered(key, compute());
     this.#entries.delete(key);
     this.#entries.set(key, { expires: nowMs + this.#ttlMs, value });
     value.catch(() => {
@@ -38,8 +44,29 @@ export class FigureCache {
     return value;
   }
 
-  /** How many figures are remembered now. */
+  /**
+   * The last figure computed for `key`, however old, or undefined when none
+   * was. For answering with a stale figure when computing a fresh one failed.
+   */
+  lastKnown<T>(key: string): { readonly value: T } | undefined {
+    return this.#lastKnown.has(key) ? { value: this.#lastKnown.get(key) as T } : undefined;
+  }
+
+  /** How many figures are remembered now (within their time to live). */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Keeps the value `computed` resolves with as the last known figure of `key`. */
+  #remembered<T>(key: string, computed: Promise<T>): Promise<T> {
+    computed.then((value) => {
+      this.#lastKnown.delete(key);
+      this.#lastKnown.set(key, value);
+      if (this.#lastKnown.size > this.#maxEntries) {
+        const oldest = this.#lastKnown.keys().next();
+        if (!oldest.done) this.#lastKnown.delete(oldest.value);
+      }
+    }, () => {});
+    return computed;
   }
 }

@@ -43,3 +43,18 @@ Deno.test("FigureCache with a time to live of 0 always computes, and stays bound
   assert.equal(small.size, 3);
   assert.throws(() => new FigureCache(-1), RangeError);
 });
+
+Deno.test("FigureCache keeps the last figure of each key for when computing fails", async () => {
+  for (const ttlMs of [1000, 0]) {
+    const cache = new FigureCache(ttlMs, { maxEntries: 2 });
+    assert.equal(cache.lastKnown("k"), undefined, "none before the first computation");
+    await cache.get("k", 0, () => Promise.resolve(1));
+    await cache.get("k", 5_000, () => Promise.resolve(2));
+    await assert.rejects(cache.get("k", 10_000, () => Promise.reject(new Error("down"))), /down/);
+    assert.deepEqual(cache.lastKnown("k"), { value: 2 }, `the last success (ttl ${ttlMs})`);
+    await cache.get("a", 10_000, () => Promise.resolve(3));
+    await cache.get("b", 10_000, () => Promise.resolve(4));
+    assert.equal(cache.lastKnown("k"), undefined, "pushed out by newer keys");
+    assert.deepEqual(cache.lastKnown("b"), { value: 4 });
+  }
+});
