@@ -5,6 +5,7 @@
  */
 
 import { ClientError } from "../errors.ts";
+import { isAppSlug, isDisplayText } from "../text_rules.ts";
 import { appSlug, flattenMetrics, MAX_FUTURE_SKEW_MS } from "../ingest/mod.ts";
 import {
   checkOriginalSchema,
@@ -24,7 +25,6 @@ import {
 /** Snapshots read from the source and written per statement. */
 const PAGE_SIZE = 1000;
 
-const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const STATUSES: readonly string[] = ["pending", "active", "revoked"];
 
 /** The counts `shm import-shm` reports at the end. */
@@ -120,10 +120,12 @@ function checkInstance(original: OriginalInstance, now: Date): ImportedInstance 
   }
   const status = original.status?.trim().toLowerCase() ?? "";
   if (!STATUSES.includes(status)) return `its status "${original.status}" is unknown`;
-  const name = text(original.appName, 100);
-  const slug = original.appSlug !== null && SLUG_PATTERN.test(original.appSlug)
+  // A name with control or bidirectional characters is not shown: the slug stands in for it.
+  const typed = text(original.appName, 100);
+  const name = typed !== null && isDisplayText(typed) ? typed : null;
+  const slug = original.appSlug !== null && isAppSlug(original.appSlug)
     ? original.appSlug
-    : appSlug(name ?? "");
+    : appSlug(typed ?? "");
   const firstSeen = original.createdAt ?? original.lastSeenAt ?? now;
   const lastSeen = original.lastSeenAt !== null && original.lastSeenAt > firstSeen
     ? original.lastSeenAt

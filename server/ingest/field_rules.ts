@@ -1,15 +1,12 @@
 /** The checks every body field goes through; each failure names the field. */
 
 import { ClientError } from "../errors.ts";
+import { isDisplayText, isStorableText, isUuid } from "../text_rules.ts";
 import { describeJsonType, type JsonObject } from "./json_body.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HEX = /^[0-9a-f]*$/i;
+export { isStorableText, isUuid };
 
-/** Whether `value` is a UUID of any version, in any case. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+const HEX = /^[0-9a-f]*$/i;
 
 /** Returns a required UUID field in canonical lowercase form, or throws 400 naming the field. */
 export function requireUuid(body: JsonObject, field: string): string {
@@ -60,9 +57,22 @@ export function optionalText(body: JsonObject, field: string, max: number): stri
   return value;
 }
 
-/** Whether `text` can be stored as PostgreSQL text: well-formed Unicode without NUL. */
-export function isStorableText(text: string): boolean {
-  return text.isWellFormed() && !text.includes("\u0000");
+/**
+ * Returns a required name field (1 to `max` characters, trimmed) that
+ * follows the display-text rule (no control or bidirectional characters), or
+ * throws 400 naming the field.
+ */
+export function requireDisplayName(body: JsonObject, field: string, max: number): string {
+  const value = requireText(body, field, { min: 1, max }).trim();
+  if (!isDisplayText(value)) {
+    throw new ClientError(
+      400,
+      "invalid_field",
+      `Cannot accept "${field}" as it holds a control character or a bidirectional control: ` +
+        `${JSON.stringify(value).slice(0, 120)}`,
+    );
+  }
+  return value;
 }
 
 /** Counts characters as a person would (code points, not UTF-16 units). */

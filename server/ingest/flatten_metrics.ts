@@ -2,6 +2,7 @@
 
 import { ClientError } from "../errors.ts";
 import { describeJsonType } from "./json_body.ts";
+import { isMetricKey } from "../text_rules.ts";
 import { characterCount, isStorableText } from "./field_rules.ts";
 
 /** Deepest nesting accepted: `a.b.c.d` is fine, `a.b.c.d.e` is not. */
@@ -10,8 +11,6 @@ export const MAX_METRIC_DEPTH = 4;
 export const MAX_METRIC_KEYS = 256;
 /** Longest string value kept, in characters. */
 export const MAX_METRIC_STRING = 256;
-
-const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A kept metric value. */
 export type MetricValue = string | number | boolean;
@@ -87,7 +86,7 @@ function collectLeaves(
 }
 
 function keyProblem(key: string, occurrences: Map<string, number>): string | null {
-  if (!KEY_PATTERN.test(key)) return "key must be 1-64 characters of A-Z a-z 0-9 _ . : -";
+  if (!isMetricKey(key)) return "key must be 1-64 characters of A-Z a-z 0-9 _ . : -";
   // Which of two values for one key was meant cannot be known: neither is kept.
   if ((occurrences.get(key) ?? 0) > 1) return "key appears more than once after flattening";
   return null;

@@ -3,10 +3,17 @@
 import { ClientError } from "../errors.ts";
 import { registerInstance } from "../store/mod.ts";
 import type { IngestContext } from "./context.ts";
-import { decodeHex, optionalText, requireHex, requireText, requireUuid } from "./field_rules.ts";
+import {
+  decodeHex,
+  optionalText,
+  requireDisplayName,
+  requireHex,
+  requireText,
+  requireUuid,
+} from "./field_rules.ts";
 import { parseJsonObject } from "./json_body.ts";
 import { appSlug } from "./slug.ts";
-import { verifyEd25519 } from "./verify_signature.ts";
+import { isSmallOrderKey, verifyEd25519 } from "./verify_signature.ts";
 
 /** How a registration ended. */
 export interface RegistrationResult {
@@ -19,6 +26,8 @@ export interface RegistrationResult {
 /**
  * Registers the instance described by `body`. When `signatureHex` is given it
  * must be the body's signature by the body's own `public_key` (403 otherwise).
+ * A small-order public key (one for which a fixed signature verifies for any
+ * body) and an `app_name` with control or bidirectional characters are 400.
  * A known instance with the same key gets its metadata updated; with another
  * key it is refused with 409 and nothing changes.
  */
@@ -30,7 +39,15 @@ export async function acceptRegistration(
   const fields = parseJsonObject(body);
   const instanceId = requireUuid(fields, "instance_id");
   const publicKey = requireHex(fields, "public_key", 32);
-  const appName = requireText(fields, "app_name", { min: 1, max: 100 }).trim();
+  if (isSmallOrderKey(publicKey)) {
+    throw new ClientError(
+      400,
+      "invalid_field",
+      `Cannot accept "public_key" as it is a small-order Ed25519 point, not a key of full ` +
+        `order: ${String(fields["public_key"])}`,
+    );
+  }
+  const appName = requireDisplayName(fields, "app_name", 100);
   const registration = {
     instanceId,
     publicKey,

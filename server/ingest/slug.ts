@@ -1,6 +1,6 @@
 /** Application slugs, as the original SHM server makes them. */
 
-const FOLDED: Record<string, string> = {};
+const FOLDED = new Map<string, string>();
 for (
   const [base, accented] of [
     ["a", "àáâãäå"],
@@ -13,7 +13,7 @@ for (
     ["c", "ç"],
   ] as const
 ) {
-  for (const letter of accented) FOLDED[letter] = base;
+  for (const letter of accented) FOLDED.set(letter, base);
 }
 
 /**
@@ -29,7 +29,7 @@ for (
  */
 export function appSlug(name: string): string {
   let folded = "";
-  for (const char of name.toLowerCase()) folded += FOLDED[char] ?? char;
+  for (const char of name.toLowerCase()) folded += FOLDED.get(char) ?? char;
   const slug = folded.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return slug === "" ? "app" : slug;
 }

@@ -37,8 +37,44 @@ export class PublicKeyCache {
   }
 }
 
-/** Imports 32 raw bytes as an Ed25519 public key for verifying. */
+/**
+ * The y coordinates of the eight points of small order (RFC 8032 5.1.3
+ * encodings with the sign bit cleared): 0, 1, the two of order 8, p − 1,
+ * and the non-canonical p and p + 1. With the sign bit either way they cover
+ * every encoding, canonical or not, that decodes to a point of order 1, 2, 4
+ * or 8 (the list libsodium refuses).
+ */
+const SMALL_ORDER_Y: readonly Uint8Array[] = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map((hex) => Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16)));
+
+/**
+ * Whether the 32 bytes `publicKey` encode a point of small order. Such a key
+ * has no secret behind it: with it, one fixed signature (for `01` followed by
+ * 31 zero bytes, `01` and 63 zero bytes) verifies for every message, so the
+ * server neither registers nor verifies against one.
+ */
+export function isSmallOrderKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  return SMALL_ORDER_Y.some((y) =>
+    y.every((byte, i) => (i === 31 ? (publicKey[i] ?? 0) & 0x7f : publicKey[i]) === byte)
+  );
+}
+
+/**
+ * Imports 32 raw bytes as an Ed25519 public key for verifying. Throws for a
+ * small-order key (see {@linkcode isSmallOrderKey}), which WebCrypto would take.
+ */
 export function importPublicKey(publicKey: Uint8Array): Promise<CryptoKey> {
+  if (isSmallOrderKey(publicKey)) {
+    return Promise.reject(new TypeError("Cannot use a small-order Ed25519 point as a public key"));
+  }
   return crypto.subtle.importKey(
     "raw",
     publicKey as Uint8Array<ArrayBuffer>,

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import * as ed from "npm:@noble/ed25519@^3.2.0";
+import { importPublicKey, isSmallOrderKey, verifyEd25519 } from "./verify_signature.ts";
+
+const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+/** Every encoding of a small-order point, canonical or not: seven y values, sign bit either way. */
+const SMALL_ORDER_ENCODINGS = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].flatMap((hex) => {
+  const signed = fromHex(hex);
+  signed[31] = (signed[31] ?? 0) | 0x80;
+  return [fromHex(hex), signed];
+});
+
+/** Whether noble (decoding non-canonical encodings too, as ZIP 215 does) sees a small-order point. */
+function nobleSmallOrder(bytes: Uint8Array): boolean {
+  try {
+    return ed.Point.fromBytes(bytes, true).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("isSmallOrderKey() knows all 14 encodings of the 8 small-order points, as noble does", () => {
+  assert.equal(SMALL_ORDER_ENCODINGS.length, 14);
+  for (const bytes of SMALL_ORDER_ENCODINGS) {
+    assert.ok(nobleSmallOrder(bytes), `noble agrees ${bytes}`);
+    assert.ok(isSmallOrderKey(bytes), `refused ${bytes}`);
+  }
+});
+
+Deno.test("isSmallOrderKey() agrees with noble on any 32 bytes, near-misses of the list included", () => {
+  const nearMiss = fc.record({
+    index: fc.nat({ max: SMALL_ORDER_ENCODINGS.length - 1 }),
+    byte: fc.nat({ max: 31 }),
+    bit: fc.nat({ max: 7 }),
+  }).map(({ index, byte, bit }) => {
+    const bytes = new Uint8Array(SMALL_ORDER_ENCODINGS[index] ?? new Uint8Array(32));
+    bytes[byte] = (bytes[byte] ?? 0) ^ (1 << bit);
+    return bytes;
+  });
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }), nearMiss),
+      (bytes) => assert.equal(isSmallOrderKey(bytes), nobleSmallOrder(bytes), String(bytes)),
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+Deno.test("verifyEd25519() refuses the one signature WebCrypto accepts for any body by a small-order key", async () => {
+  const key = fromHex(`01${"00".repeat(31)}`);
+  const forged = fromHex(`01${"00".repeat(63)}`);
+  const body = new TextEncoder().encode('{"anything":"at all"}');
+  // What this guards against: WebCrypto itself takes the key and the forgery.
+  const raw = await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
+  assert.ok(await crypto.subtle.verify({ name: "Ed25519" }, raw, forged, body));
+  assert.equal(await verifyEd25519(key, forged, body), false);
+  for (const bytes of SMALL_ORDER_ENCODINGS) {
+    await assert.rejects(importPublicKey(bytes), TypeError);
+  }
+});
+
+Deno.test("verifyEd25519() still verifies a real key's signature and refuses another body", async () => {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const body = new TextEncoder().encode("body");
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: "Ed25519" }, pair.privateKey, body),
+  );
+  assert.equal(isSmallOrderKey(publicKey), false);
+  assert.ok(await verifyEd25519(publicKey, signature, body));
+  assert.equal(await verifyEd25519(publicKey, signature, new TextEncoder().encode("other")), false);
+});
