@@ -1,6 +1,7 @@
 /** What each badge says: a figure from `stats` turned into label, message and color. */
 
 import type { BadgeFigure, CombinedFigure } from "../stats/mod.ts";
+import { printableText } from "../text_rules.ts";
 import type { BadgeOptions } from "./badge_params.ts";
 import { compactNumber } from "./compact_number.ts";
 import type { BadgeFace, BadgeStyle } from "./render_badge.ts";
@@ -73,7 +74,9 @@ function freshFigureAnswer<T>(
 /** A version as shields shows it: `v` before a version that starts with a digit. */
 export function versionMessage(version: string | null): string | null {
   if (version === null) return null;
-  return /^\d/.test(version) ? `v${version}` : version;
+  // A reported version may hold a tab or worse, which an SVG (XML) cannot carry.
+  const shown = printableText(version, 50);
+  return /^\d/.test(shown) ? `v${shown}` : shown;
 }
 
 /** A metric's number, or null (no data). */

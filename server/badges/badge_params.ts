@@ -1,6 +1,7 @@
 /** The query parameters every badge takes, parsed once into typed values or a problem to show. */
 
 import { METRIC_AGGREGATES, type MetricAggregate } from "../stats/mod.ts";
+import { isDisplayText } from "../text_rules.ts";
 import { BADGE_STYLES, type BadgeStyle } from "./render_badge.ts";
 
 /** The color names shields.io knows, which badge-maker draws. */
@@ -41,7 +42,8 @@ export type ParsedOptions =
   | { readonly ok: false; readonly problem: string; readonly style: BadgeStyle };
 
 /**
- * Reads `label`, `color`, `style` and `agg` from `query`. Colors are shields
+ * Reads `label`, `color`, `style` and `agg` from `query`. A label follows the
+ * display-text rule (no control or bidirectional characters). Colors are shields
  * names or 3 or 6 hex digits (a leading `#` is allowed); unknown parameters
  * are ignored (cache busters, `logo`).
  */
@@ -52,6 +54,9 @@ export function parseBadgeOptions(query: URLSearchParams): ParsedOptions {
   const label = query.get("label") ?? undefined;
   if (label !== undefined && [...label].length > MAX_TEXT_LENGTH) {
     return { ok: false, problem: "label too long", style };
+  }
+  if (label !== undefined && !isDisplayText(label)) {
+    return { ok: false, problem: "invalid label", style };
   }
   const colorText = query.get("color") ?? undefined;
   const color = colorText === undefined ? undefined : badgeColor(colorText);

@@ -5,7 +5,8 @@
  */
 
 import { StoreUnavailableError } from "../errors.ts";
-import type { RouteContext, Router } from "../http/router.ts";
+import type { ParamProblem, RouteContext, RouteOptions, Router } from "../http/router.ts";
+import { isDisplayText, isMetricKey, printableText } from "../text_rules.ts";
 import type { Logger } from "../log.ts";
 import {
   activeInstancesFigure,
@@ -39,18 +40,32 @@ type Format = "svg" | "json";
 /** Longest `max-age` of a badge showing its last known figure while the store is unavailable. */
 const STALE_MAX_AGE_SECONDS = 30;
 
-/** Adds `GET /badge/{slug}/{instances|version|combined}` and `/badge/{slug}/metric/{name}`. */
+/**
+ * Adds `GET /badge/{slug}/{instances|version|combined}` and
+ * `/badge/{slug}/metric/{name}`. A slug or metric name that breaks its rule
+ * (checked by the router, before any query) is answered as a grey badge too.
+ */
 export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
   const cacheControl = `public, max-age=${deps.maxAgeSeconds}`;
   // A last known figure served while the store is away: fine to show, soon to be replaced.
   const staleCacheControl = `public, max-age=${
     Math.min(deps.maxAgeSeconds, STALE_MAX_AGE_SECONDS)
   }`;
+  const refused: RouteOptions = {
+    refuse: async (ctx, problem) => {
+      const { format } = splitFormat(ctx.params["metric"] ?? ctx.params["badge"] ?? "");
+      return await badgeResponse(ctx.request, {
+        answer: refusedAnswer(ctx, problem),
+        format,
+        cacheControl,
+      });
+    },
+  };
 
   const serve =
     (compute: (ctx: RouteContext, format: Format) => Promise<BadgeAnswer>) =>
     async (ctx: RouteContext): Promise<Response> => {
-      const { format } = splitFormat(ctx.params["badge"] ?? ctx.params["name"] ?? "");
+      const { format } = splitFormat(ctx.params["badge"] ?? ctx.params["metric"] ?? "");
       let answer: BadgeAnswer;
       let cache = cacheControl;
       try {
@@ -107,7 +122,7 @@ export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
         });
       }
       const metric = url.searchParams.get("metric") ?? "";
-      if (metric === "" || [...metric].length > MAX_TEXT_LENGTH) {
+      if (!isMetricKey(metric)) {
         return problemAnswer(metric === "" ? "metric missing" : "invalid metric", {
           label: options.label ?? defaultLabel,
           style: options.style,
@@ -125,27 +140,19 @@ export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
         message: combinedMessage(metric),
       });
     }),
+    refused,
   );
 
   router.on(
     "GET",
-    "/badge/:slug/metric/:name",
+    "/badge/:slug/metric/:metric",
     serve(async ({ url, params }) => {
       const slug = params["slug"] ?? "";
-      const { name: metric } = splitFormat(params["name"] ?? "");
+      const { name: metric } = splitFormat(params["metric"] ?? "");
       const parsed = parseBadgeOptions(url.searchParams);
-      const label = parsed.ok && parsed.options.label !== undefined
-        ? parsed.options.label
-        : metric.slice(0, MAX_TEXT_LENGTH);
+      const label = parsed.ok && parsed.options.label !== undefined ? parsed.options.label : metric;
       if (!parsed.ok) {
         return problemAnswer(parsed.problem, { label, style: parsed.style, status: 200 });
-      }
-      if (metric === "" || [...metric].length > MAX_TEXT_LENGTH) {
-        return problemAnswer("invalid metric", {
-          label,
-          style: parsed.options.style,
-          status: 200,
-        });
       }
       const figure = await metricFigure(deps.badges, slug, {
         metric,
@@ -158,7 +165,37 @@ export function addBadgeRoutes(router: Router, deps: BadgeRouteDeps): void {
         message: metricMessage,
       });
     }),
+    refused,
   );
+}
+
+/**
+ * The grey badge of a path the router refused: a slug that cannot name an
+ * application reads as an unknown app (404), a badge name as an unknown badge
+ * (404), a metric name as an invalid metric (200, as a bad query parameter).
+ */
+function refusedAnswer(ctx: RouteContext, problem: ParamProblem): BadgeAnswer {
+  const parsed = parseBadgeOptions(ctx.url.searchParams);
+  const style = parsed.ok ? parsed.options.style : parsed.style;
+  const label = parsed.ok ? parsed.options.label : undefined;
+  if (problem.name === "badge") {
+    return problemAnswer("unknown badge", { label: "badge", style: "flat", status: 404 });
+  }
+  // The metric's own name labels its badge, when it can be shown at all.
+  const metric = splitFormat(ctx.params["metric"] ?? "").name;
+  const metricLabel = isDisplayText(metric) && metric !== ""
+    ? printableText(metric, MAX_TEXT_LENGTH)
+    : "metric";
+  if (problem.name === "metric") {
+    return problemAnswer("invalid metric", { label: label ?? metricLabel, style, status: 200 });
+  }
+  const badge = splitFormat(ctx.params["badge"] ?? "").name;
+  const defaultLabel = ctx.params["metric"] !== undefined
+    ? metricLabel
+    : badge === "version"
+    ? "version"
+    : "instances";
+  return problemAnswer("unknown app", { label: label ?? defaultLabel, style, status: 404 });
 }
 
 /** `instances.json` → `instances` in JSON; anything else is the SVG badge of that name. */

@@ -10,12 +10,33 @@ import {
   instancePage,
   type StatsContext,
 } from "../stats/mod.ts";
+import { isAppSlug, printableText } from "../text_rules.ts";
 import { jsonResponse } from "./respond.ts";
-import type { RouteContext, Router } from "./router.ts";
+import type { RouteContext, RouteOptions, Router } from "./router.ts";
 
 const STATUSES: readonly InstanceStatus[] = ["pending", "active", "revoked"];
 
-/** Adds the admin endpoints to `router`, each behind `authenticate`. */
+/**
+ * Options of the admin routes under an application's slug: a slug that
+ * breaks the slug rule names no application, so it is answered as an
+ * unknown one (404 `unknown_application`), before any query.
+ */
+export const APPLICATION_API_ROUTE: RouteOptions = {
+  refuse: (_ctx, problem) => {
+    throw new ClientError(
+      404,
+      "unknown_application",
+      `No application has the slug ${JSON.stringify(printableText(problem.value, 100))}: ` +
+        `a slug is ${problem.expected}`,
+    );
+  },
+};
+
+/**
+ * Adds the admin endpoints to `router`, each behind `authenticate`. Path
+ * parameters are checked by the router; query parameters here, before any
+ * query (a bad one is a 400 `invalid_parameter`).
+ */
 export function addAdminRoutes(
   router: Router,
   deps: { stats: StatsContext; authenticate: (request: Request) => Promise<void> },
@@ -46,6 +67,7 @@ export function addAdminRoutes(
       const slug = ctx.params["slug"] ?? "";
       return jsonResponse(await applicationDetail(stats, slug) ?? unknownApp(slug));
     }),
+    APPLICATION_API_ROUTE,
   );
 
   router.on(
@@ -58,6 +80,9 @@ export function addAdminRoutes(
         throw invalidParam("status", status, "pending, active or revoked");
       }
       const app = q.get("app") || undefined;
+      if (app !== undefined && !isAppSlug(app)) {
+        throw invalidParam("app", app, "an application slug (a-z, 0-9 and inner dashes)");
+      }
       const cursor = q.get("cursor") || undefined;
       return jsonResponse(
         await instancePage(stats, {
@@ -78,6 +103,7 @@ export function addAdminRoutes(
       const days = integerParam(url.searchParams, "days", { fallback: 30, min: 1, max: 366 });
       return jsonResponse(await dailyMetrics(stats, slug, days) ?? unknownApp(slug));
     }),
+    APPLICATION_API_ROUTE,
   );
 }
 

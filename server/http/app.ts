@@ -14,12 +14,12 @@ import { addAppSettingsPageRoutes } from "./app_settings_page_routes.ts";
 import { addBadgeRoutes } from "../badges/badge_routes.ts";
 import { addInstanceRoutes } from "./instance_routes.ts";
 import { addSetupRoutes } from "./setup_routes.ts";
+import { PATH_PARAMS } from "./path_params.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { errorResponse, jsonResponse, responseForError } from "./respond.ts";
-import { Router } from "./router.ts";
-
-/** Sign-in attempts allowed per client address per minute. */
-const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+import { type RouteEntry, Router } from "./router.ts";
+import { withSecurityHeaders } from "./security_headers.ts";
+import { SignInLimits } from "./sign_in_limits.ts";
 
 /** What the handler is built from. */
 export interface AppDeps {
@@ -38,11 +38,16 @@ export interface ClientInfo {
 }
 
 /** A request handler for `Deno.serve` (or a test calling it directly). */
-export type AppHandler = (request: Request, client: ClientInfo) => Promise<Response>;
+export interface AppHandler {
+  (request: Request, client: ClientInfo): Promise<Response>;
+  /** Every method and path pattern it serves, so that a test can cover each one. */
+  readonly routes: () => RouteEntry[];
+}
 
 /**
  * Builds the request handler: every route, the JSON error shape for every
- * failure (a 500 never reveals its cause), and one log line per request with
+ * failure (a 500 never reveals its cause), the security headers of every
+ * answer (`security_headers.ts`), and one log line per request with
  * method, path, status, duration and instance id (never the address or body).
  */
 export function createHandler(deps: AppDeps): AppHandler {
@@ -50,7 +55,7 @@ export function createHandler(deps: AppDeps): AppHandler {
   // Every store call of a request has the query deadline: a database that is gone answers 503.
   const db = deps.db.withDeadline(config.storeQueryTimeoutMs);
   const now = deps.now ?? (() => new Date());
-  const router = new Router();
+  const router = new Router({ params: PATH_PARAMS });
 
   router.on("GET", "/api/v1/healthcheck", () => jsonResponse({ status: "ok" }));
   router.on("GET", "/api/v1/readyz", async () => {
@@ -73,7 +78,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     now,
     stats: { db, now, activeDays: config.activeDays },
     trustProxy: config.trustProxy,
-    loginLimit: new RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE),
+    signInLimits: new SignInLimits(),
   });
   addSetupRoutes(router, { db, now, setupToken: deps.setupToken ?? null });
   addAppSettingsPageRoutes(router, {
@@ -99,7 +104,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     log,
   });
 
-  return async (request, client) => {
+  const handle = async (request: Request, client: ClientInfo): Promise<Response> => {
     const started = performance.now();
     const url = new URL(request.url);
     let instanceId: string | undefined;
@@ -131,6 +136,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     } catch (error) {
       response = responseForError(error, { log, method: request.method, path: url.pathname });
     }
+    response = withSecurityHeaders(response);
     log.info("request", {
       method: request.method,
       path: url.pathname,
@@ -140,6 +146,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     });
     return response;
   };
+  return Object.assign(handle, { routes: () => router.routes() });
 }
 
 function clientAddress(request: Request, client: ClientInfo, trustProxy: boolean): string {

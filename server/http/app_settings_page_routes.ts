@@ -7,7 +7,15 @@ import { type Database, updateApplicationSettings } from "../store/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
 import { readDisplayName } from "./app_settings_routes.ts";
 import { publicOrigin } from "./dashboard_routes.ts";
-import { messagePage, page, redirect, sessionForm, sessionPage, viewerOf } from "./page_support.ts";
+import {
+  messagePage,
+  page,
+  PAGE_ROUTE,
+  redirect,
+  sessionForm,
+  sessionPage,
+  viewerOf,
+} from "./page_support.ts";
 import type { RouteContext, Router } from "./router.ts";
 import type { SignedIn } from "./session_auth.ts";
 
@@ -58,6 +66,7 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
         session,
         ctx.url.searchParams.get("done") === "saved" ? { notice: "The settings were saved." } : {},
       )),
+    PAGE_ROUTE,
   );
 
   router.on(
@@ -84,6 +93,7 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
       if (saved === null) return notFound(session, slug);
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);
     }),
+    PAGE_ROUTE,
   );
 }
 
@@ -91,7 +101,8 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
 function displayNameProblem(typed: string): string {
   return [...typed.trim()].length > 100
     ? "A display name has at most 100 characters."
-    : "A display name cannot hold control characters such as line breaks or tabs.";
+    : "A display name cannot hold control characters (line breaks, tabs) or bidirectional " +
+      "overrides.";
 }
 
 function notFound(session: SignedIn, slug: string): Response {

@@ -8,6 +8,8 @@ import {
   updateApplicationSettings,
 } from "../store/mod.ts";
 import type { Database } from "../store/mod.ts";
+import { isDisplayText } from "../text_rules.ts";
+import { APPLICATION_API_ROUTE } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
 import { jsonResponse } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
@@ -36,20 +38,21 @@ export function addAppSettingsRoutes(
     return jsonResponse(
       settingsView(await findApplicationSettings(deps.db, slug) ?? unknown(slug)),
     );
-  });
+  }, APPLICATION_API_ROUTE);
   router.on("PUT", path, async ({ request, params }: RouteContext) => {
     await deps.authenticate(request);
     const slug = params["slug"] ?? "";
     const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
     const saved = await updateApplicationSettings(deps.db, { slug, change, now: deps.now() });
     return jsonResponse(settingsView(saved ?? unknown(slug)));
-  });
+  }, APPLICATION_API_ROUTE);
 }
 
 /**
  * Reads a display name as an operator typed it: trimmed, 1 to 100
- * characters without control characters; null or "" (after trimming) clears
- * it (null). Throws a 400 `invalid_setting` naming the problem.
+ * characters following the display-text rule (`isDisplayText`: no control
+ * or bidirectional characters); null or "" (after trimming) clears it
+ * (null). Throws a 400 `invalid_setting` naming the problem.
  */
 export function readDisplayName(value: unknown): string | null {
   if (value === null) return null;
@@ -72,12 +75,11 @@ export function readDisplayName(value: unknown): string | null {
       `Cannot use "display_name" as it is longer than ${MAX_DISPLAY_NAME_LENGTH} characters: current length is ${length}`,
     );
   }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) {
+  if (!isDisplayText(name)) {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot use "display_name" as it holds a control character: current value is ${
+      `Cannot use "display_name" as it holds a control character or a bidirectional control: current value is ${
         JSON.stringify(name).slice(0, 120)
       }`,
     );

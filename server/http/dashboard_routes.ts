@@ -17,20 +17,34 @@ import { assetResponse } from "../ui/assets.ts";
 import { LoginPage } from "../ui/LoginPage.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
 import { OverviewPage } from "../ui/OverviewPage.tsx";
-import { csrfRefused, page, readForm, redirect, sessionPage, viewerOf } from "./page_support.ts";
+import { isUsername, printableText } from "../text_rules.ts";
+import {
+  csrfRefused,
+  page,
+  PAGE_ROUTE,
+  readForm,
+  redirect,
+  sessionPage,
+  viewerOf,
+} from "./page_support.ts";
 import { addInstancePagesRoutes } from "./instance_pages_routes.ts";
-import type { RateLimiter } from "./rate_limit.ts";
 import { addSettingsRoutes } from "./settings_routes.ts";
 import type { RouteContext, Router } from "./router.ts";
+import { safeLocation } from "./safe_location.ts";
 import {
   cameOverHttps,
   cookieHeader,
+  DEVICE_COOKIE,
   LOGIN_CSRF_COOKIE,
   readCookie,
   SESSION_COOKIE,
   type SignedIn,
   signedIn,
 } from "./session_auth.ts";
+import type { SignInLimits } from "./sign_in_limits.ts";
+
+/** How long a browser stays known for sign-in limits after it signed in (a year). */
+const DEVICE_COOKIE_MAX_AGE_SECONDS = 365 * 86_400;
 
 /** What the dashboard routes need. */
 export interface DashboardDeps {
@@ -38,8 +52,8 @@ export interface DashboardDeps {
   readonly now: () => Date;
   readonly stats: StatsContext;
   readonly trustProxy: boolean;
-  /** Sign-in attempts per client address. */
-  readonly loginLimit: RateLimiter;
+  /** Sign-in attempts per address, username and known browser. */
+  readonly signInLimits: SignInLimits;
 }
 
 /** Adds the dashboard's routes to `router`. */
@@ -49,10 +63,11 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
 
   router.on(
     "GET",
-    "/assets/:name",
+    "/assets/:asset",
     ({ request, url, params }) =>
-      assetResponse(params["name"] ?? "", request, url) ??
+      assetResponse(params["asset"] ?? "", request, url) ??
         page(MessagePage({ title: "Not found", message: "No such asset.", viewer: null }), 404),
+    PAGE_ROUTE,
   );
 
   const signedInPage = (
@@ -126,10 +141,11 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
         now: now(),
       }));
     }),
+    PAGE_ROUTE,
   );
 
   router.on("GET", "/login", async (ctx) => {
-    const next = localPath(ctx.url.searchParams.get("next"));
+    const next = safeLocation(ctx.url.searchParams.get("next"));
     if (await signedIn(db, ctx.request, now()) !== null) return redirect(next);
     const csrfToken = randomToken();
     return page(LoginPage({ csrfToken, next }), 200, {
@@ -142,8 +158,21 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
   });
 
   router.on("POST", "/login", async (ctx) => {
-    const next = localPath(ctx.url.searchParams.get("next"));
-    const decision = deps.loginLimit.take(ctx.clientAddress);
+    const next = safeLocation(ctx.url.searchParams.get("next"));
+    const form = await readForm(ctx.request);
+    const cookieToken = readCookie(ctx.request, LOGIN_CSRF_COOKIE);
+    const formToken = form.get("_csrf") ?? "";
+    if (cookieToken === undefined || !await sameToken(cookieToken, formToken)) {
+      return csrfRefused(null);
+    }
+    const username = (form.get("username") ?? "").trim();
+    const password = form.get("password") ?? "";
+    const knownName = isUsername(username);
+    const decision = await deps.signInLimits.admit({
+      address: ctx.clientAddress,
+      username: knownName ? username : null,
+      device: readCookie(ctx.request, DEVICE_COOKIE),
+    });
     if (!decision.allowed) {
       return page(
         MessagePage({
@@ -155,15 +184,8 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
         { "retry-after": String(decision.retryAfterSeconds) },
       );
     }
-    const form = await readForm(ctx.request);
-    const cookieToken = readCookie(ctx.request, LOGIN_CSRF_COOKIE);
-    const formToken = form.get("_csrf") ?? "";
-    if (cookieToken === undefined || !await sameToken(cookieToken, formToken)) {
-      return csrfRefused(null);
-    }
-    const username = (form.get("username") ?? "").trim();
-    const password = form.get("password") ?? "";
-    const session = username === "" || password === ""
+    // A name that cannot be a username never reaches the store (it may hold a NUL).
+    const session = !knownName || password === ""
       ? null
       : await signIn(db, { username, password, now: now() });
     if (session === null) {
@@ -171,13 +193,14 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
         LoginPage({
           csrfToken: cookieToken,
           next,
-          username: username.slice(0, 64),
+          username: printableText(username, 64),
           error: "Wrong username or password.",
         }),
         401,
       );
     }
-    const headers = new Headers({ location: next, "cache-control": "no-store" });
+    decision.succeeded();
+    const headers = new Headers();
     headers.append(
       "set-cookie",
       cookieHeader(SESSION_COOKIE, session.token, {
@@ -189,7 +212,15 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
       "set-cookie",
       cookieHeader(LOGIN_CSRF_COOKIE, null, { secure: secure(ctx), path: "/login" }),
     );
-    return new Response(null, { status: 303, headers });
+    headers.append(
+      "set-cookie",
+      cookieHeader(DEVICE_COOKIE, await deps.signInLimits.deviceToken(username), {
+        secure: secure(ctx),
+        path: "/login",
+        maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_SECONDS,
+      }),
+    );
+    return redirect(next, headers);
   });
 
   addInstancePagesRoutes(router, { db, now, stats });
@@ -203,23 +234,10 @@ export function addDashboardRoutes(router: Router, deps: DashboardDeps): void {
       return csrfRefused(viewerOf(session));
     }
     await signOut(db, session.token);
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: "/login",
-        "cache-control": "no-store",
-        "set-cookie": cookieHeader(SESSION_COOKIE, null, { secure: secure(ctx) }),
-      },
+    return redirect("/login", {
+      "set-cookie": cookieHeader(SESSION_COOKIE, null, { secure: secure(ctx) }),
     });
   });
-}
-
-/** `next` when it is a path on this server, else `/`: never a redirect to another site. */
-function localPath(next: string | null): string {
-  if (next === null || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) {
-    return "/";
-  }
-  return next;
 }
 
 /** The origin browsers and instances reach this server at, for the SDK and badge snippets. */

@@ -12,8 +12,9 @@ import {
 import type { Database } from "../store/mod.ts";
 import { InstancePage } from "../ui/InstancePage.tsx";
 import { InstancesPage } from "../ui/InstancesPage.tsx";
-import { messagePage, page, sessionPage, viewerOf } from "./page_support.ts";
+import { messagePage, page, PAGE_ROUTE, sessionPage, viewerOf } from "./page_support.ts";
 import type { Router } from "./router.ts";
+import { isStorableText, printableText } from "../text_rules.ts";
 
 /** What the instance pages need. */
 export interface InstancePagesDeps {
@@ -60,13 +61,14 @@ export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps):
       }
       return page(InstancesPage({ viewer, page: result, query, now: deps.now() }));
     }),
+    PAGE_ROUTE,
   );
 
   router.on(
     "GET",
-    "/instances/:id",
+    "/instances/:instanceId",
     sessionPage(deps, async (ctx, session) => {
-      const id = ctx.params["id"] ?? "";
+      const id = ctx.params["instanceId"] ?? "";
       const detail = await instanceDetail(stats, id);
       if (detail === null) {
         return messagePage(viewerOf(session), {
@@ -77,6 +79,7 @@ export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps):
       }
       return page(InstancePage({ viewer: viewerOf(session), detail, now: deps.now() }));
     }),
+    PAGE_ROUTE,
   );
 }
 
@@ -91,33 +94,45 @@ function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string 
   };
   const sortText = text("sort") ?? "last_seen";
   if (!(INSTANCE_SORTS as readonly string[]).includes(sortText)) {
-    return `Cannot sort by "${sortText.slice(0, 40)}": choose last_seen, first_seen or version.`;
+    return `Cannot sort by "${
+      printableText(sortText, 40)
+    }": choose last_seen, first_seen or version.`;
   }
   const status = text("status");
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-    return `Cannot filter by status "${status.slice(0, 40)}": choose active, pending or revoked.`;
+    return `Cannot filter by status "${
+      printableText(status, 40)
+    }": choose active, pending or revoked.`;
   }
   const q = text("q")?.toLowerCase();
   if (q !== undefined && !/^[0-9a-f-]{1,36}$/.test(q)) {
     return `Cannot search for instance id "${
-      q.slice(0, 40)
+      printableText(q, 40)
     }": an id has only hex digits and dashes.`;
   }
   const limitText = text("limit") ?? "50";
   const limit = Number(limitText);
   if (!/^\d{1,3}$/.test(limitText) || limit < 1 || limit > 200) {
-    return `Cannot show "${limitText.slice(0, 20)}" rows a page: choose 1 to 200.`;
+    return `Cannot show "${printableText(limitText, 20)}" rows a page: choose 1 to 200.`;
   }
   const version = text("version");
   const environment = text("environment");
+  for (const [name, value] of [["version", version], ["environment", environment]] as const) {
+    // Stored values are storable text of at most 50 characters: anything else matches nothing.
+    if (value !== undefined && (!isStorableText(value) || [...value].length > 200)) {
+      return `Cannot filter by ${name} "${
+        printableText(value, 40)
+      }": a value has at most 200 characters, without NUL or broken Unicode.`;
+    }
+  }
   const cursor = text("cursor");
   return {
     sort: sortText as InstanceSort,
     limit,
     filters: {
-      ...(version === undefined ? {} : { version: version.slice(0, 200) }),
+      ...(version === undefined ? {} : { version }),
       ...(status === undefined ? {} : { status: status as InstanceStatus }),
-      ...(environment === undefined ? {} : { environment: environment.slice(0, 200) }),
+      ...(environment === undefined ? {} : { environment }),
       ...(q === undefined ? {} : { idPrefix: q }),
     },
     ...(cursor === undefined ? {} : { cursor }),

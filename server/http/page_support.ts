@@ -10,7 +10,9 @@ import type { Viewer } from "../ui/Layout.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
 import { htmlResponse } from "../ui/render.ts";
 import { readBody } from "./read_body.ts";
-import type { RouteContext } from "./router.ts";
+import { printableText } from "../text_rules.ts";
+import type { RouteContext, RouteOptions } from "./router.ts";
+import { safeLocation } from "./safe_location.ts";
 import { type SignedIn, signedIn } from "./session_auth.ts";
 
 /** Largest form body accepted (the dashboard's forms are tiny). */
@@ -21,10 +23,42 @@ export function page(vnode: VNode, status = 200, headers: HeadersInit = {}): Res
   return htmlResponse(vnode, { status, headers });
 }
 
-/** A 303 to `location`, never cached. */
-export function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
+/**
+ * A 303 to `location`, never cached, with more headers if given. The
+ * location goes through {@linkcode safeLocation}: a value that is not a
+ * path on this server becomes `/`.
+ */
+export function redirect(location: string | null, headers: HeadersInit = {}): Response {
+  const all = new Headers(headers);
+  all.set("location", safeLocation(location));
+  all.set("cache-control", "no-store");
+  return new Response(null, { status: 303, headers: all });
 }
+
+/**
+ * Options of every page route: a path parameter that breaks its rule (a
+ * slug with a NUL, an id that is no UUID) gets the 404 page before any
+ * session or query.
+ */
+export const PAGE_ROUTE: RouteOptions = {
+  refuse: (_ctx, problem) => {
+    const shown = printableText(problem.value, 100);
+    return messagePage(null, {
+      status: 404,
+      title: "Not found",
+      message: NOT_FOUND_MESSAGES.get(problem.name)?.(shown) ??
+        `Nothing is here: "${problem.name}" must be ${problem.expected}, not "${shown}".`,
+    });
+  },
+};
+
+/** The 404 sentence of a page whose path names nothing, by parameter (as for an unknown value). */
+const NOT_FOUND_MESSAGES: ReadonlyMap<string, (shown: string) => string> = new Map([
+  ["slug", (shown: string) => `No application has the slug "${shown}".`],
+  ["instanceId", (shown: string) => `No instance has the id "${shown}".`],
+  ["tokenId", (shown: string) => `You have no live token with the id "${shown}".`],
+  ["asset", () => "No such asset."],
+]);
 
 /** The 403 page of a form posted without its valid CSRF token. */
 export function csrfRefused(viewer: Viewer | null): Response {

@@ -47,6 +47,19 @@ export class RateLimiter {
     return { allowed: true };
   }
 
+  /**
+   * Gives back one token taken for `key`, for a request that turned out not
+   * to count (a sign-in that succeeded); never beyond the burst.
+   */
+  refund(key: string): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return;
+    this.#buckets.set(key, {
+      tokens: Math.min(this.#perMinute, bucket.tokens + 1),
+      at: bucket.at,
+    });
+  }
+
   /** How many keys are tracked right now. */
   get size(): number {
     return this.#buckets.size;

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type RouteHandler, type RouteMatch, Router } from "./router.ts";
+import { ClientError } from "../errors.ts";
+import { type PathParamRule, type RouteHandler, type RouteMatch, Router } from "./router.ts";
+
+/** A rule that takes any value, for the tests of matching itself. */
+const ANY: PathParamRule = { test: () => true, expected: "anything" };
+const ANY_PARAMS = { params: { slug: ANY, metric: ANY, id: ANY } };
 
 /** A handler that says which route it is, so a test can tell handlers apart. */
 function named(name: string): RouteHandler {
@@ -15,7 +20,7 @@ function routeName(match: RouteMatch): string | undefined {
 }
 
 function sampleRouter(): Router {
-  return new Router()
+  return new Router(ANY_PARAMS)
     .on("GET", "/api/v1/healthcheck", named("health"))
     .on("POST", "/v1/register", named("register"))
     .on("POST", "/v1/snapshot", named("snapshot"))
@@ -125,14 +130,14 @@ Deno.test("Router.match() serves the root path", () => {
 });
 
 Deno.test("Router.on() replaces the handler of a method registered twice on one path", () => {
-  const router = new Router()
+  const router = new Router(ANY_PARAMS)
     .on("GET", "/x/:id", named("first"))
     .on("GET", "/x/:id", named("second"));
   assert.equal(routeName(router.match("GET", "/x/1")), "second");
 });
 
 Deno.test("Router.match() still finds a later route when an earlier one matches the path with other methods", () => {
-  const router = new Router()
+  const router = new Router(ANY_PARAMS)
     .on("DELETE", "/api/v1/admin/applications/:slug", named("delete"))
     .on("GET", "/api/v1/admin/applications/export", named("export"));
   assert.equal(routeName(router.match("GET", "/api/v1/admin/applications/export")), "export");
@@ -168,4 +173,68 @@ Deno.test("Router.match() never throws, whatever the path (property)", () => {
     const match = router.match(m, p);
     assert.ok(["found", "wrong_method", "not_found"].includes(match.kind));
   }));
+});
+
+/** A router whose `:slug` must be lowercase letters, with a refusal on one route. */
+function strictRouter(): Router {
+  const slug: PathParamRule = { test: (v) => /^[a-z]+$/.test(v), expected: "lowercase letters" };
+  return new Router({ params: { slug } })
+    .on("GET", "/apps/:slug", named("app"), {
+      refuse: (_ctx, problem) => new Response(`refused ${problem.name}`, { status: 404 }),
+    })
+    .on("GET", "/api/:slug", named("api"));
+}
+
+function context(path: string, params: Record<string, string>) {
+  return {
+    request: new Request(`http://x${path}`),
+    url: new URL(`http://x${path}`),
+    params,
+    clientAddress: "192.0.2.1",
+    noteInstance: () => {},
+  };
+}
+
+Deno.test("Router.on() refuses a route whose parameter has no rule", () => {
+  assert.throws(
+    () => new Router().on("GET", "/x/:id", named("x")),
+    { name: "TypeError", message: "Cannot add route /x/:id as :id has no rule" },
+  );
+});
+
+Deno.test("Router.match() never hands a parameter that breaks its rule to the handler", async () => {
+  const router = strictRouter();
+  assert.equal(routeName(router.match("GET", "/apps/abc")), "app");
+  const refused = router.match("GET", "/apps/%00");
+  assert.equal(refused.kind, "found");
+  assert.equal(routeName(refused), undefined, "not the route's handler");
+  if (refused.kind !== "found") return;
+  const response = await refused.handler(context("/apps/%00", refused.params));
+  assert.equal(response.status, 404);
+  assert.equal(await response.text(), "refused slug");
+
+  const api = router.match("GET", "/api/A%2FB");
+  assert.equal(routeName(api), undefined);
+  if (api.kind !== "found") return;
+  await assert.rejects(
+    async () => await api.handler(context("/api/A%2FB", api.params)),
+    (error: unknown) =>
+      error instanceof ClientError && error.status === 404 && error.code === "not_found" &&
+      error.message === 'Cannot find /api/A%2FB as "slug" must be lowercase letters: ' +
+          'current value is "A/B"',
+  );
+});
+
+Deno.test("Router.routes() lists every method and path added, HEAD only when added itself", () => {
+  const router = new Router(ANY_PARAMS)
+    .on("GET", "/a", named("a"))
+    .on("POST", "/a", named("a-post"))
+    .on("HEAD", "/b", named("b"))
+    .on("PUT", "/x/:id", named("x"));
+  assert.deepEqual(router.routes(), [
+    { method: "GET", path: "/a" },
+    { method: "POST", path: "/a" },
+    { method: "HEAD", path: "/b" },
+    { method: "PUT", path: "/x/:id" },
+  ]);
 });

@@ -13,6 +13,12 @@ export const SESSION_COOKIE = "shm_session";
 /** The cookie holding the login form's CSRF token (before there is a session). */
 export const LOGIN_CSRF_COOKIE = "shm_login_csrf";
 
+/** The cookie that makes a browser known to the sign-in limits once it signed in (`sign_in_limits.ts`). */
+export const DEVICE_COOKIE = "shm_device";
+
+/** What a cookie value this server sets may hold: its tokens are base64url, with `.` between parts. */
+const COOKIE_VALUE = /^[A-Za-z0-9._-]*$/;
+
 /** The signed-in user of a request, with the session token and its CSRF token. */
 export interface SignedIn {
   readonly user: SessionUser;
@@ -42,13 +48,18 @@ export function cameOverHttps(request: Request, url: URL, trustProxy: boolean): 
 
 /**
  * A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure over HTTPS; a null
- * value deletes the cookie.
+ * value deletes the cookie. Throws a TypeError for a value that is not a
+ * token of base64url characters and dots (the server sets no other), so
+ * nothing from a request can reach the header.
  */
 export function cookieHeader(
   name: string,
   value: string | null,
   options: { secure: boolean; path?: string; maxAgeSeconds?: number },
 ): string {
+  if (value !== null && !COOKIE_VALUE.test(value)) {
+    throw new TypeError(`Cannot set cookie ${name} as its value is not a token`);
+  }
   const parts = [
     `${name}=${value ?? ""}`,
     `Path=${options.path ?? "/"}`,

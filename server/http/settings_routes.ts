@@ -3,7 +3,16 @@
 import { createApiToken, passwordProblem, setPassword } from "../auth/mod.ts";
 import { type Database, listApiTokens, listUsers, revokeApiToken } from "../store/mod.ts";
 import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
-import { messagePage, page, redirect, sessionForm, sessionPage, viewerOf } from "./page_support.ts";
+import { isDisplayText } from "../text_rules.ts";
+import {
+  messagePage,
+  page,
+  PAGE_ROUTE,
+  redirect,
+  sessionForm,
+  sessionPage,
+  viewerOf,
+} from "./page_support.ts";
 import type { Router } from "./router.ts";
 import type { SignedIn } from "./session_auth.ts";
 
@@ -13,10 +22,11 @@ export interface SettingsDeps {
   readonly now: () => Date;
 }
 
-const NOTICES: Record<string, string> = {
-  password: "Your password was changed; your other sessions were signed out.",
-  revoked: "The token was revoked.",
-};
+/** The notices `?done=` names; a Map, so that no request can name a property of Object. */
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ["password", "Your password was changed; your other sessions were signed out."],
+  ["revoked", "The token was revoked."],
+]);
 
 /** Adds `/settings` and its form posts to `router`. */
 export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
@@ -41,7 +51,7 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
     "GET",
     "/settings",
     sessionPage(deps, async (ctx, session) => {
-      const notice = NOTICES[ctx.url.searchParams.get("done") ?? ""];
+      const notice = NOTICES.get(ctx.url.searchParams.get("done") ?? "");
       return await settingsPage(session, notice === undefined ? {} : { notice });
     }),
   );
@@ -51,9 +61,9 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
     "/settings/tokens",
     sessionForm(deps, async (_ctx, session, form) => {
       const name = (form.get("name") ?? "").trim();
-      if (name === "" || name.length > 100) {
+      if (name === "" || [...name].length > 100 || !isDisplayText(name)) {
         return await settingsPage(session, {
-          error: "A token needs a name of 1 to 100 characters.",
+          error: "A token needs a name of 1 to 100 characters, without control characters.",
         }, 400);
       }
       const created = await createApiToken(db, {
@@ -67,9 +77,9 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
 
   router.on(
     "POST",
-    "/settings/tokens/:id/revoke",
+    "/settings/tokens/:tokenId/revoke",
     sessionForm(deps, async (ctx, session) => {
-      const idText = ctx.params["id"] ?? "";
+      const idText = ctx.params["tokenId"] ?? "";
       const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
       const revoked = id !== null &&
         await revokeApiToken(db, { id, userId: session.user.userId, now: now() });
@@ -82,6 +92,7 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
       }
       return redirect("/settings?done=revoked");
     }),
+    PAGE_ROUTE,
   );
 
   router.on(

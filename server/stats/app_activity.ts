@@ -56,8 +56,11 @@ export const PLATFORM_FIELDS = [
   { field: "environment", title: "Environment" },
 ] as const;
 
-/** String metrics the SDKs send about the platform, charted with it rather than with the metrics. */
-const PLATFORM_METRICS: Record<string, string> = { sys_runtime: "Runtime" };
+/**
+ * String metrics the SDKs send about the platform, charted with it rather
+ * than with the metrics. A Map: a metric may be named `constructor`.
+ */
+const PLATFORM_METRICS: ReadonlyMap<string, string> = new Map([["sys_runtime", "Runtime"]]);
 
 /** A numeric metric per day, over the instances that sent it as a number that day. */
 export interface NumberMetricSeries {
@@ -197,7 +200,7 @@ export async function applicationActivity(
     });
   const valueMetrics: ValueMetricSeries[] = sentMost
     .filter((m) => m.rows.some((r) => r.instances > r.numbers))
-    .filter((m) => !(m.name in PLATFORM_METRICS))
+    .filter((m) => !PLATFORM_METRICS.has(m.name))
     .slice(0, CHARTED_METRICS)
     .map(({ name, rows }) => {
       const totals = days.map(() => 0);
@@ -227,7 +230,7 @@ export async function applicationActivity(
           series: shareSeries(byField.get(field) ?? [], days, reporting),
         })),
         // A platform metric shows when the application sends it; instances without it are "other".
-        ...Object.entries(PLATFORM_METRICS)
+        ...[...PLATFORM_METRICS]
           .filter(([name]) => byField.has(`metric:${name}`))
           .map(([name, title]) => ({
             field: `metric:${name}`,

@@ -2,11 +2,15 @@
 
 import { CLIENT_CSS, CLIENT_HASH, CLIENT_JS } from "./client_bundle.generated.ts";
 
-/** An asset's body and content type, by file name. */
-const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
-  "client.js": { body: CLIENT_JS, type: "text/javascript; charset=utf-8" },
-  "styles.css": { body: CLIENT_CSS, type: "text/css; charset=utf-8" },
-};
+/**
+ * An asset's body and content type, by file name. A Map, not an object: a
+ * name from the URL such as `constructor` must find nothing, not a property
+ * of Object.prototype.
+ */
+const ASSETS: ReadonlyMap<string, { body: string; type: string }> = new Map([
+  ["client.js", { body: CLIENT_JS, type: "text/javascript; charset=utf-8" }],
+  ["styles.css", { body: CLIENT_CSS, type: "text/css; charset=utf-8" }],
+]);
 
 /**
  * Answers an asset request: the file with an ETag, 304 when the browser has
@@ -14,7 +18,7 @@ const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
  * (`?v=`) are cacheable for a year.
  */
 export function assetResponse(name: string, request: Request, url: URL): Response | null {
-  const asset = ASSETS[name];
+  const asset = ASSETS.get(name);
   if (asset === undefined) return null;
   const etag = `"${CLIENT_HASH}"`;
   const cacheControl = url.searchParams.get("v") === CLIENT_HASH
