@@ -110,7 +110,34 @@ async function rows<Row>(
   query: SqlQuery,
 ): Promise<Row[]> {
   const result = await operation.send(
-    sql.unsafe(query.text, query.params as postgres.ParameterOrJSON<never>[]),
+    sql.unsafe(query.text, withArrayLiterals(query) as postgres.ParameterOrJSON<never>[]),
   );
   return Array.from(result) as Row[];
+}
+
+/**
+ * The parameters of `query`, with each array bound to a `$n::type[]` cast
+ * written as a PostgreSQL array literal. postgres.js writes arrays with the
+ * array types it reads on a new connection (`fetch_types`), and a connection
+ * whose start was cut skips that read (porsager/postgres#1223): its arrays
+ * would go out as `a,b` and fail as malformed. A literal needs no such read.
+ */
+export function withArrayLiterals(query: SqlQuery): unknown[] {
+  const arrayParams = new Set(
+    [...query.text.matchAll(/\$(\d+)::[a-z0-9_ ]+\[\]/gi)].map((match) => Number(match[1]) - 1),
+  );
+  return query.params.map((value, i) =>
+    arrayParams.has(i) && Array.isArray(value) ? arrayLiteral(value) : value
+  );
+}
+
+/** `values` as a PostgreSQL array literal: each element quoted and escaped, null as NULL. */
+function arrayLiteral(values: readonly unknown[]): string {
+  const elements = values.map((value): string => {
+    if (value === null || value === undefined) return "NULL";
+    if (Array.isArray(value)) return arrayLiteral(value);
+    const text = value instanceof Date ? value.toISOString() : String(value);
+    return `"${text.replace(/["\\]/g, (character) => `\\${character}`)}"`;
+  });
+  return `{${elements.join(",")}}`;
 }

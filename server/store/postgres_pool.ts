@@ -92,6 +92,7 @@ export class GuardedPool {
 
   /** A pool for the server at `url`; connections are made on first use. */
   constructor(url: string, options: GuardedPoolOptions) {
+    handleArrayTypesFailures();
     this.#url = url;
     this.#options = options;
     this.#sql = this.#openPool();
@@ -373,6 +374,32 @@ export class GuardedPool {
     this.#pending.add(promise);
     void promise.finally(() => this.#pending.delete(promise));
   }
+}
+
+let arrayTypesFailuresHandled = false;
+
+/**
+ * postgres.js 3.4 runs a query of its own as the first on each new connection
+ * (the array types, `fetch_types`) and drops its promise: when the connection
+ * fails during it (the server stops, a pool is cut), the rejection is
+ * unhandled and Deno would end the whole server (porsager/postgres#1192). That
+ * rejection, and only that one, is handled here; the caller's own statement
+ * fails on its own and is answered as usual.
+ */
+function handleArrayTypesFailures(): void {
+  if (arrayTypesFailuresHandled) return;
+  arrayTypesFailuresHandled = true;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (isArrayTypesFailure(event.reason)) event.preventDefault();
+  });
+}
+
+/** Whether `reason` is the failure of postgres.js's own array types query, told by its SQL. */
+export function isArrayTypesFailure(reason: unknown): boolean {
+  if (typeof reason !== "object" || reason === null) return false;
+  const query = (reason as { query?: unknown }).query;
+  return typeof query === "string" && query.includes("pg_catalog.pg_type") &&
+    query.includes("typarray");
 }
 
 function outageError(outage: Outage): StoreUnavailableError {

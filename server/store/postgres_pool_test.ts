@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { StoreUnavailableError } from "../errors.ts";
 import { pgClusterUnavailableReason, startPgCluster } from "../../tests/support/pg_cluster.ts";
 import { TEST_STORE_KIND } from "../../tests/support/store.ts";
@@ -83,6 +84,22 @@ Deno.test({
         },
       );
 
+      await t.step("arrays of any text go to the server and back unchanged", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.option(fc.string({ unit: "grapheme" }).map((s) => s.replaceAll("\0", "")))),
+            async (values) => {
+              // Read back as JSON: postgres.js reads a NULL in an array result as "NULL".
+              const [row] = await db.query<{ values: (string | null)[] }>(sql`
+                select coalesce(json_agg(v order by i), '[]') as values
+                from unnest(${values}::text[]) with ordinality u(v, i)`);
+              assert.deepEqual(row?.values, values);
+            },
+          ),
+          { numRuns: 60 },
+        );
+      });
+
       await t.step("a transaction past its deadline is rolled back", async () => {
         await db.execScript("create table marks (n int)");
         await assert.rejects(
@@ -100,6 +117,32 @@ Deno.test({
         const [count] = await db.query<{ n: number }>(sql`select count(*)::int as n from marks`);
         assert.equal(count?.n, 0, "nothing of the transaction was committed");
       });
+
+      await t.step(
+        "a connection whose start failed ends no process and still takes arrays",
+        async () => {
+          // A 1 ms statement timeout cancels postgres.js's array types query on a new connection:
+          // its dropped promise would be an unhandled rejection (porsager/postgres#1192), and the
+          // connection goes on without array types (porsager/postgres#1223).
+          const strict = openPostgresDatabase(`${url}?statement_timeout=1`, { maxConnections: 1 });
+          try {
+            await strict.query(sql`select 1`).catch((error) => assert.ok(error instanceof Error));
+            await waitFor("the timeout to be lifted", async () => {
+              try {
+                await strict.execScript("set statement_timeout = 0");
+                return true;
+              } catch {
+                return false;
+              }
+            });
+            const [row] = await strict.query<{ ids: string[] }>(sql`
+            select json_agg(id) as ids from unnest(${["a", "b"]}::text[]) as u(id)`);
+            assert.deepEqual(row?.ids, ["a", "b"]);
+          } finally {
+            await strict.close();
+          }
+        },
+      );
 
       await t.step("waiting in line for a connection counts toward the deadline", async () => {
         const narrow = openPostgresDatabase(url, { maxConnections: 1 });

@@ -142,7 +142,11 @@ export async function startPgCluster(): Promise<PgCluster> {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
         throw new Error(`Cannot create database as its name is not a plain identifier: ${name}`);
       }
-      const admin = postgres(databaseUrl("postgres"), { max: 1, onnotice: () => {} });
+      const admin = postgres(databaseUrl("postgres"), {
+        max: 1,
+        fetch_types: false,
+        onnotice: () => {},
+      });
       try {
         await admin.unsafe(`create database ${name}`);
       } finally {
@@ -167,9 +171,12 @@ export async function startPgCluster(): Promise<PgCluster> {
       const deadline = performance.now() + (options.timeoutMs ?? 30_000);
       const tryMs = options.tryMs ?? 250;
       for (;;) {
+        // No array types fetch: postgres.js drops that promise, and a probe cut during it
+        // would be an unhandled rejection (porsager/postgres#1192).
         const probe = postgres(databaseUrl("postgres"), {
           max: 1,
           connect_timeout: tryMs / 1000,
+          fetch_types: false,
           onnotice: () => {},
         });
         try {
