@@ -3,7 +3,7 @@
 import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
-import { checkStoreAnswers, type Database } from "../store/mod.ts";
+import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache } from "../stats/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { addAdminRoutes } from "./admin_routes.ts";
@@ -52,8 +52,12 @@ export interface AppHandler {
  */
 export function createHandler(deps: AppDeps): AppHandler {
   const { config, log } = deps;
-  // Every store call of a request has the query deadline: a database that is gone answers 503.
+  // Every store call of a request has the query deadline, and a request waits for PostgreSQL that
+  // long in all: a database that is gone answers 503. The embedded store cannot go away.
   const db = deps.db.withDeadline(config.storeQueryTimeoutMs);
+  const withinStoreBudget = deps.db.kind === "postgres"
+    ? <T>(work: () => Promise<T>) => runWithinStoreBudget(config.storeQueryTimeoutMs, work)
+    : <T>(work: () => Promise<T>) => work();
   const now = deps.now ?? (() => new Date());
   const router = new Router({ params: PATH_PARAMS });
 
@@ -125,13 +129,16 @@ export function createHandler(deps: AppDeps): AppHandler {
           { allow: match.allowed.join(", ") },
         );
       } else {
-        response = await match.handler({
-          request,
-          url,
-          params: match.params,
-          clientAddress: clientAddress(request, client, config.trustProxy),
-          noteInstance: (id) => instanceId = id,
-        });
+        const route = match.handler;
+        response = await withinStoreBudget(async () =>
+          await route({
+            request,
+            url,
+            params: match.params,
+            clientAddress: clientAddress(request, client, config.trustProxy),
+            noteInstance: (id) => instanceId = id,
+          })
+        );
       }
     } catch (error) {
       response = responseForError(error, { log, method: request.method, path: url.pathname });

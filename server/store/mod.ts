@@ -26,6 +26,7 @@ export * from "./rollups.ts";
 export * from "./rollup_queries.ts";
 export { SnapshotWriter } from "./snapshot_writer.ts";
 export { checkStoreAnswers } from "./readiness.ts";
+export { runWithinStoreBudget } from "./request_budget.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
 export * from "./import_writes.ts";
 export * from "./demo_writes.ts";

@@ -15,6 +15,7 @@ import postgres from "postgres";
 import { StoreUnavailableError } from "../errors.ts";
 import type { AvailabilityChange } from "./database.ts";
 import { classifyPostgresError, describeError, errorCode } from "./postgres_errors.ts";
+import { waitWithinStoreBudget } from "./request_budget.ts";
 
 /** Sizes and timings of a {@linkcode GuardedPool}. */
 export interface GuardedPoolOptions {
@@ -102,10 +103,21 @@ export class GuardedPool {
    * Runs `work` on a connection of the pool and resolves with its result.
    * Rejects with `StoreUnavailableError` at once during an outage (unless it
    * runs as the outage's trial), and when `deadlineMs` passes (waiting in
-   * line included) before `work` settles; errors of `work` are classified
-   * (see `classifyPostgresError`).
+   * line included) before `work` settles; with a deadline, also when the
+   * request's budget runs out (see `request_budget.ts`). Errors of `work`
+   * are classified (see `classifyPostgresError`).
    */
   run<T>(
+    work: (sql: postgres.Sql, operation: Operation) => Promise<T>,
+    deadlineMs: number | null,
+  ): Promise<T> {
+    if (deadlineMs === null) return this.#run(work, null);
+    return waitWithinStoreBudget((leftMs) =>
+      this.#run(work, leftMs === null ? deadlineMs : Math.min(deadlineMs, Math.ceil(leftMs)))
+    );
+  }
+
+  #run<T>(
     work: (sql: postgres.Sql, operation: Operation) => Promise<T>,
     deadlineMs: number | null,
   ): Promise<T> {

@@ -10,6 +10,7 @@ import { pgClusterUnavailableReason, startPgCluster } from "../../tests/support/
 import { TEST_STORE_KIND } from "../../tests/support/store.ts";
 import { type AvailabilityChange, type Database, sql } from "./database.ts";
 import { openPostgresDatabase } from "./postgres_database.ts";
+import { runWithinStoreBudget } from "./request_budget.ts";
 
 const skipReason = TEST_STORE_KIND !== "postgres"
   ? "SHM_TEST_STORE is not postgres (the embedded store has no connection to lose)"
@@ -83,6 +84,23 @@ Deno.test({
           assert.deepEqual(changes, [], "an answering server is no outage");
         },
       );
+
+      await t.step("a request's statements one after another share its budget", async () => {
+        const started = performance.now();
+        await assert.rejects(
+          runWithinStoreBudget(800, async () => {
+            await db.withDeadline(1_000).query(sql`select pg_sleep(0.5)`);
+            await db.withDeadline(1_000).query(sql`select pg_sleep(0.5)`);
+          }),
+          StoreUnavailableError,
+        );
+        const elapsed = performance.now() - started;
+        assert.ok(elapsed < 1_300, `refused when the 800 ms were spent, after ${elapsed} ms`);
+        await waitFor(
+          "the statement to be cancelled",
+          async () => await sleepingStatements(db) === 0,
+        );
+      });
 
       await t.step("arrays of any text go to the server and back unchanged", async () => {
         await fc.assert(

@@ -7,6 +7,7 @@
 
 import { StoreUnavailableError } from "../errors.ts";
 import type { Database } from "./database.ts";
+import { outsideStoreBudget, waitWithinStoreBudget } from "./request_budget.ts";
 import {
   insertSnapshotIfNewer,
   insertSnapshotsIfNewer,
@@ -44,13 +45,36 @@ export class SnapshotWriter {
   /**
    * Stores `record` if its timestamp is newer than the instance's last one,
    * with the same rules and outcomes as {@linkcode insertSnapshotIfNewer}.
-   * Resolves once the write is committed (or refused).
+   * Resolves once the write is committed (or refused). Within a request's
+   * store budget (`request_budget.ts`), rejects with `StoreUnavailableError`
+   * when the budget runs out first; a snapshot still waiting for its batch is
+   * then never written, one in a batch may be.
    */
   write(record: SnapshotRecord, now: Date): Promise<SnapshotOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ record, now, resolve, reject });
-      this.#startBatches();
-    });
+    return waitWithinStoreBudget((leftMs) =>
+      new Promise<SnapshotOutcome>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const pending: Pending = {
+          record,
+          now,
+          resolve: (outcome) => (clearTimeout(timer), resolve(outcome)),
+          reject: (error) => (clearTimeout(timer), reject(error)),
+        };
+        if (leftMs !== null) {
+          timer = setTimeout(() => {
+            this.#queue = this.#queue.filter((waiting) => waiting !== pending);
+            reject(
+              new StoreUnavailableError(
+                `The database gave no answer within ${Math.round(leftMs)} ms`,
+              ),
+            );
+          }, leftMs);
+        }
+        this.#queue.push(pending);
+        // A batch carries the snapshots of several requests: it runs outside this one's budget.
+        outsideStoreBudget(() => this.#startBatches());
+      })
+    );
   }
 
   /** How many snapshots were stored by multi-row batch statements so far (for tests and metrics). */
@@ -95,7 +119,7 @@ export class SnapshotWriter {
   async #writeBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 1) {
       const [only] = batch as [Pending];
-      await insertSnapshotIfNewer(this.#db, only.record, only.now).then(only.resolve, only.reject);
+      await this.#writeOne(only);
       return;
     }
     let accepted: Set<string>;
@@ -103,24 +127,37 @@ export class SnapshotWriter {
       accepted = await insertSnapshotsIfNewer(this.#db, batch);
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
-        for (const pending of batch) pending.reject(error);
+        for (const pending of batch) this.#fail(pending, error);
         return;
       }
       // A batch that failed for another reason (a deadlock with another server, say)
       // is retried one snapshot at a time, so that each gets its own answer.
-      await Promise.all(
-        batch.map((p) =>
-          insertSnapshotIfNewer(this.#db, p.record, p.now).then(p.resolve, p.reject)
-        ),
-      );
+      await Promise.all(batch.map((pending) => this.#writeOne(pending)));
       return;
     }
     this.#rowsInBatches += accepted.size;
     await Promise.all(batch.map(async (pending) => {
       if (accepted.has(pending.record.instanceId)) return pending.resolve("accepted");
       // Refused: the single-snapshot path finds out why, and writes nothing it should not.
-      await insertSnapshotIfNewer(this.#db, pending.record, pending.now)
-        .then(pending.resolve, pending.reject);
+      await this.#writeOne(pending);
     }));
+  }
+
+  async #writeOne(pending: Pending): Promise<void> {
+    await insertSnapshotIfNewer(this.#db, pending.record, pending.now)
+      .then(pending.resolve, (error) => this.#fail(pending, error));
+  }
+
+  /**
+   * Answers `pending` with `error`. When the store is unavailable, the
+   * snapshots still waiting for a batch are refused with it too, at once:
+   * they would only wait for batches in flight to fail the same way, and
+   * nothing of theirs has been written.
+   */
+  #fail(pending: Pending, error: unknown): void {
+    pending.reject(error);
+    if (error instanceof StoreUnavailableError) {
+      for (const waiting of this.#queue.splice(0)) waiting.reject(error);
+    }
   }
 }

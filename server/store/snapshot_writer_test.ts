@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { StoreUnavailableError } from "../errors.ts";
 import { openTestDatabase } from "../../tests/support/store.ts";
-import { sql } from "./database.ts";
+import { type Database, sql, type SqlQuery } from "./database.ts";
 import { registerInstance, setInstanceStatus, type SnapshotRecord } from "./instances.ts";
+import { runWithinStoreBudget } from "./request_budget.ts";
 import { SnapshotWriter } from "./snapshot_writer.ts";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
@@ -97,4 +99,62 @@ Deno.test("SnapshotWriter keeps every digit of a microsecond timestamp", async (
     sql`select to_char(last_snapshot_at at time zone 'UTC', 'HH24:MI:SS.US') as t from instances`,
   );
   assert.deepEqual(rows.map((r) => r.t), Array(3).fill("11:00:00.123456"));
+});
+
+/** A database whose every query waits until `answer` or `fail` is called, recording each one. */
+function stalledDatabase() {
+  const sent: SqlQuery[] = [];
+  const answers: { resolve: (rows: unknown[]) => void; reject: (error: unknown) => void }[] = [];
+  const db: Database = {
+    kind: "postgres",
+    query: <Row>(query: SqlQuery) => {
+      sent.push(query);
+      return new Promise<Row[]>((resolve, reject) =>
+        answers.push({ resolve: resolve as (rows: unknown[]) => void, reject })
+      );
+    },
+    execScript: () => Promise.resolve(),
+    transaction: (work) => work(db),
+    withDeadline: () => db,
+    onAvailabilityChange: () => () => {},
+    close: () => Promise.resolve(),
+  };
+  return {
+    db,
+    sent,
+    answer: (rows: unknown[]) => answers.shift()?.resolve(rows),
+    fail: (error: unknown) => answers.shift()?.reject(error),
+  };
+}
+
+Deno.test("SnapshotWriter answers 503 when the request's store budget runs out, writing nothing still queued", async () => {
+  const stalled = stalledDatabase();
+  const writer = new SnapshotWriter(stalled.db, { maxConcurrent: 1 });
+  const id = crypto.randomUUID();
+  const outcomes = await runWithinStoreBudget(
+    150,
+    () => Promise.allSettled([writer.write(record(id, 1), NOW), writer.write(record(id, 2), NOW)]),
+  );
+  for (const outcome of outcomes) {
+    assert.equal(outcome.status, "rejected");
+    assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+  }
+  assert.equal(stalled.sent.length, 1, "only the first snapshot's batch was sent");
+  stalled.answer([{ instance_id: id }]);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(stalled.sent.length, 1, "the second, refused while queued, is never written");
+});
+
+Deno.test("SnapshotWriter refuses the queued snapshots at once when a batch finds the store unavailable", async () => {
+  const stalled = stalledDatabase();
+  const writer = new SnapshotWriter(stalled.db, { maxConcurrent: 1 });
+  const writes = [1, 2, 3].map((n) => writer.write(record(crypto.randomUUID(), n), NOW));
+  assert.equal(stalled.sent.length, 1, "the first alone in a batch; the others wait for it");
+  stalled.fail(new StoreUnavailableError("PostgreSQL is unavailable: gone"));
+  const outcomes = await Promise.allSettled(writes);
+  assert.deepEqual(
+    outcomes.map((o) => o.status === "rejected" && o.reason instanceof StoreUnavailableError),
+    [true, true, true],
+  );
+  assert.equal(stalled.sent.length, 1, "the waiting ones were refused without a statement");
 });
