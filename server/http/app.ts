@@ -82,7 +82,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     now,
     stats: { db, now, activeDays: config.activeDays },
     trustProxy: config.trustProxy,
-    signInLimits: new SignInLimits(),
+    signInLimits: new SignInLimits({ now: () => now().getTime() }),
   });
   addSetupRoutes(router, { db, now, setupToken: deps.setupToken ?? null });
   addAppSettingsPageRoutes(router, {
