@@ -618,8 +618,6 @@ Deno.test("route fuzz, real socket: crafted next values of a sign-in never crash
   const signIns: [string, string][] = [
     ["/%0B", "/"],
     ["%2F%09%2Fevil.example", "/"],
-    ["/%00", "/"],
-    ["/%0D%0A", "/"],
     // Raw UTF-8 in the request target is read as the path it spells, and encoded.
     ["/\xe7\x94\x9f", "/%E7%94%9F"],
   ];
