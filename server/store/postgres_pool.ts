@@ -15,6 +15,7 @@ import postgres from "postgres";
 import { StoreUnavailableError } from "../errors.ts";
 import type { AvailabilityChange } from "./database.ts";
 import { classifyPostgresError, describeError, errorCode } from "./postgres_errors.ts";
+import { handlePostgresFaults } from "./postgres_faults.ts";
 import { waitWithinStoreBudget } from "./request_budget.ts";
 
 /** Sizes and timings of a {@linkcode GuardedPool}. */
@@ -90,13 +91,16 @@ export class GuardedPool {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #listeners = new Set<(change: AvailabilityChange) => void>();
   #closed = false;
+  readonly #unhandleFaults: () => void;
 
   /** A pool for the server at `url`; connections are made on first use. */
   constructor(url: string, options: GuardedPoolOptions) {
-    handleArrayTypesFailures();
     this.#url = url;
     this.#options = options;
     this.#sql = this.#openPool();
+    this.#unhandleFaults = handlePostgresFaults(() => {
+      if (!this.#closed) this.#retire();
+    });
   }
 
   /**
@@ -170,8 +174,12 @@ export class GuardedPool {
           if (settled) return;
           state.expired = true;
           const queued = this.#waiting.indexOf(waiter);
-          if (queued >= 0) this.#waiting.splice(queued, 1);
-          else {
+          if (queued >= 0) {
+            // Never started: it is no trial any more, and nothing of it reached the server.
+            this.#waiting.splice(queued, 1);
+            if (trialOf !== null) trialOf.trial = false;
+            this.#suspect(`no connection was free within ${deadlineMs} ms`);
+          } else {
             this.#expired.add(state);
             this.#suspect(`a statement had no answer within ${deadlineMs} ms`);
           }
@@ -195,6 +203,7 @@ export class GuardedPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unhandleFaults();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const closed = new StoreUnavailableError("Cannot query PostgreSQL as it is closed");
@@ -386,32 +395,6 @@ export class GuardedPool {
     this.#pending.add(promise);
     void promise.finally(() => this.#pending.delete(promise));
   }
-}
-
-let arrayTypesFailuresHandled = false;
-
-/**
- * postgres.js 3.4 runs a query of its own as the first on each new connection
- * (the array types, `fetch_types`) and drops its promise: when the connection
- * fails during it (the server stops, a pool is cut), the rejection is
- * unhandled and Deno would end the whole server (porsager/postgres#1192). That
- * rejection, and only that one, is handled here; the caller's own statement
- * fails on its own and is answered as usual.
- */
-function handleArrayTypesFailures(): void {
-  if (arrayTypesFailuresHandled) return;
-  arrayTypesFailuresHandled = true;
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    if (isArrayTypesFailure(event.reason)) event.preventDefault();
-  });
-}
-
-/** Whether `reason` is the failure of postgres.js's own array types query, told by its SQL. */
-export function isArrayTypesFailure(reason: unknown): boolean {
-  if (typeof reason !== "object" || reason === null) return false;
-  const query = (reason as { query?: unknown }).query;
-  return typeof query === "string" && query.includes("pg_catalog.pg_type") &&
-    query.includes("typarray");
 }
 
 function outageError(outage: Outage): StoreUnavailableError {
