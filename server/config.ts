@@ -50,6 +50,14 @@ export interface Config {
   readonly badgeMinInstances: number;
   /** Seconds a badge's number is reused before it is read again; 0 reads it on every request. */
   readonly badgeCacheSeconds: number;
+  /** Time a client has to send a request's head, from connecting or the previous answer, in ms. */
+  readonly headerTimeoutMs: number;
+  /** Time a client has to send a request's body once its head arrived, in milliseconds. */
+  readonly bodyTimeoutMs: number;
+  /** Connections open at once, in all. */
+  readonly maxConnections: number;
+  /** Connections open at once from one address (an IPv6 /64 counts as one); 0 turns it off. */
+  readonly maxConnectionsPerAddress: number;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -183,6 +191,32 @@ export const SETTINGS = {
     fallback: "60",
     help: "seconds a badge's number is reused before the store is read again (0: off)",
   },
+  headerTimeout: {
+    flag: "header-timeout",
+    env: ["SHM_HEADER_TIMEOUT"],
+    fallback: "10s",
+    help: "time a client has to send a request's headers, from connecting or its previous " +
+      "answer (also how long an idle connection stays open)",
+  },
+  bodyTimeout: {
+    flag: "body-timeout",
+    env: ["SHM_BODY_TIMEOUT"],
+    fallback: "10s",
+    help: "time a client has to send a request's body once its headers arrived",
+  },
+  maxConnections: {
+    flag: "max-connections",
+    env: ["SHM_MAX_CONNECTIONS"],
+    fallback: "10000",
+    help: "connections open at once (lowered for good when the open-file limit is reached first)",
+  },
+  maxConnectionsPerAddress: {
+    flag: "max-connections-per-address",
+    env: ["SHM_MAX_CONNECTIONS_PER_ADDRESS"],
+    fallback: "256",
+    help: "connections open at once from one address, an IPv6 /64 counting as one " +
+      "(0: off; not applied with --trust-proxy)",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -268,6 +302,13 @@ export function readConfig(
     badgeMaxAge: integerSetting(raw("badgeMaxAge"), { min: 0, max: 31_536_000 }),
     badgeMinInstances: integerSetting(raw("badgeMinInstances"), { min: 0, max: 1_000_000 }),
     badgeCacheSeconds: integerSetting(raw("badgeCacheSeconds"), { min: 0, max: 86_400 }),
+    headerTimeoutMs: durationSetting(raw("headerTimeout"), { minMs: 1_000, maxMs: 3_600_000 }),
+    bodyTimeoutMs: durationSetting(raw("bodyTimeout"), { minMs: 1_000, maxMs: 3_600_000 }),
+    maxConnections: integerSetting(raw("maxConnections"), { min: 1, max: 1_000_000 }),
+    maxConnectionsPerAddress: integerSetting(raw("maxConnectionsPerAddress"), {
+      min: 0,
+      max: 1_000_000,
+    }),
   });
 }
 
@@ -302,6 +343,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
     badge_max_age: config.badgeMaxAge,
     badge_min_instances: config.badgeMinInstances,
     badge_cache_seconds: config.badgeCacheSeconds,
+    header_timeout: formatDuration(config.headerTimeoutMs),
+    body_timeout: formatDuration(config.bodyTimeoutMs),
+    max_connections: config.maxConnections,
+    max_connections_per_address: config.maxConnectionsPerAddress,
   };
 }
 

@@ -58,6 +58,10 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     badgeMaxAge: 300,
     badgeMinInstances: 3,
     badgeCacheSeconds: 60,
+    headerTimeoutMs: 10_000,
+    bodyTimeoutMs: 10_000,
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 256,
   });
 });
 
@@ -81,6 +85,10 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_BADGE_MIN_INSTANCES: "0",
     SHM_BADGE_CACHE_SECONDS: "5",
     SHM_DB_QUERY_TIMEOUT: "3s",
+    SHM_HEADER_TIMEOUT: "5s",
+    SHM_BODY_TIMEOUT: "1m",
+    SHM_MAX_CONNECTIONS: "500",
+    SHM_MAX_CONNECTIONS_PER_ADDRESS: "0",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -102,6 +110,10 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     badgeMaxAge: 60,
     badgeMinInstances: 0,
     badgeCacheSeconds: 5,
+    headerTimeoutMs: 5_000,
+    bodyTimeoutMs: 60_000,
+    maxConnections: 500,
+    maxConnectionsPerAddress: 0,
   });
 });
 
@@ -381,6 +393,28 @@ Deno.test("readConfig() refuses a blank host, naming the setting", () => {
   );
 });
 
+Deno.test("readConfig() refuses connection deadlines and caps it cannot keep", () => {
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_HEADER_TIMEOUT: "0s" })),
+    "Cannot use SHM_HEADER_TIMEOUT as it is not a duration from 1s to 1h such as 7d, 12h or 90m: " +
+      'current value is "0s"',
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_BODY_TIMEOUT: "forever" })),
+    "Cannot use SHM_BODY_TIMEOUT as it is not a duration from 1s to 1h such as 7d, 12h or 90m: " +
+      'current value is "forever"',
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_MAX_CONNECTIONS: "0" })),
+    'Cannot use SHM_MAX_CONNECTIONS as it is not a whole number from 1 to 1000000: current value is "0"',
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_MAX_CONNECTIONS_PER_ADDRESS: "-1" })),
+    "Cannot use SHM_MAX_CONNECTIONS_PER_ADDRESS as it is not a whole number from 0 to 1000000: " +
+      'current value is "-1"',
+  );
+});
+
 Deno.test("describeConfig() summarises the settings in one object", () => {
   const config = configFrom({
     SHM_DATABASE_URL: `postgres://shm:${PASSWORD}@db.internal:5432/metrics`,
@@ -407,6 +441,10 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     badge_max_age: 300,
     badge_min_instances: 3,
     badge_cache_seconds: 60,
+    header_timeout: "10s",
+    body_timeout: "10s",
+    max_connections: 10_000,
+    max_connections_per_address: 256,
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");

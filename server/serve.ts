@@ -2,7 +2,8 @@
 
 import { ensureFirstAccount, randomToken } from "./auth/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
-import { createHandler, errorResponse } from "./http/mod.ts";
+import { createHandler, serveConnections } from "./http/mod.ts";
+import type { ConnectionRules } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
 import { openMigratedStore } from "./store/mod.ts";
 import { startUpkeep } from "./upkeep.ts";
@@ -11,34 +12,8 @@ import { VERSION } from "./version.ts";
 /** How long a stopping server waits for requests in flight. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Counts requests in flight, and waits for them to end once draining starts. */
-class InFlight {
-  #count = 0;
-  #idle: (() => void) | null = null;
-  draining = false;
-
-  async track(response: Promise<Response>): Promise<Response> {
-    this.#count++;
-    try {
-      return await response;
-    } finally {
-      this.#count--;
-      if (this.#count === 0) this.#idle?.();
-    }
-  }
-
-  /** Refuses new requests from now on and resolves when none is left, or after `graceMs`. */
-  async drain(graceMs: number): Promise<void> {
-    this.draining = true;
-    if (this.#count === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => this.#idle = resolve),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs)),
-    ]);
-    clearTimeout(timer);
-  }
-}
+/** Largest request body of any route; each route may allow less (instance endpoints: 64 KiB). */
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /** A running server. */
 export interface RunningServer {
@@ -70,21 +45,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const upkeep = await startUpkeep(db, config, log);
 
   const handler = createHandler({ config, db, log, setupToken });
-  const requests = new InFlight();
-  const server = Deno.serve({
-    port: config.port,
+  const server = serveConnections({
     hostname: config.host,
-    onListen: () => {},
-  }, (request, info) => {
-    if (requests.draining) {
-      return errorResponse(503, "shutting_down", "The server is stopping: retry in a moment", {
-        connection: "close",
-        "retry-after": "5",
-      });
-    }
-    return requests.track(handler(request, info));
+    port: config.port,
+    rules: connectionRules(config),
+    log,
+    handler,
   });
-  const addr = server.addr as Deno.NetAddr;
+  const addr = server.addr;
   const shownHost = ["0.0.0.0", "::"].includes(addr.hostname) ? "localhost" : addr.hostname;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${addr.port}`;
   // Before "listening", so whoever waits for that line has seen the link.
@@ -103,9 +71,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      // Deno's shutdown() cuts request bodies still arriving, so let those finish first.
-      await requests.drain(SHUTDOWN_GRACE_MS);
-      await server.shutdown();
+      // New requests get 503 while those in flight finish, bodies still arriving included.
+      await server.shutdown(SHUTDOWN_GRACE_MS);
       await upkeep.stop();
       await db.close();
       log.info("stopped");
@@ -117,5 +84,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port: addr.port,
     stop,
     finished: server.finished.then(() => stopping ?? undefined),
+  };
+}
+
+/** The connection rules of `config`. */
+function connectionRules(config: Config): ConnectionRules {
+  return {
+    headerTimeoutMs: config.headerTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    maxConnections: config.maxConnections,
+    // Behind a reverse proxy every connection comes from the proxy.
+    maxConnectionsPerAddress: config.trustProxy ? 0 : config.maxConnectionsPerAddress,
   };
 }

@@ -1,0 +1,91 @@
+/** Reading a request's body whole before it is handled, within a deadline and a size cap. */
+
+import { errorResponse } from "./respond.ts";
+
+/** How long a body may take to arrive, and how large it may be. */
+export interface BodyRules {
+  /** Time a client has to send a request's body once its head arrived. */
+  readonly bodyTimeoutMs: number;
+  /** Largest body; a larger one is refused before or while it arrives. */
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The request with its body read whole, within the body deadline and the
+ * size cap; or the answer that refuses it (400, 408 or 413, each asking to
+ * close the connection).
+ */
+export async function wholeRequest(
+  request: Request,
+  rules: BodyRules,
+): Promise<Request | Response> {
+  if (request.body === null) return request;
+  const close = { connection: "close" };
+  const reader = request.body.getReader();
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > rules.maxBodyBytes) {
+    reader.read().catch(() => {});
+    return tooLarge(rules.maxBodyBytes, close);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), rules.bodyTimeoutMs);
+  });
+  try {
+    while (true) {
+      // On refusal a read stays pending and the reader is not cancelled: Deno then closes the
+      // connection once the answer is sent; otherwise it would wait for the rest of the body.
+      const next = await Promise.race([reader.read(), late]).catch(() => "broken" as const);
+      if (next === "late") {
+        return errorResponse(
+          408,
+          "request_timeout",
+          `Cannot wait longer for the request body: it did not arrive within ${
+            rules.bodyTimeoutMs / 1000
+          } s`,
+          close,
+        );
+      }
+      if (next === "broken") {
+        return errorResponse(
+          400,
+          "incomplete_body",
+          "Cannot read the whole body: the connection ended before it was complete",
+          close,
+        );
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > rules.maxBodyBytes) {
+        reader.read().catch(() => {});
+        return tooLarge(rules.maxBodyBytes, close);
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  const bodyless = request.method === "GET" || request.method === "HEAD";
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: bodyless ? null : body,
+  });
+}
+
+function tooLarge(limit: number, headers: Record<string, string>): Response {
+  return errorResponse(
+    413,
+    "body_too_large",
+    `Cannot accept the body as it is larger than ${limit / 1024} KiB`,
+    headers,
+  );
+}
