@@ -26,6 +26,8 @@ export interface TestServerOptions {
   args?: string[];
   /** The folder holding `deno.json` and `server/main.ts`; by default this checkout. */
   root?: string;
+  /** A command the server is started through, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
+  launcher?: readonly string[];
 }
 
 /** A running server process. */
@@ -72,8 +74,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   else env["SHM_DATA_DIR"] = store.dataDir;
 
   const root = options.root ?? REPO;
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...launcherArgs] = [...(options.launcher ?? []), Deno.execPath()];
+  const child = new Deno.Command(program!, {
     args: [
+      ...launcherArgs,
       "run",
       `--config=${root}deno.json`,
       ...await compilePermissionFlags(),
