@@ -168,7 +168,7 @@ Deno.test("dockerfile-utils lint finds no problem in the Dockerfile", async () =
   assert.equal(lint.code, 0, lint.stdout + lint.stderr);
 });
 
-Deno.test("compose.yml: PostgreSQL 16 with a volume, SHM started once it is healthy, secrets required", async () => {
+Deno.test("compose.yml: PostgreSQL 16 with a volume, SHM once it is healthy, Caddy in front, secrets required", async () => {
   const client = (await run("docker", ["compose", "version"]))?.code === 0
     ? ["docker", "compose"]
     : (await run("docker-compose", ["version"]))?.code === 0
@@ -200,6 +200,12 @@ Deno.test("compose.yml: PostgreSQL 16 with a volume, SHM started once it is heal
     assert.match(text, /SHM_DATABASE_URL: postgres:\/\/shm:pw0123456789@postgres:5432\/shm/);
     assert.match(text, /SHM_ADMIN_TOKEN: token-0123456789abcdef/);
     assert.match(text, /pg_isready/);
+    // Caddy in front, once SHM is ready; plain HTTP on :80 until SHM_DOMAIN is set.
+    assert.match(text, /image: caddy:2\b/);
+    assert.match(text, /deploy\/Caddyfile/);
+    assert.match(text, /SHM_SITE_ADDRESS: :80/);
+    assert.match(text, /shm:\s+condition: service_healthy/);
+    assert.match(text, /SHM_TRUST_PROXY: "true"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
