@@ -223,8 +223,13 @@ Deno.test({
     const url = await cluster.createDatabase("shm_outage");
     await using server = await startServer({
       store: { kind: "postgres", url },
-      // Badge figures expire at once, so that during the outage a badge really asks the store.
-      env: { SHM_BADGE_CACHE_SECONDS: "1" },
+      env: {
+        // Badge figures expire at once, so that during the outage a badge really asks the store.
+        SHM_BADGE_CACHE_SECONDS: "1",
+        // The defaults, which the test support raises for other tests: these are under test.
+        SHM_DB_QUERY_TIMEOUT: "1500ms",
+        SHM_DB_CONNECT_TIMEOUT: "1s",
+      },
     });
     const send = httpSender(server.url);
 

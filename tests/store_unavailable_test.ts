@@ -42,6 +42,8 @@ async function openOutageApp() {
     SHM_RATE_LIMIT_INSTANCE: "0",
     // Every badge request reads the store, so that the outage is what answers.
     SHM_BADGE_CACHE_SECONDS: "0",
+    // The outage here is simulated; a loaded test machine must not make one of its own.
+    SHM_DB_QUERY_TIMEOUT: "15s",
   };
   const config = readConfig({}, (name) => settings[name]);
   const logs: { level: LogLevel; msg: string }[] = [];

@@ -54,6 +54,8 @@ export async function openTestApp(
     SHM_RATE_LIMIT_INSTANCE: "0",
     // Tests read a badge right after changing the data; the cache has tests of its own.
     SHM_BADGE_CACHE_SECONDS: "0",
+    // A loaded test machine can take longer than the 1.5 s default to answer a statement.
+    SHM_DB_QUERY_TIMEOUT: "15s",
     ...options.settings,
   };
   const config = readConfig({}, (name) => settings[name]);
