@@ -49,6 +49,41 @@ Deno.test("register: every encoding of a small-order public key is a 400 and sto
   assert.deepEqual(await storeFingerprint(app.db), before);
 });
 
+Deno.test("register: a key off the curve, non-canonical or with a small-order part is a 400", async () => {
+  await using app = await openDashboard();
+  const real = await TestInstance.create();
+  const keys = {
+    // y = 2 is the y of no point of the curve.
+    offCurve: `02${"00".repeat(31)}`,
+    // y = p + 3: the value 3 written non-canonically.
+    nonCanonical: `f0${"ff".repeat(30)}7f`,
+    // A real key with a point of order 8 added: on the curve, but not in the prime-order group.
+    mixedOrder: await mixedOrderKey(real.publicKeyHex),
+  };
+  const before = await storeFingerprint(app.db);
+  for (const [name, key] of Object.entries(keys)) {
+    const response = await app.send(jsonRequest("/v1/register", {
+      instance_id: crypto.randomUUID(),
+      public_key: key,
+      app_name: "Odd Keys",
+      app_version: "1.0.0",
+    }));
+    assert.equal(response.status, 400, name);
+    const body = await response.json();
+    assert.equal(body.error.code, "invalid_field", name);
+    assert.match(body.error.message, /not an Ed25519 public key/, name);
+  }
+  assert.deepEqual(await storeFingerprint(app.db), before);
+  assert.equal((await app.send(real.registerRequest())).status, 201, "a real key still registers");
+});
+
+/** `publicKeyHex` plus a point of order 8, encoded. */
+async function mixedOrderKey(publicKeyHex: string): Promise<string> {
+  const ed = await import("@noble/ed25519");
+  const orderEight = ed.Point.fromHex(SMALL_ORDER_KEYS[4]!);
+  return ed.Point.fromHex(publicKeyHex).add(orderEight).toHex();
+}
+
 Deno.test("signed endpoints: an instance already stored with a small-order key cannot sign anything", async () => {
   await using app = await openDashboard();
   const instance = await TestInstance.create();

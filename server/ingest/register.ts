@@ -13,7 +13,7 @@ import {
 } from "./field_rules.ts";
 import { parseJsonObject } from "./json_body.ts";
 import { appSlug } from "./slug.ts";
-import { isSmallOrderKey, verifyEd25519 } from "./verify_signature.ts";
+import { isPrimeOrderKey, isSmallOrderKey, verifyEd25519 } from "./verify_signature.ts";
 
 /** How a registration ended. */
 export interface RegistrationResult {
@@ -45,6 +45,14 @@ export async function acceptRegistration(
       "invalid_field",
       `Cannot accept "public_key" as it is a small-order Ed25519 point, not a key of full ` +
         `order: ${String(fields["public_key"])}`,
+    );
+  }
+  if (!isPrimeOrderKey(publicKey)) {
+    throw new ClientError(
+      400,
+      "invalid_field",
+      `Cannot accept "public_key" as it is not an Ed25519 public key (a point of the curve's ` +
+        `prime-order group): ${String(fields["public_key"])}`,
     );
   }
   const appName = requireDisplayName(fields, "app_name", 100);

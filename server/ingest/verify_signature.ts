@@ -1,5 +1,7 @@
 /** Ed25519 signature checks with WebCrypto, and a cache of imported public keys. */
 
+import { Point } from "@noble/ed25519";
+
 /**
  * Imported public keys by instance id. A key is pinned to its instance for
  * life, so a cached key never goes stale and a signed request from a known
@@ -65,6 +67,24 @@ export function isSmallOrderKey(publicKey: Uint8Array): boolean {
   return SMALL_ORDER_Y.some((y) =>
     y.every((byte, i) => (i === 31 ? (publicKey[i] ?? 0) & 0x7f : publicKey[i]) === byte)
   );
+}
+
+/**
+ * Whether the 32 bytes `publicKey` are the canonical encoding of an Ed25519
+ * point in the curve's prime-order group: on the curve, not of small order,
+ * and without a small-order component. Every key made from a secret (a
+ * scalar times the base point) is one; anything else has no honest owner.
+ * Decoding and the order check take about a millisecond (noble, pure
+ * JavaScript): done at register, not on every signature.
+ */
+export function isPrimeOrderKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32 || isSmallOrderKey(publicKey)) return false;
+  try {
+    const point = Point.fromBytes(publicKey);
+    return !point.isSmallOrder() && point.isTorsionFree();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as ed from "npm:@noble/ed25519@^3.2.0";
-import { importPublicKey, isSmallOrderKey, verifyEd25519 } from "./verify_signature.ts";
+import {
+  importPublicKey,
+  isPrimeOrderKey,
+  isSmallOrderKey,
+  verifyEd25519,
+} from "./verify_signature.ts";
 
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 
@@ -82,4 +87,28 @@ Deno.test("verifyEd25519() still verifies a real key's signature and refuses ano
   assert.equal(isSmallOrderKey(publicKey), false);
   assert.ok(await verifyEd25519(publicKey, signature, body));
   assert.equal(await verifyEd25519(publicKey, signature, new TextEncoder().encode("other")), false);
+});
+
+Deno.test("isPrimeOrderKey() takes every key made from a secret", async () => {
+  for (let i = 0; i < 20; i++) {
+    const { publicKey } = await ed.keygenAsync();
+    assert.equal(isPrimeOrderKey(publicKey), true);
+  }
+});
+
+Deno.test("isPrimeOrderKey() refuses small-order, off-curve, non-canonical and mixed-order keys", async () => {
+  for (const bytes of SMALL_ORDER_ENCODINGS) assert.equal(isPrimeOrderKey(bytes), false);
+  // y = 2 is not the y of any point of the curve.
+  const offCurve = new Uint8Array(32);
+  offCurve[0] = 2;
+  assert.equal(isPrimeOrderKey(offCurve), false);
+  // y = p + 3 encodes y = 3 non-canonically.
+  const nonCanonical = fromHex("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  assert.equal(isPrimeOrderKey(nonCanonical), false);
+  // A real key plus a point of order 8: on the curve, not small, but with a small component.
+  const { publicKey } = await ed.keygenAsync();
+  const orderEight = ed.Point.fromBytes(SMALL_ORDER_ENCODINGS[4]!);
+  const mixed = ed.Point.fromBytes(publicKey).add(orderEight).toBytes();
+  assert.equal(isPrimeOrderKey(mixed), false);
+  assert.equal(isPrimeOrderKey(new Uint8Array(31)), false);
 });
