@@ -7,45 +7,14 @@
  */
 
 import assert from "node:assert/strict";
+import { closeQuietly, type RawExchange, readUntilClosed } from "./support/raw_connection.ts";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Slow connections held open while the server is measured. */
 const SLOW_CONNECTIONS = 5_000;
-
-/** What a raw client saw: the bytes the server sent until it closed, or until the wait ended. */
-interface RawExchange {
-  readonly text: string;
-  readonly closedByServer: boolean;
-}
-
-async function readUntilClosed(conn: Deno.Conn, waitMs: number): Promise<RawExchange> {
-  let text = "";
-  const buffer = new Uint8Array(4096);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), waitMs));
-  try {
-    while (true) {
-      const read = await Promise.race([conn.read(buffer).catch(() => null), late]);
-      if (read === "late") return { text, closedByServer: false };
-      if (read === null) return { text, closedByServer: true };
-      text += decoder.decode(buffer.subarray(0, read));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Closed by the server.
-  }
-}
 
 /** Opens `count` connections to `port`, `parallel` at a time, each sending `first(i)` if any. */
 async function openConnections(

@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import {
+  closeQuietly,
+  type RawExchange,
+  readUntilClosed,
+} from "../../tests/support/raw_connection.ts";
 import { createLogger, type Logger } from "../log.ts";
 import {
   type ConnectionListener,
@@ -46,12 +51,6 @@ function echoServer(rules: Partial<ConnectionRules> = {}, extra: {
   return Object.assign(server, { [Symbol.asyncDispose]: () => server.shutdown() });
 }
 
-/** What a raw client saw: everything the server sent until it closed, or until `waitMs`. */
-interface RawExchange {
-  readonly text: string;
-  readonly closedByServer: boolean;
-}
-
 /** Sends `bytes` on a fresh connection and reads until the server closes it or `waitMs` pass. */
 async function rawExchange(port: number, bytes: string, waitMs: number): Promise<RawExchange> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -59,28 +58,7 @@ async function rawExchange(port: number, bytes: string, waitMs: number): Promise
     if (bytes !== "") await conn.write(encoder.encode(bytes));
     return await readUntilClosed(conn, waitMs);
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-}
-
-async function readUntilClosed(conn: Deno.Conn, waitMs: number): Promise<RawExchange> {
-  let text = "";
-  const buffer = new Uint8Array(4096);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), waitMs));
-  try {
-    while (true) {
-      const read = await Promise.race([conn.read(buffer).catch(() => null), late]);
-      if (read === "late") return { text, closedByServer: false };
-      if (read === null) return { text, closedByServer: true };
-      text += decoder.decode(buffer.subarray(0, read));
-    }
-  } finally {
-    clearTimeout(timer);
+    closeQuietly(conn);
   }
 }
 
