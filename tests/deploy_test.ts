@@ -205,6 +205,7 @@ Deno.test("compose.yml: PostgreSQL 16 with a volume, SHM once it is healthy, Cad
     assert.match(text, /deploy\/Caddyfile/);
     assert.match(text, /SHM_SITE_ADDRESS: :80/);
     assert.match(text, /shm:\s+condition: service_healthy/);
+    assert.match(text, /healthcheck:\s+interval: 10s[\s\S]*?- healthcheck\s+- --ready/);
     assert.match(text, /SHM_TRUST_PROXY: "true"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
