@@ -1,14 +1,13 @@
 /**
  * What the SDK needs from the runtime it runs on, beyond web-standard APIs:
- * environment variables, files, and facts about the process. Deno gets
- * `deno_host.ts`; Node.js and Bun share `node_host.ts`. Which one is used is
- * decided once, by feature detection, in {@linkcode detectHost}.
+ * environment variables, files, and facts about the process, as the
+ * {@linkcode Host} interface, with the path and name helpers its
+ * implementations share. Deno gets `deno_host.ts`; Node.js and Bun share
+ * `node_host.ts`; `detect_host.ts` picks one. This file imports neither, so
+ * the implementations depend on it and never the other way round.
  *
  * @module
  */
-
-import { createDenoHost } from "./deno_host.ts";
-import { createNodeHost } from "./node_host.ts";
 
 /** The runtimes the SDK knows, as reported in `sys_runtime`. */
 export type RuntimeName = "deno" | "node" | "bun";
@@ -70,18 +69,6 @@ export interface Host {
   restrictToOwner(path: string): Promise<void>;
   /** The permission bits of a file (POSIX), if they can be read. */
   fileMode(path: string): Promise<number | undefined>;
-}
-
-/**
- * Returns the host for the runtime this code runs on, or `undefined` on a
- * runtime the SDK does not support (a browser, a worker without file access).
- */
-export function detectHost(): Host | undefined {
-  const deno = (globalThis as { Deno?: { version?: { deno?: unknown } } }).Deno;
-  if (typeof deno?.version?.deno === "string") return createDenoHost();
-  const process = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
-  if (typeof process?.versions?.node === "string") return createNodeHost();
-  return undefined;
 }
 
 /** Joins a directory and a file name with `/`, which every supported OS accepts. */

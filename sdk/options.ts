@@ -5,8 +5,8 @@
  * @module
  */
 
+import { detectHost } from "./detect_host.ts";
 import type { Host } from "./host.ts";
-import { detectHost } from "./host.ts";
 import type { SHMLogger } from "./log.ts";
 import { MAX_TIMER_MS } from "./timers.ts";
 

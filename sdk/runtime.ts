@@ -5,8 +5,8 @@
  * @module
  */
 
+import { detectHost } from "./detect_host.ts";
 import type { Host } from "./host.ts";
-import { detectHost } from "./host.ts";
 import type { Timers } from "./timers.ts";
 import { unrefTimers } from "./timers.ts";
 import type { FetchLike } from "./transport.ts";
