@@ -1,11 +1,11 @@
 /**
- * What this build is. A release build replaces `BUILD_COMMIT` with the git
- * commit before `deno task compile` (e.g. `sed` in CI); a checkout run as is
- * says it is a development build.
+ * What this build is. A release build writes the git commit into
+ * `BUILD_COMMIT` before `deno task compile` (`.github/workflows/release.yml`);
+ * a checkout run as is says it is a development build.
  */
 
 /** The git commit this program was built from, or null for a development build. */
-export const BUILD_COMMIT: string | null = null;
+export const BUILD_COMMIT: string | null = null; // BUILD_COMMIT: the release workflow writes it here
 
 /**
  * The version line of `shm version`: the version, then the Deno version, the
