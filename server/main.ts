@@ -14,6 +14,8 @@ import { demoCommand } from "./cli/demo_command.ts";
 import { backupCommand } from "./cli/backup_command.ts";
 import { exportCommand } from "./cli/export_command.ts";
 import { userCommand } from "./cli/user_command.ts";
+import { progressWriter } from "./cli/progress.ts";
+import { unknownFlagMessage } from "./cli/unknown_flag.ts";
 import { MIGRATIONS, migrationStatus, openStore, runMigrations } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 import { buildDescription } from "./build_info.ts";
@@ -49,32 +51,33 @@ const WITH_OPERAND = new Set(["import-shm", "backup", "restore", "export", "impo
 
 /** Runs the command line `args`; resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
+  const options = {
+    ...Object.fromEntries(
+      Object.values(SETTINGS).map((s) => [
+        s.flag,
+        { type: "boolean" in s ? "boolean" as const : "string" as const },
+      ]),
+    ),
+    help: { type: "boolean", short: "h" },
+    status: { type: "boolean" },
+    ready: { type: "boolean" },
+    force: { type: "boolean" },
+    instances: { type: "string" },
+    days: { type: "string" },
+    apps: { type: "string" },
+    seed: { type: "string" },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...Object.fromEntries(
-          Object.values(SETTINGS).map((s) => [
-            s.flag,
-            { type: "boolean" in s ? "boolean" as const : "string" as const },
-          ]),
-        ),
-        help: { type: "boolean", short: "h" },
-        status: { type: "boolean" },
-        ready: { type: "boolean" },
-        force: { type: "boolean" },
-        instances: { type: "string" },
-        days: { type: "string" },
-        apps: { type: "string" },
-        seed: { type: "string" },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    writeLine(`shm: ${message.split("\n")[0]} (see shm --help)`);
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    writeLine(
+      unknown?.[1] !== undefined
+        ? unknownFlagMessage(unknown[1], Object.keys(options))
+        : `shm: ${message.split("\n")[0]} (see shm --help)`,
+    );
     return 2;
   }
   const command = parsed.positionals[0] ?? "serve";
@@ -234,10 +237,10 @@ function usage(): string {
 }
 
 /** Shows a progress line on stderr: rewritten in place on a terminal, else one line each time. */
-function writeProgress(text: string, done = false): void {
-  const line = Deno.stderr.isTerminal() ? `\r\x1b[K${text}${done ? "\n" : ""}` : `${text}\n`;
-  Deno.stderr.writeSync(new TextEncoder().encode(line));
-}
+const writeProgress = progressWriter(
+  Deno.stderr.isTerminal(),
+  (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+);
 
 function writeLine(line: string): void {
   // deno-lint-ignore no-console

@@ -3,6 +3,7 @@
 import type { Config } from "../config.ts";
 import { seedDemo } from "../demo/seed_demo.ts";
 import type { Logger } from "../log.ts";
+import type { ShowProgress } from "./progress.ts";
 import { countFleet, openMigratedStore } from "../store/mod.ts";
 
 /** The flags of `shm demo`, as parsed from the command line (strings not yet checked). */
@@ -33,7 +34,7 @@ export async function demoCommand(
   io: {
     log: Logger;
     print: (line: string) => void;
-    progress: (text: string, done?: boolean) => void;
+    progress: ShowProgress;
   },
 ): Promise<number> {
   const numbers = { instances: 0, days: 0, apps: 0, seed: 0 };
@@ -71,7 +72,10 @@ export async function demoCommand(
       onProgress: (progress) => {
         if (progress.stage === "rollups") {
           const { daysDone, days } = progress;
-          io.progress(`daily rollups: ${daysDone} of ${days} app-days`, daysDone === days);
+          io.progress(
+            `daily rollups: ${daysDone} of ${days} app-days`,
+            days === 0 ? 1 : daysDone / days,
+          );
           return;
         }
         const { instancesDone, instances, rows } = progress;
@@ -82,7 +86,7 @@ export async function demoCommand(
         io.progress(
           `seeding: ${percent}% · ${count(instancesDone)} of ${count(instances)} instances · ` +
             `${count(rows)} rows · ${count(rows / Math.max(seconds, 0.001))} rows/s`,
-          instancesDone === instances,
+          instances === 0 ? 1 : instancesDone / instances,
         );
       },
     });
