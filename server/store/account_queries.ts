@@ -1,6 +1,6 @@
 /** Dashboard accounts: users, browser sessions (by token hash) and API tokens. */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** A user as sign-in needs it. */
 export interface UserCredentials {

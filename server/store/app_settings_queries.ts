@@ -3,7 +3,7 @@
  * and the display name the dashboard shows instead of the reported one.
  */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** An application's settings, with the name its instances report. */
 export interface ApplicationSettings {

@@ -6,7 +6,7 @@
  * Timestamps and JSON travel as text and are cast in SQL.
  */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 import type { InstanceStatus } from "./instances.ts";
 
 type Metrics = Readonly<Record<string, string | number | boolean>>;

@@ -1,6 +1,6 @@
 /** Read queries about the fleet: counts, instance lists and applications by slug. */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 import type { InstanceStatus } from "./instances.ts";
 
 /** How many applications and instances there are, by status. */

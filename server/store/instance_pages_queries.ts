@@ -3,7 +3,7 @@
  * filtered, sorted and paged by keyset, one instance, and its daily history.
  */
 
-import { type Database, sql, type SqlQuery } from "./database.ts";
+import { type Database, sql, type SqlQuery } from "./drivers/database.ts";
 import type { InstanceStatus } from "./instances.ts";
 import type { InstanceRow } from "./fleet_queries.ts";
 

@@ -1,6 +1,6 @@
 /** The write path of ingestion: registering, activating and storing snapshots. */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** An instance's identity as the signature check needs it. */
 export interface InstanceIdentity {

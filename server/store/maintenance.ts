@@ -3,7 +3,7 @@
  * and whole partitions dropped once they are older than the retention window.
  */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** Advisory lock key held while one server does the upkeep ("shm" + "keep"). */
 const MAINTENANCE_LOCK_KEY = 73_687_753_301;

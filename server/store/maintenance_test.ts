@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../../tests/support/store.ts";
-import { sql } from "./database.ts";
+import { sql } from "./drivers/database.ts";
 import { maintainSnapshots } from "./maintenance.ts";
 
 async function partitions(db: Parameters<typeof maintainSnapshots>[0]): Promise<string[]> {

@@ -1,7 +1,7 @@
 /** Applies the numbered migrations, once, under an advisory lock shared by every server process. */
 
 import type { Migration } from "../../migrations/mod.ts";
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** Advisory lock key held while migrating ("shm" + "migr" as digits). */
 const MIGRATION_LOCK_KEY = 73_687_709_001;

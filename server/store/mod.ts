@@ -4,13 +4,13 @@
 
 import type { StoreSetting } from "../config.ts";
 import { MIGRATIONS } from "../../migrations/mod.ts";
-import type { Database } from "./database.ts";
-import { openEmbeddedDatabase } from "./embedded_database.ts";
+import type { Database } from "./drivers/database.ts";
+import { openEmbeddedDatabase } from "./drivers/embedded_database.ts";
 import { runMigrations } from "./migrate.ts";
-import { openPostgresDatabase } from "./postgres_database.ts";
+import { openPostgresDatabase } from "./drivers/postgres_database.ts";
 
-export type { AvailabilityChange, Database, SqlQuery } from "./database.ts";
-export { sql } from "./database.ts";
+export type { AvailabilityChange, Database, SqlQuery } from "./drivers/database.ts";
+export { sql } from "./drivers/database.ts";
 export { type MigrationState, migrationStatus, runMigrations } from "./migrate.ts";
 export { MIGRATIONS };
 export * from "./instances.ts";
@@ -25,8 +25,8 @@ export * from "./app_settings_queries.ts";
 export * from "./rollups.ts";
 export * from "./rollup_queries.ts";
 export { SnapshotWriter } from "./snapshot_writer.ts";
-export { checkStoreAnswers } from "./readiness.ts";
-export { runWithinStoreBudget } from "./request_budget.ts";
+export { checkStoreAnswers } from "./drivers/readiness.ts";
+export { runWithinStoreBudget } from "./drivers/request_budget.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
 export * from "./import_writes.ts";
 export * from "./demo_writes.ts";

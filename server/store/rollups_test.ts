@@ -20,7 +20,7 @@ import {
   WINDOW,
   writeFleet,
 } from "../../tests/support/rollup_fleet.ts";
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 import { appDayMetricRows, appDayRows, appDayShareRows } from "./rollup_queries.ts";
 import { markRollupsStale, refreshRollups, rollUpDay } from "./rollups.ts";
 

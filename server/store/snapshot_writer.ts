@@ -6,8 +6,8 @@
  */
 
 import { StoreUnavailableError } from "../errors.ts";
-import type { Database } from "./database.ts";
-import { outsideStoreBudget, waitWithinStoreBudget } from "./request_budget.ts";
+import type { Database } from "./drivers/database.ts";
+import { outsideStoreBudget, waitWithinStoreBudget } from "./drivers/request_budget.ts";
 import {
   insertSnapshotIfNewer,
   insertSnapshotsIfNewer,

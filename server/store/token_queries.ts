@@ -1,6 +1,6 @@
 /** API tokens and account upkeep of the settings page: list, create, revoke, use; passwords. */
 
-import { type Database, sql } from "./database.ts";
+import { type Database, sql } from "./drivers/database.ts";
 
 /** An API token as the settings page lists it (never its hash). */
 export interface ApiTokenRow {

@@ -14,7 +14,7 @@ import {
   expectedShares,
   type InstanceDayFact,
 } from "./rollup_reference.ts";
-import { type Database, sql } from "../../server/store/database.ts";
+import { type Database, sql } from "../../server/store/drivers/database.ts";
 import {
   insertSnapshotsIfNewer,
   registerInstance,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { StoreUnavailableError } from "../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 import {
   outsideStoreBudget,
   runWithinStoreBudget,

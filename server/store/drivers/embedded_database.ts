@@ -1,7 +1,7 @@
 /** The embedded driver: PostgreSQL compiled to WebAssembly (PGlite), persisted to a folder. */
 
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { StoreUnavailableError } from "../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 import type { Database, SqlQuery } from "./database.ts";
 
 /**

@@ -5,9 +5,9 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { StoreUnavailableError } from "../errors.ts";
-import { pgClusterUnavailableReason, startPgCluster } from "../../tests/support/pg_cluster.ts";
-import { TEST_STORE_KIND } from "../../tests/support/store.ts";
+import { StoreUnavailableError } from "../../errors.ts";
+import { pgClusterUnavailableReason, startPgCluster } from "../../../tests/support/pg_cluster.ts";
+import { TEST_STORE_KIND } from "../../../tests/support/store.ts";
 import { type AvailabilityChange, type Database, sql } from "./database.ts";
 import { openPostgresDatabase } from "./postgres_database.ts";
 import { runWithinStoreBudget } from "./request_budget.ts";

@@ -1,6 +1,6 @@
 /** Which PostgreSQL and postgres.js errors mean "the database cannot serve us now". */
 
-import { StoreUnavailableError } from "../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 
 /**
  * SQLSTATEs of a server that is going away or cannot take us now (admin, crash

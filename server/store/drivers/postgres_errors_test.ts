@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { StoreUnavailableError } from "../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 import { classifyPostgresError } from "./postgres_errors.ts";
 
 function coded(code: string, message = `failed with ${code}`): Error {

@@ -11,44 +11,14 @@
  * A trial or a probe that succeeds ends the outage.
  */
 
-import postgres from "postgres";
-import { StoreUnavailableError } from "../errors.ts";
+import type postgres from "postgres";
+import { StoreUnavailableError } from "../../errors.ts";
 import type { AvailabilityChange } from "./database.ts";
-import { classifyPostgresError, describeError, errorCode } from "./postgres_errors.ts";
+import { type GuardedPoolOptions, openPostgresClient, probePostgres } from "./postgres_clients.ts";
+import { classifyPostgresError, describeError } from "./postgres_errors.ts";
 import { handlePostgresFaults } from "./postgres_faults.ts";
+import { type Operation, operation, type OperationState, wasSent } from "./postgres_operation.ts";
 import { waitWithinStoreBudget } from "./request_budget.ts";
-
-/** Sizes and timings of a {@linkcode GuardedPool}. */
-export interface GuardedPoolOptions {
-  /** Connections in the pool, and operations running at once. */
-  readonly maxConnections: number;
-  /** Longest wait for a connection to be ready (TCP, TLS, sign-in). */
-  readonly connectTimeoutMs: number;
-  /** Fixed pause before a closed connection is made again, and between probes during an outage. */
-  readonly reconnectDelayMs: number;
-}
-
-/** A query made by postgres.js, as far as the pool needs to know it. */
-interface PendingQuery<R> extends PromiseLike<R> {
-  cancel(): unknown;
-}
-
-/** What an operation's work uses to send its queries. */
-export interface Operation {
-  /**
-   * Sends `query` as part of this operation and resolves with its result, so
-   * that the pool can cancel it after the deadline. Throws
-   * `StoreUnavailableError` without sending once the deadline has passed.
-   */
-  send<R>(query: PendingQuery<R>): Promise<R>;
-}
-
-interface OperationState {
-  /** The pool the operation runs on; -1 until it starts. */
-  generation: number;
-  readonly queries: Set<PendingQuery<unknown>>;
-  expired: boolean;
-}
 
 interface Waiter {
   start(): void;
@@ -97,7 +67,7 @@ export class GuardedPool {
   constructor(url: string, options: GuardedPoolOptions) {
     this.#url = url;
     this.#options = options;
-    this.#sql = this.#openPool();
+    this.#sql = openPostgresClient(this.#url, this.#options);
     this.#unhandleFaults = handlePostgresFaults(() => {
       if (!this.#closed) this.#retire();
     });
@@ -314,34 +284,12 @@ export class GuardedPool {
     });
   }
 
-  /**
-   * Asks a new connection for `select 1`; resolves with null when the server
-   * answers (a server that is full answers too), else with why not. Never rejects.
-   */
-  async #probe(): Promise<string | null> {
-    const client = postgres(this.#url, {
-      max: 1,
-      connect_timeout: this.#options.connectTimeoutMs / 1000,
-      fetch_types: false,
-      onnotice: () => {},
-      connection: { application_name: "shm" },
+  /** Probes the server on a fresh connection: null when it answers, else why not. */
+  #probe(): Promise<string | null> {
+    return probePostgres(this.#url, {
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      onEnding: (ending) => this.#hold(ending),
     });
-    const limitMs = 2 * this.#options.connectTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await Promise.race([
-        client`select 1`,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs);
-        }),
-      ]);
-      return null;
-    } catch (error) {
-      return errorCode(error) === "53300" ? null : describeError(error);
-    } finally {
-      clearTimeout(timer);
-      this.#hold(client.end({ timeout: 0 }).catch(() => {}));
-    }
   }
 
   /**
@@ -354,23 +302,10 @@ export class GuardedPool {
     this.#generation++;
     this.#running = 0;
     this.#expired.clear();
-    this.#sql = this.#openPool();
+    this.#sql = openPostgresClient(this.#url, this.#options);
     const graceSeconds = GRACE_IN_CONNECT_TIMEOUTS * this.#options.connectTimeoutMs / 1000;
     this.#hold(old.end({ timeout: graceSeconds }).catch(() => {}));
     this.#startWaiting();
-  }
-
-  #openPool(): postgres.Sql {
-    const delaySeconds = this.#options.reconnectDelayMs / 1000;
-    return postgres(this.#url, {
-      max: this.#options.maxConnections,
-      connect_timeout: this.#options.connectTimeoutMs / 1000,
-      // A short fixed pause, not postgres.js's growing one, so a returning server is used at once.
-      backoff: () => delaySeconds,
-      idle_timeout: 60,
-      onnotice: () => {},
-      connection: { application_name: "shm" },
-    });
   }
 
   #emit(change: AvailabilityChange): void {
@@ -399,34 +334,4 @@ export class GuardedPool {
 
 function outageError(outage: Outage): StoreUnavailableError {
   return new StoreUnavailableError(`PostgreSQL is unavailable: ${outage.cause}`);
-}
-
-function operation(state: OperationState): Operation {
-  return {
-    async send<R>(query: PendingQuery<R>): Promise<R> {
-      if (state.expired) {
-        throw new StoreUnavailableError(
-          "Cannot go on as PostgreSQL gave no answer within the deadline",
-        );
-      }
-      state.queries.add(query);
-      try {
-        return await query;
-      } finally {
-        state.queries.delete(query);
-      }
-    },
-  };
-}
-
-/**
- * Whether postgres.js has written `query` to a connection. Only those are
- * cancelled: in postgres.js 3.4, cancelling a query that still waits for its
- * connection to open leaves that connection stuck, so those are left to run
- * or fail (their caller has had its answer). Reads postgres.js's `state`,
- * which it sets when it writes the query.
- */
-function wasSent(query: PendingQuery<unknown>): boolean {
-  const state = (query as unknown as { state?: unknown }).state;
-  return state !== null && state !== undefined;
 }

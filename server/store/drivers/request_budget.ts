@@ -7,7 +7,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { StoreUnavailableError } from "../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 
 interface Budget {
   readonly totalMs: number;

@@ -3,7 +3,8 @@
 import type postgres from "postgres";
 import type { Database, SqlQuery } from "./database.ts";
 import { classifyPostgresError } from "./postgres_errors.ts";
-import { GuardedPool, type Operation } from "./postgres_pool.ts";
+import type { Operation } from "./postgres_operation.ts";
+import { GuardedPool } from "./postgres_pool.ts";
 
 /** Default longest wait for a connection to be ready (TCP, TLS and sign-in). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
