@@ -28,11 +28,11 @@ export { SnapshotWriter } from "./snapshot_writer.ts";
 export { checkStoreAnswers } from "./drivers/readiness.ts";
 export { runWithinStoreBudget } from "./drivers/request_budget.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
-export * from "./import_writes.ts";
-export * from "./demo_writes.ts";
-export * from "./original_shm_source.ts";
-export * from "./embedded_backup.ts";
-export * from "./store_export.ts";
+export * from "./bulk/import_shm_writes.ts";
+export * from "./bulk/demo_writes.ts";
+export * from "./bulk/original_shm_source.ts";
+export * from "./bulk/embedded_backup.ts";
+export * from "./bulk/export_records.ts";
 
 /**
  * Opens the store the setting names: the PostgreSQL server at its URL, or the

@@ -3,7 +3,7 @@
  * `docs/deploy.md`), for `shm import-shm`. Read-only: nothing here writes.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** One instance of the original server, with the application it belongs to. */
 export interface OriginalInstance {

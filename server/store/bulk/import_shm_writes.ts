@@ -5,8 +5,8 @@
  * newer than the instance's last one), so that importing twice adds nothing.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
-import type { InstanceMetadata, InstanceStatus } from "./instances.ts";
+import { type Database, sql } from "../drivers/database.ts";
+import type { InstanceMetadata, InstanceStatus } from "../instances.ts";
 
 /** An instance as the importer hands it over, already checked. */
 export interface ImportedInstance extends InstanceMetadata {

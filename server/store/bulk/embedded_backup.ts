@@ -5,7 +5,7 @@
  */
 
 import { PGlite } from "@electric-sql/pglite";
-import { lockDataDir } from "./drivers/embedded_database.ts";
+import { lockDataDir } from "../drivers/embedded_database.ts";
 
 /** A backup file that cannot be restored, or a store that restore must not overwrite. */
 export class BackupError extends Error {

@@ -6,8 +6,8 @@
  * Timestamps and JSON travel as text and are cast in SQL.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
-import type { InstanceStatus } from "./instances.ts";
+import { type Database, sql } from "../drivers/database.ts";
+import type { InstanceStatus } from "../instances.ts";
 
 type Metrics = Readonly<Record<string, string | number | boolean>>;
 

@@ -6,7 +6,7 @@
  * keys (slug, instance id, day, snapshot time), so importing twice adds nothing.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** The kinds of record an export holds, in the order they are written and must be imported. */
 export const EXPORT_RECORD_TYPES = ["application", "instance", "instance_day", "snapshot"] as const;
