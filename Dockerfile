@@ -11,6 +11,7 @@ COPY sdk/ sdk/
 RUN deno install --frozen
 COPY server/ server/
 COPY islands/ islands/
+COPY shared/ shared/
 COPY migrations/ migrations/
 RUN deno task compile && ./dist/shm version
 # An empty data folder, to be owned by the runtime user (the base has no shell to make it).

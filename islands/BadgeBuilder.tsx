@@ -8,15 +8,12 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import CopyButton from "./CopyButton.tsx";
 import {
-  BADGE_AGGREGATES,
   BADGE_KINDS,
-  BADGE_STYLE_NAMES,
-  badgeAlt,
-  type BadgeChoice,
-  badgePath,
-  badgeSnippets,
+  BADGE_STYLES,
+  METRIC_AGGREGATES,
   usesMetric,
-} from "./badge_snippets.ts";
+} from "../shared/badge_grammar.ts";
+import { badgeAlt, type BadgeChoice, badgePath, badgeSnippets } from "../shared/badge_snippets.ts";
 
 /** Props of {@linkcode BadgeBuilder}. */
 export interface BadgeBuilderProps {
@@ -92,7 +89,7 @@ export default function BadgeBuilder(props: BadgeBuilderProps) {
             disabled={hydrated.value && !usesMetric(c.kind)}
             onChange={(e) => set({ agg: text(e) as BadgeChoice["agg"] })}
           >
-            {BADGE_AGGREGATES.map((agg) => (
+            {METRIC_AGGREGATES.map((agg) => (
               <option value={agg} selected={agg === c.agg}>{agg}</option>
             ))}
           </select>
@@ -125,7 +122,7 @@ export default function BadgeBuilder(props: BadgeBuilderProps) {
             name="style"
             onChange={(e) => set({ style: text(e) as BadgeChoice["style"] })}
           >
-            {BADGE_STYLE_NAMES.map((style) => (
+            {BADGE_STYLES.map((style) => (
               <option value={style} selected={style === c.style}>{style}</option>
             ))}
           </select>

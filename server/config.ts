@@ -3,6 +3,7 @@
  * object, checked there, and passed down. Nothing else reads the environment.
  */
 
+import { isUsername, MIN_PASSWORD_LENGTH } from "../shared/account_rules.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
 
 /** Where the data lives: an embedded PostgreSQL in a folder, or a PostgreSQL server. */
@@ -170,7 +171,7 @@ export const SETTINGS = {
     flag: "admin-password",
     env: ["SHM_ADMIN_PASSWORD"],
     fallback: null,
-    help: "password of that first account (at least 8 characters)",
+    help: `password of that first account (at least ${MIN_PASSWORD_LENGTH} characters)`,
     secret: true,
   },
   badgeMaxAge: {
@@ -425,16 +426,17 @@ function firstAccount(
   password: RawSetting,
 ): { adminUser: string; adminPassword: string | null } {
   const adminUser = requiredText(user).trim();
-  if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(adminUser)) {
+  if (!isUsername(adminUser)) {
     throw new ConfigError(
       `Cannot use ${user.source} as it is not 1 to 64 letters, digits or ._@-: ` +
         `current value is "${adminUser.slice(0, 80)}"`,
     );
   }
-  if (password.value !== null && password.value.length < 8) {
+  if (password.value !== null && password.value.length < MIN_PASSWORD_LENGTH) {
     // The value is not echoed: it is a password.
     throw new ConfigError(
-      `Cannot use ${password.source} as it is shorter than 8 characters: choose a longer password`,
+      `Cannot use ${password.source} as it is shorter than ${MIN_PASSWORD_LENGTH} characters: ` +
+        "choose a longer password",
     );
   }
   return { adminUser, adminPassword: password.value };

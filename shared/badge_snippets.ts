@@ -4,34 +4,27 @@
  * server, and its Markdown and HTML snippets.
  */
 
-/** The badges of `/badge/{slug}/…`. */
-export const BADGE_KINDS = ["instances", "version", "metric", "combined"] as const;
-/** A badge of `/badge/{slug}/…`. */
-export type BadgeKind = (typeof BADGE_KINDS)[number];
-
-/** How a metric badge aggregates its instances' values (`?agg=`). */
-export const BADGE_AGGREGATES = ["sum", "avg", "min", "max", "count"] as const;
-/** One of {@linkcode BADGE_AGGREGATES}. */
-export type BadgeAggregate = (typeof BADGE_AGGREGATES)[number];
-
-/** The styles badges are drawn in (`?style=`). */
-export const BADGE_STYLE_NAMES = ["flat", "flat-square", "plastic", "for-the-badge"] as const;
-/** One of {@linkcode BADGE_STYLE_NAMES}. */
-export type BadgeStyleName = (typeof BADGE_STYLE_NAMES)[number];
+import {
+  BADGE_KINDS,
+  BADGE_STYLES,
+  type BadgeKind,
+  type BadgeStyle,
+  MAX_BADGE_TEXT_LENGTH,
+  METRIC_AGGREGATES,
+  type MetricAggregate,
+  usesMetric,
+} from "./badge_grammar.ts";
 
 /** Everything the builder lets one choose; empty label or color means the badge's default. */
 export interface BadgeChoice {
   readonly kind: BadgeKind;
   /** The metric of a `metric` or `combined` badge. */
   readonly metric: string;
-  readonly agg: BadgeAggregate;
+  readonly agg: MetricAggregate;
   readonly label: string;
   readonly color: string;
-  readonly style: BadgeStyleName;
+  readonly style: BadgeStyle;
 }
-
-/** Longest label or color kept from a query string. */
-const MAX_TEXT = 100;
 
 function oneOf<T extends string>(list: readonly T[], value: string | null, fallback: T): T {
   return list.find((item) => item === value) ?? fallback;
@@ -47,12 +40,12 @@ export function readBadgeChoice(query: URLSearchParams, metrics: readonly string
   const metric = metrics.includes(wanted) ? wanted : metrics[0] ?? "";
   const kind = oneOf(BADGE_KINDS, query.get("badge"), "instances");
   return {
-    kind: (kind === "metric" || kind === "combined") && metric === "" ? "instances" : kind,
+    kind: usesMetric(kind) && metric === "" ? "instances" : kind,
     metric,
-    agg: oneOf(BADGE_AGGREGATES, query.get("agg"), "sum"),
-    label: [...(query.get("label") ?? "").trim()].slice(0, MAX_TEXT).join(""),
-    color: (query.get("color") ?? "").trim().replace(/^#/, "").slice(0, MAX_TEXT),
-    style: oneOf(BADGE_STYLE_NAMES, query.get("style"), "flat"),
+    agg: oneOf(METRIC_AGGREGATES, query.get("agg"), "sum"),
+    label: [...(query.get("label") ?? "").trim()].slice(0, MAX_BADGE_TEXT_LENGTH).join(""),
+    color: (query.get("color") ?? "").trim().replace(/^#/, "").slice(0, MAX_BADGE_TEXT_LENGTH),
+    style: oneOf(BADGE_STYLES, query.get("style"), "flat"),
   };
 }
 
@@ -62,11 +55,6 @@ function pathSegment(text: string): string {
     /[()!'*]/g,
     (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-/** Whether the badge reads a metric. */
-export function usesMetric(kind: BadgeKind): boolean {
-  return kind === "metric" || kind === "combined";
 }
 
 /** The badge's path and query on this server, e.g. `/badge/my-app/metric/users?agg=avg`. */

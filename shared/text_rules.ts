@@ -1,8 +1,9 @@
 /**
  * The character sets of the names the server takes from outside: application
- * slugs, instance ids, metric keys, usernames and display text. One rule each,
- * shared by every layer that checks them (ingestion, routes, badges, imports),
- * so that a value one place accepts is never refused by another.
+ * slugs, instance ids, metric keys and display text. One rule each, shared by
+ * every layer that checks them (ingestion, routes, badges, imports), so that
+ * a value one place accepts is never refused by another. Usernames have their
+ * rule in `account_rules.ts`.
  */
 
 /** Longest application slug: a 100-character name lowercases to at most 200. */
@@ -11,7 +12,6 @@ export const MAX_SLUG_LENGTH = 200;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const METRIC_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
-const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
 /**
  * What display text never holds: C0 and C1 controls and DEL, the line and
@@ -37,11 +37,6 @@ export function isUuid(text: string): boolean {
 /** Whether `text` is a metric key as the protocol allows it: `[A-Za-z0-9_.:-]{1,64}`. */
 export function isMetricKey(text: string): boolean {
   return METRIC_KEY.test(text);
-}
-
-/** Whether `text` is a username: 1 to 64 letters, digits and `._@-`. */
-export function isUsername(text: string): boolean {
-  return USERNAME.test(text);
 }
 
 /** Whether `text` can be stored as PostgreSQL text: well-formed Unicode without NUL. */

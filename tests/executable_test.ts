@@ -4,7 +4,7 @@
  * the compile embeds (the module graph of `server/main.ts`, the config and
  * lock file, `node_modules`) into a temporary folder, starts that copy with
  * the `compile` task's permission flags from another working directory, and
- * then deletes the copy's `server/`, `islands/` and `migrations/` folders:
+ * then deletes the copy's `server/`, `shared/`, `islands/` and `migrations/` folders:
  * the server must keep answering, so it reads no source file at run time.
  *
  * It reads through the admin API: the dashboard pages were being written at
@@ -55,13 +55,13 @@ async function copyWhatCompileEmbeds(files: string[]): Promise<string> {
   return `${root}/`;
 }
 
-Deno.test("executable: the module graph is only server/, islands/ and migrations/, SQL included", async () => {
+Deno.test("executable: the module graph is only server/, shared/, islands/ and migrations/, SQL included", async () => {
   const files = await embeddedSourceFiles();
   assert.ok(files.includes("server/main.ts"));
   for (const migration of MIGRATIONS) {
     assert.ok(files.includes(`migrations/${migration.name}`), `${migration.name} is embedded`);
   }
-  const outside = files.filter((f) => !/^(server|islands|migrations)\//.test(f));
+  const outside = files.filter((f) => !/^(server|shared|islands|migrations)\//.test(f));
   assert.deepEqual(outside, [], "the executable embeds nothing from tests/, sdk/ or elsewhere");
   assert.ok(!files.some((f) => f.endsWith("_test.ts")), "no test file in the executable");
   const flags = await compilePermissionFlags();
@@ -84,6 +84,7 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
 
       await Deno.remove(`${root}server`, { recursive: true });
       await Deno.remove(`${root}migrations`, { recursive: true });
+      await Deno.remove(`${root}shared`, { recursive: true });
       await Deno.remove(`${root}islands`, { recursive: true }).catch(() => {});
       await assert.rejects(Deno.stat(`${root}server/main.ts`), Deno.errors.NotFound);
 

@@ -1,10 +1,11 @@
 /** What each badge says: a figure from `stats` turned into label, message and color. */
 
+import type { BadgeStyle } from "../../shared/badge_grammar.ts";
 import type { BadgeFigure, CombinedFigure } from "../stats/mod.ts";
-import { printableText } from "../text_rules.ts";
+import { printableText } from "../../shared/text_rules.ts";
 import type { BadgeOptions } from "./badge_params.ts";
 import { compactNumber } from "./compact_number.ts";
-import type { BadgeFace, BadgeStyle } from "./render_badge.ts";
+import type { BadgeFace } from "./render_badge.ts";
 
 /** The color of badges that carry a number, unless `?color=` says otherwise. */
 export const DEFAULT_COLOR = "blue";

@@ -1,8 +1,13 @@
 /** The query parameters every badge takes, parsed once into typed values or a problem to show. */
 
-import { METRIC_AGGREGATES, type MetricAggregate } from "../stats/mod.ts";
-import { isDisplayText } from "../text_rules.ts";
-import { BADGE_STYLES, type BadgeStyle } from "./render_badge.ts";
+import {
+  BADGE_STYLES,
+  type BadgeStyle,
+  MAX_BADGE_TEXT_LENGTH,
+  METRIC_AGGREGATES,
+  type MetricAggregate,
+} from "../../shared/badge_grammar.ts";
+import { isDisplayText } from "../../shared/text_rules.ts";
 
 /** The color names shields.io knows, which badge-maker draws. */
 const NAMED_COLORS: ReadonlySet<string> = new Set([
@@ -24,9 +29,6 @@ const NAMED_COLORS: ReadonlySet<string> = new Set([
   "informational",
   "inactive",
 ]);
-
-/** Longest label or metric name taken from a URL. */
-export const MAX_TEXT_LENGTH = 100;
 
 /** A badge's options from its query string. */
 export interface BadgeOptions {
@@ -52,7 +54,7 @@ export function parseBadgeOptions(query: URLSearchParams): ParsedOptions {
   const style = BADGE_STYLES.find((s) => s === styleText);
   if (style === undefined) return { ok: false, problem: "invalid style", style: "flat" };
   const label = query.get("label") ?? undefined;
-  if (label !== undefined && [...label].length > MAX_TEXT_LENGTH) {
+  if (label !== undefined && [...label].length > MAX_BADGE_TEXT_LENGTH) {
     return { ok: false, problem: "label too long", style };
   }
   if (label !== undefined && !isDisplayText(label)) {

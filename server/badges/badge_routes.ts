@@ -4,9 +4,10 @@
  * even a problem (grey, readable), with caching headers and a strong ETag.
  */
 
+import { MAX_BADGE_TEXT_LENGTH } from "../../shared/badge_grammar.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import type { ParamProblem, RouteContext, RouteOptions, Router } from "../http/router.ts";
-import { isDisplayText, isMetricKey, printableText } from "../text_rules.ts";
+import { isDisplayText, isMetricKey, printableText } from "../../shared/text_rules.ts";
 import type { Logger } from "../log.ts";
 import {
   activeInstancesFigure,
@@ -23,7 +24,7 @@ import {
   problemAnswer,
   versionMessage,
 } from "./badge_faces.ts";
-import { MAX_TEXT_LENGTH, parseBadgeOptions } from "./badge_params.ts";
+import { parseBadgeOptions } from "./badge_params.ts";
 import { compactNumber } from "./compact_number.ts";
 import { badgeJson, badgeSvg } from "./render_badge.ts";
 
@@ -184,7 +185,7 @@ function refusedAnswer(ctx: RouteContext, problem: ParamProblem): BadgeAnswer {
   // The metric's own name labels its badge, when it can be shown at all.
   const metric = splitFormat(ctx.params["metric"] ?? "").name;
   const metricLabel = isDisplayText(metric) && metric !== ""
-    ? printableText(metric, MAX_TEXT_LENGTH)
+    ? printableText(metric, MAX_BADGE_TEXT_LENGTH)
     : "metric";
   if (problem.name === "metric") {
     return problemAnswer("invalid metric", { label: label ?? metricLabel, style, status: 200 });

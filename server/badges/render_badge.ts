@@ -1,17 +1,7 @@
 /** Drawing a badge: SVG through `badge-maker` (the shields.io renderer), or the shields endpoint JSON. */
 
 import { makeBadge } from "badge-maker";
-
-/** The styles a badge can be drawn in. */
-export type BadgeStyle = "flat" | "flat-square" | "plastic" | "for-the-badge";
-
-/** Every style, the default first. */
-export const BADGE_STYLES: readonly BadgeStyle[] = [
-  "flat",
-  "flat-square",
-  "plastic",
-  "for-the-badge",
-];
+import type { BadgeStyle } from "../../shared/badge_grammar.ts";
 
 /** What a badge says and how it looks; `color` is a shields color name or hex without `#`. */
 export interface BadgeFace {

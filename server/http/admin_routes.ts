@@ -1,7 +1,6 @@
 /** The admin read API under `/api/v1/admin/`. */
 
 import { ClientError } from "../errors.ts";
-import type { InstanceStatus } from "../store/mod.ts";
 import {
   applicationDetail,
   applicationsOverview,
@@ -10,11 +9,10 @@ import {
   instancePage,
   type StatsContext,
 } from "../stats/mod.ts";
-import { isAppSlug, printableText } from "../text_rules.ts";
+import { isInstanceStatus } from "../../shared/instance_status.ts";
+import { isAppSlug, printableText } from "../../shared/text_rules.ts";
 import { jsonResponse } from "./respond.ts";
 import type { RouteContext, RouteOptions, Router } from "./router.ts";
-
-const STATUSES: readonly InstanceStatus[] = ["pending", "active", "revoked"];
 
 /**
  * Options of the admin routes under an application's slug: a slug that
@@ -76,7 +74,7 @@ export function addAdminRoutes(
     guarded(async ({ url }) => {
       const q = url.searchParams;
       const status = q.get("status") || undefined;
-      if (status !== undefined && !STATUSES.includes(status as InstanceStatus)) {
+      if (status !== undefined && !isInstanceStatus(status)) {
         throw invalidParam("status", status, "pending, active or revoked");
       }
       const app = q.get("app") || undefined;
@@ -88,7 +86,7 @@ export function addAdminRoutes(
         await instancePage(stats, {
           limit: integerParam(q, "limit", { fallback: 100, min: 1, max: 500 }),
           ...(app === undefined ? {} : { appSlug: app }),
-          ...(status === undefined ? {} : { status: status as InstanceStatus }),
+          ...(status === undefined ? {} : { status }),
           ...(cursor === undefined ? {} : { cursor }),
         }),
       );

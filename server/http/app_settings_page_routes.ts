@@ -1,6 +1,6 @@
 /** The dashboard page of one application's settings, `/apps/{slug}/settings`, and its form. */
 
-import { readBadgeChoice } from "../../islands/badge_snippets.ts";
+import { readBadgeChoice } from "../../shared/badge_snippets.ts";
 import { ClientError } from "../errors.ts";
 import { applicationSettingsView, type StatsContext } from "../stats/mod.ts";
 import { type Database, updateApplicationSettings } from "../store/mod.ts";

@@ -8,7 +8,7 @@ import {
   updateApplicationSettings,
 } from "../store/mod.ts";
 import type { Database } from "../store/mod.ts";
-import { isDisplayText } from "../text_rules.ts";
+import { isDisplayText } from "../../shared/text_rules.ts";
 import { APPLICATION_API_ROUTE } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
 import { jsonResponse } from "./respond.ts";

@@ -17,7 +17,8 @@ import { assetResponse } from "../ui/assets.ts";
 import { LoginPage } from "../ui/LoginPage.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
 import { OverviewPage } from "../ui/OverviewPage.tsx";
-import { isUsername, printableText } from "../text_rules.ts";
+import { isUsername } from "../../shared/account_rules.ts";
+import { printableText } from "../../shared/text_rules.ts";
 import {
   csrfRefused,
   page,

@@ -1,7 +1,7 @@
 /** The instance pages: an application's instances table and one instance's page. */
 
 import { ClientError } from "../errors.ts";
-import type { InstanceSort, InstanceStatus } from "../store/mod.ts";
+import type { InstanceSort } from "../store/mod.ts";
 import {
   appInstancePage,
   type AppInstanceQuery,
@@ -14,7 +14,8 @@ import { InstancePage } from "../ui/InstancePage.tsx";
 import { InstancesPage } from "../ui/InstancesPage.tsx";
 import { messagePage, page, PAGE_ROUTE, sessionPage, viewerOf } from "./page_support.ts";
 import type { Router } from "./router.ts";
-import { isStorableText, printableText } from "../text_rules.ts";
+import { isInstanceStatus } from "../../shared/instance_status.ts";
+import { isStorableText, printableText } from "../../shared/text_rules.ts";
 
 /** What the instance pages need. */
 export interface InstancePagesDeps {
@@ -22,8 +23,6 @@ export interface InstancePagesDeps {
   readonly now: () => Date;
   readonly stats: StatsContext;
 }
-
-const STATUSES: readonly InstanceStatus[] = ["active", "pending", "revoked"];
 
 /** Adds `/apps/:slug/instances` and `/instances/:id` to `router`. */
 export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps): void {
@@ -99,7 +98,7 @@ function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string 
     }": choose last_seen, first_seen or version.`;
   }
   const status = text("status");
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+  if (status !== undefined && !isInstanceStatus(status)) {
     return `Cannot filter by status "${
       printableText(status, 40)
     }": choose active, pending or revoked.`;
@@ -131,7 +130,7 @@ function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string 
     limit,
     filters: {
       ...(version === undefined ? {} : { version }),
-      ...(status === undefined ? {} : { status: status as InstanceStatus }),
+      ...(status === undefined ? {} : { status }),
       ...(environment === undefined ? {} : { environment }),
       ...(q === undefined ? {} : { idPrefix: q }),
     },

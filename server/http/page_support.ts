@@ -10,7 +10,7 @@ import type { Viewer } from "../ui/Layout.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
 import { htmlResponse } from "../ui/render.ts";
 import { readBody } from "./read_body.ts";
-import { printableText } from "../text_rules.ts";
+import { printableText } from "../../shared/text_rules.ts";
 import type { RouteContext, RouteOptions } from "./router.ts";
 import { safeLocation } from "./safe_location.ts";
 import { type SignedIn, signedIn } from "./session_auth.ts";

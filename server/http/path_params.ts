@@ -4,7 +4,7 @@
  * query) sees it, and refuses to add a route whose parameter has no rule here.
  */
 
-import { isAppSlug, isMetricKey, isUuid } from "../text_rules.ts";
+import { isAppSlug, isMetricKey, isUuid } from "../../shared/text_rules.ts";
 import type { PathParamRule } from "./router.ts";
 
 /** A rule from a pattern. */

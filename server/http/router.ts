@@ -1,7 +1,7 @@
 /** A small router: exact paths and `:name` segments, with 404 and 405 answered for you. */
 
 import { ClientError } from "../errors.ts";
-import { printableText } from "../text_rules.ts";
+import { printableText } from "../../shared/text_rules.ts";
 
 /** What a route handler receives besides the request. */
 export interface RouteContext {

@@ -3,7 +3,7 @@
 import { createApiToken, passwordProblem, setPassword } from "../auth/mod.ts";
 import { type Database, listApiTokens, listUsers, revokeApiToken } from "../store/mod.ts";
 import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
-import { isDisplayText } from "../text_rules.ts";
+import { isDisplayText } from "../../shared/text_rules.ts";
 import {
   messagePage,
   page,

@@ -5,7 +5,9 @@
  */
 
 import { ClientError } from "../errors.ts";
-import { isAppSlug, isDisplayText } from "../text_rules.ts";
+import { isInstanceStatus } from "../../shared/instance_status.ts";
+import { METADATA_MAX_LENGTHS } from "../../shared/instance_metadata.ts";
+import { isAppSlug, isDisplayText } from "../../shared/text_rules.ts";
 import { appSlug, flattenMetrics, MAX_FUTURE_SKEW_MS } from "../ingest/mod.ts";
 import {
   checkOriginalSchema,
@@ -14,7 +16,6 @@ import {
   type ImportedSnapshot,
   importInstance,
   importSnapshots,
-  type InstanceStatus,
   listOriginalInstances,
   maintainSnapshots,
   type OriginalInstance,
@@ -24,8 +25,6 @@ import {
 
 /** Snapshots read from the source and written per statement. */
 const PAGE_SIZE = 1000;
-
-const STATUSES: readonly string[] = ["pending", "active", "revoked"];
 
 /** The counts `shm import-shm` reports at the end. */
 export interface ImportReport {
@@ -119,9 +118,9 @@ function checkInstance(original: OriginalInstance, now: Date): ImportedInstance 
     return `its public key is not 32 bytes (${original.publicKey?.length ?? "none"})`;
   }
   const status = original.status?.trim().toLowerCase() ?? "";
-  if (!STATUSES.includes(status)) return `its status "${original.status}" is unknown`;
+  if (!isInstanceStatus(status)) return `its status "${original.status}" is unknown`;
   // A name with control or bidirectional characters is not shown: the slug stands in for it.
-  const typed = text(original.appName, 100);
+  const typed = text(original.appName, METADATA_MAX_LENGTHS.app_name);
   const name = typed !== null && isDisplayText(typed) ? typed : null;
   const slug = original.appSlug !== null && isAppSlug(original.appSlug)
     ? original.appSlug
@@ -133,14 +132,14 @@ function checkInstance(original: OriginalInstance, now: Date): ImportedInstance 
   return {
     instanceId: original.instanceId,
     publicKey: original.publicKey,
-    status: status as InstanceStatus,
+    status,
     appSlug: slug,
     appName: name ?? slug,
     appCreatedAt: original.appCreatedAt ?? firstSeen,
-    appVersion: text(original.appVersion, 50) ?? "unknown",
-    environment: text(original.environment, 50),
-    deploymentMode: text(original.deploymentMode, 50),
-    osArch: text(original.osArch, 50),
+    appVersion: text(original.appVersion, METADATA_MAX_LENGTHS.app_version) ?? "unknown",
+    environment: text(original.environment, METADATA_MAX_LENGTHS.environment),
+    deploymentMode: text(original.deploymentMode, METADATA_MAX_LENGTHS.deployment_mode),
+    osArch: text(original.osArch, METADATA_MAX_LENGTHS.os_arch),
     firstSeen,
     lastSeen,
   };

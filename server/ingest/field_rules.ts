@@ -1,7 +1,7 @@
 /** The checks every body field goes through; each failure names the field. */
 
 import { ClientError } from "../errors.ts";
-import { isDisplayText, isStorableText, isUuid } from "../text_rules.ts";
+import { isDisplayText, isStorableText, isUuid } from "../../shared/text_rules.ts";
 import { describeJsonType, type JsonObject } from "./json_body.ts";
 
 export { isStorableText, isUuid };

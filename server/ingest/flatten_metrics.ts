@@ -2,7 +2,7 @@
 
 import { ClientError } from "../errors.ts";
 import { describeJsonType } from "./json_body.ts";
-import { isMetricKey } from "../text_rules.ts";
+import { isMetricKey } from "../../shared/text_rules.ts";
 import { characterCount, isStorableText } from "./field_rules.ts";
 
 /** Deepest nesting accepted: `a.b.c.d` is fine, `a.b.c.d.e` is not. */

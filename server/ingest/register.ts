@@ -1,5 +1,6 @@
 /** POST /v1/register: an instance introduces itself and its public key. */
 
+import { METADATA_MAX_LENGTHS as MAX } from "../../shared/instance_metadata.ts";
 import { ClientError } from "../errors.ts";
 import { registerInstance } from "../store/mod.ts";
 import type { IngestContext } from "./context.ts";
@@ -55,16 +56,16 @@ export async function acceptRegistration(
         `prime-order group): ${String(fields["public_key"])}`,
     );
   }
-  const appName = requireDisplayName(fields, "app_name", 100);
+  const appName = requireDisplayName(fields, "app_name", MAX.app_name);
   const registration = {
     instanceId,
     publicKey,
     appName,
     appSlug: appSlug(appName),
-    appVersion: requireText(fields, "app_version", { min: 1, max: 50 }).trim(),
-    deploymentMode: optionalText(fields, "deployment_mode", 50),
-    environment: optionalText(fields, "environment", 50),
-    osArch: optionalText(fields, "os_arch", 50),
+    appVersion: requireText(fields, "app_version", { min: 1, max: MAX.app_version }).trim(),
+    deploymentMode: optionalText(fields, "deployment_mode", MAX.deployment_mode),
+    environment: optionalText(fields, "environment", MAX.environment),
+    osArch: optionalText(fields, "os_arch", MAX.os_arch),
   };
   if (signatureHex !== null) {
     const signature = decodeHex(signatureHex.trim(), 64);

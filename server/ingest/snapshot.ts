@@ -1,5 +1,6 @@
 /** POST /v1/snapshot: an instance reports its metrics. */
 
+import { METADATA_MAX_LENGTHS as MAX } from "../../shared/instance_metadata.ts";
 import { ClientError } from "../errors.ts";
 import { revokedInstance, unknownInstance, type VerifiedInstance } from "./authenticate.ts";
 import { type IngestContext, MAX_FUTURE_SKEW_MS } from "./context.ts";
@@ -37,16 +38,16 @@ export async function acceptSnapshot(
   }
   const timestamp = checkTimestamp(ctx, fields["timestamp"]);
   const { metrics, dropped } = flattenMetrics(fields["metrics"]);
-  const appVersion = optionalText(fields, "app_version", 50);
+  const appVersion = optionalText(fields, "app_version", MAX.app_version);
   const outcome = await ctx.snapshots.write({
     instanceId: instance.instanceId,
     takenAt: timestamp,
     metrics,
     appVersion: appVersion?.trim() ?? null,
     metadata: {
-      environment: optionalText(fields, "environment", 50),
-      deploymentMode: optionalText(fields, "deployment_mode", 50),
-      osArch: optionalText(fields, "os_arch", 50),
+      environment: optionalText(fields, "environment", MAX.environment),
+      deploymentMode: optionalText(fields, "deployment_mode", MAX.deployment_mode),
+      osArch: optionalText(fields, "os_arch", MAX.os_arch),
     },
   }, ctx.now());
   switch (outcome) {

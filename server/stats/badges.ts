@@ -6,6 +6,7 @@
  * instances than the threshold is not given.
  */
 
+import type { MetricAggregate } from "../../shared/badge_grammar.ts";
 import { StoreUnavailableError } from "../errors.ts";
 import { type BadgeSummary, findBadgeSummary, type MetricAggregates } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
@@ -38,12 +39,6 @@ async function cached<T>(
     return { ...last.value, stale: true };
   }
 }
-
-/** How a metric's values over active instances are combined into one number. */
-export type MetricAggregate = "sum" | "avg" | "min" | "max" | "count";
-
-/** Every aggregate a metric badge accepts, the default first. */
-export const METRIC_AGGREGATES: readonly MetricAggregate[] = ["sum", "avg", "min", "max", "count"];
 
 /**
  * A badge's number: `hidden` when the application is unknown or its public

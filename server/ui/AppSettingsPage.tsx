@@ -1,6 +1,6 @@
 /** An application's settings page: its display name, its public badges, and the badge builder. */
 
-import type { BadgeChoice } from "../../islands/badge_snippets.ts";
+import type { BadgeChoice } from "../../shared/badge_snippets.ts";
 import type { ApplicationSettingsView } from "../stats/mod.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";

@@ -2,6 +2,7 @@
 
 import type { AppInstancePage, AppInstanceQuery } from "../stats/mod.ts";
 import { INSTANCE_SORTS } from "../stats/mod.ts";
+import { INSTANCE_STATUSES } from "../../shared/instance_status.ts";
 import { formatAgo } from "./format.ts";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -18,8 +19,6 @@ const SORT_LABELS: Record<string, string> = {
   first_seen: "First seen",
   version: "Version",
 };
-
-const STATUSES = ["active", "pending", "revoked"] as const;
 
 /** The query string of the instances page for `query` (empty values left out). */
 export function instancesQueryString(
@@ -71,7 +70,9 @@ export function InstancesPage(props: InstancesPageProps) {
           Status
           <select name="status">
             <option value="">any</option>
-            {STATUSES.map((s) => <option key={s} value={s} selected={s === f.status}>{s}</option>)}
+            {INSTANCE_STATUSES.map((s) => (
+              <option key={s} value={s} selected={s === f.status}>{s}</option>
+            ))}
           </select>
         </label>
         <label>
