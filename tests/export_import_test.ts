@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { exportStore, importStore } from "../server/cli/export_command.ts";
+import { exportStore, importStore } from "../server/transfer/export_file.ts";
 import { type Database, MIGRATIONS, openStore, runMigrations, sql } from "../server/store/mod.ts";
 import { openTestApp } from "./support/app.ts";
 import { runShm } from "./support/cli.ts";

@@ -66,3 +66,11 @@ export async function migrationStatus(
     appliedAt: appliedAt.get(m.version) ?? null,
   }));
 }
+
+/** The newest migration applied to `db`, 0 when none. */
+export async function schemaVersion(db: Database): Promise<number> {
+  const [row] = await db.query<{ version: number | null }>(
+    sql`select max(version) as version from schema_migrations`,
+  );
+  return row?.version ?? 0;
+}

@@ -11,7 +11,7 @@ import { openPostgresDatabase } from "./drivers/postgres_database.ts";
 
 export type { AvailabilityChange, Database, SqlQuery } from "./drivers/database.ts";
 export { sql } from "./drivers/database.ts";
-export { type MigrationState, migrationStatus, runMigrations } from "./migrate.ts";
+export { type MigrationState, migrationStatus, runMigrations, schemaVersion } from "./migrate.ts";
 export { MIGRATIONS };
 export * from "./instances.ts";
 export * from "./fleet_queries.ts";
@@ -32,7 +32,7 @@ export * from "./bulk/import_shm_writes.ts";
 export * from "./bulk/demo_writes.ts";
 export * from "./bulk/original_shm_source.ts";
 export * from "./bulk/embedded_backup.ts";
-export * from "./bulk/export_records.ts";
+export * from "./bulk/portable_rows.ts";
 
 /**
  * Opens the store the setting names: the PostgreSQL server at its URL, or the

@@ -1,74 +1,76 @@
 /**
- * Reads and writes of `shm export` / `shm import`: every application,
- * instance, day of history and raw snapshot as one JSON object each, read in
- * pages and written in batches, so that a store of any size moves between the
- * embedded store and PostgreSQL in bounded memory. Writes merge by natural
- * keys (slug, instance id, day, snapshot time), so importing twice adds nothing.
+ * Reads and writes of `shm export` / `shm import`: every row of the tables
+ * that hold a store's data, as one JSON object each in a form another store
+ * can take (an application by slug, an instance with its application's slug
+ * and its key in base64, no ids of this store), read in pages and written in
+ * batches, so that a store of any size moves between the embedded store and
+ * PostgreSQL in bounded memory. Writes merge by natural keys (slug, instance
+ * id, day, snapshot time), so importing twice adds nothing. The file around
+ * the rows is `server/transfer/`'s.
  */
 
-import { type Database, sql } from "../drivers/database.ts";
-
-/** The kinds of record an export holds, in the order they are written and must be imported. */
-export const EXPORT_RECORD_TYPES = ["application", "instance", "instance_day", "snapshot"] as const;
-
-/** One kind of exported record. */
-export type ExportRecordType = typeof EXPORT_RECORD_TYPES[number];
-
-/** The newest migration applied to `db`, 0 when none. */
-export async function schemaVersion(db: Database): Promise<number> {
-  const [row] = await db.query<{ version: number | null }>(
-    sql`select max(version) as version from schema_migrations`,
-  );
-  return row?.version ?? 0;
-}
+import { type Database, sql, type SqlQuery } from "../drivers/database.ts";
 
 /**
- * Yields every record of `type` in `db` as a JSON text with a `"type"` field:
- * applications by slug, instances with their application's slug and their key
- * in base64, history and raw snapshots by instance id. Reads `pageSize` rows
- * at a time, in key order.
+ * The tables that move, in the order they must be imported: each refers to
+ * the one before (rows of an instance unknown here are skipped).
  */
-export async function* exportRecords(
+export type PortableTable = "applications" | "instances" | "instance_days" | "snapshots";
+
+/**
+ * Yields every row of `table` in `db` as a JSON text, with the fields of
+ * `addFields` added to each: applications by slug, instances with their
+ * application's slug and their key in base64, history and raw snapshots by
+ * instance id. Reads `pageSize` rows at a time (1000 unless given), in key order.
+ */
+export async function* exportRows(
   db: Database,
-  type: ExportRecordType,
-  pageSize = 1000,
+  table: PortableTable,
+  options: { addFields: Readonly<Record<string, string>>; pageSize?: number },
 ): AsyncGenerator<string> {
+  const pageSize = options.pageSize ?? 1000;
+  const added = sql`${JSON.stringify(options.addFields)}::text::jsonb`;
   let after: string | null = null;
   while (true) {
-    const rows: { line: string; k: string }[] = await db.query(pageQuery(type, after, pageSize));
+    const rows: { line: string; k: string }[] = await db.query(
+      pageQuery(table, { after, limit: pageSize, added }),
+    );
     for (const row of rows) yield row.line;
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.k;
   }
 }
 
-function pageQuery(type: ExportRecordType, after: string | null, limit: number) {
-  switch (type) {
-    case "application":
+function pageQuery(
+  table: PortableTable,
+  options: { after: string | null; limit: number; added: SqlQuery },
+): SqlQuery {
+  const { after, limit, added } = options;
+  switch (table) {
+    case "applications":
       return sql`
-        select (to_jsonb(a) - 'id' || jsonb_build_object('type', 'application'))::text as line,
-          a.slug as k
+        select (to_jsonb(a) - 'id' || ${added})::text as line, a.slug as k
         from applications a where ${after}::text is null or a.slug > ${after}::text
         order by a.slug limit ${limit}`;
-    case "instance":
+    case "instances":
       return sql`
-        select (to_jsonb(i) - 'app_id' - 'public_key' || jsonb_build_object('type', 'instance',
-          'app', a.slug, 'public_key', encode(i.public_key, 'base64')))::text as line,
+        select (to_jsonb(i) - 'app_id' - 'public_key' || jsonb_build_object('app', a.slug,
+          'public_key', encode(i.public_key, 'base64')) || ${added})::text as line,
           i.instance_id::text as k
         from instances i join applications a on a.id = i.app_id
         where ${after}::text is null or i.instance_id > ${after}::uuid
         order by i.instance_id limit ${limit}`;
-    case "instance_day":
+    case "instance_days":
       return sql`
-        select (to_jsonb(d) - 'app_id' || jsonb_build_object('type', 'instance_day'))::text
-          as line, d.instance_id::text || '|' || d.day::text as k
+        select (to_jsonb(d) - 'app_id' || ${added})::text as line,
+          d.instance_id::text || '|' || d.day::text as k
         from instance_days d
         where ${after}::text is null or (d.instance_id, d.day) >
           (split_part(${after}::text, '|', 1)::uuid, split_part(${after}::text, '|', 2)::date)
         order by d.instance_id, d.day limit ${limit}`;
-    case "snapshot":
+    case "snapshots":
       return sql`
-        select (to_jsonb(s) - 'app_id' || jsonb_build_object('type', 'snapshot'))::text as line,
+        select (to_jsonb(s) - 'app_id' || ${added})::text as line,
           s.instance_id::text || '|' || to_char(s.taken_at at time zone 'UTC',
             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
         from snapshots s
@@ -79,7 +81,7 @@ function pageQuery(type: ExportRecordType, after: string | null, limit: number) 
   }
 }
 
-/** What one batch of imported records became. */
+/** What one batch of imported rows became. */
 export interface ImportBatchOutcome {
   /** Records stored as new rows, or that replaced older ones. */
   readonly written: number;
@@ -88,8 +90,8 @@ export interface ImportBatchOutcome {
 }
 
 /**
- * Writes a batch of exported records of one `type` (parsed JSON objects) in
- * one statement. Applications new by slug are created; instances are stored
+ * Writes a batch of exported rows of one `table` (parsed JSON objects, as
+ * {@linkcode exportRows} made them) in one statement. Applications new by slug are created; instances are stored
  * with their id, key, status, times and latest metrics, or merged into the
  * same instance already here (the later last seen and latest snapshot win,
  * the stronger status wins); a day of history replaces the one here only if
@@ -97,15 +99,15 @@ export interface ImportBatchOutcome {
  * same instance and time is here. Records of instances unknown here (or
  * known with another key, see `keyConflicts`) are skipped.
  */
-export async function importRecords(
+export async function importRows(
   db: Database,
-  type: ExportRecordType,
-  records: readonly unknown[],
+  table: PortableTable,
+  objects: readonly unknown[],
 ): Promise<ImportBatchOutcome> {
-  if (records.length === 0) return { written: 0, keyConflicts: [] };
-  const batch = JSON.stringify(records);
-  switch (type) {
-    case "application": {
+  if (objects.length === 0) return { written: 0, keyConflicts: [] };
+  const batch = JSON.stringify(objects);
+  switch (table) {
+    case "applications": {
       const rows = await db.query(sql`
         insert into applications (slug, name, created_at, updated_at, public_badges,
           display_name)
@@ -118,7 +120,7 @@ export async function importRecords(
         returning slug`);
       return { written: rows.length, keyConflicts: [] };
     }
-    case "instance": {
+    case "instances": {
       // The outer select sees the table as it was before the insert: a key differing there is
       // a conflict; an upsert that would change nothing is skipped, so it counts as not written.
       const rows = await db.query<{ instance_id: string; written: boolean; conflict: boolean }>(
@@ -169,7 +171,7 @@ export async function importRecords(
         keyConflicts: rows.filter((row) => row.conflict).map((row) => row.instance_id),
       };
     }
-    case "instance_day": {
+    case "instance_days": {
       const rows = await db.query(sql`
         with written as (
           insert into instance_days as d (app_id, day, instance_id, app_version, environment,
@@ -196,7 +198,7 @@ export async function importRecords(
         select 1 from written`);
       return { written: rows.length, keyConflicts: [] };
     }
-    case "snapshot": {
+    case "snapshots": {
       const rows = await db.query(sql`
         insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
         select distinct on (r.instance_id, r.taken_at) i.app_id, r.instance_id, r.taken_at,
