@@ -12,12 +12,8 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  openMigratedStore,
-  registerInstance,
-  type SnapshotOutcome,
-  SnapshotWriter,
-} from "../server/store/mod.ts";
+import { SnapshotWriter } from "../server/ingest/mod.ts";
+import { openMigratedStore, registerInstance, type SnapshotOutcome } from "../server/store/mod.ts";
 import { startServer, waitForRollup } from "../tests/support/server.ts";
 import { freshPostgresDatabase } from "../tests/support/store.ts";
 import { percentile, timed } from "./timing.ts";

@@ -1,6 +1,7 @@
 /** What every ingestion step needs: the store, the clock, the rules' settings. */
 
-import { type Database, SnapshotWriter } from "../store/mod.ts";
+import type { Database } from "../store/mod.ts";
+import { SnapshotWriter } from "./snapshot_writer.ts";
 import { PublicKeyCache } from "./verify_signature.ts";
 
 /** The dependencies and settings of ingestion, built once at start. */

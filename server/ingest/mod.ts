@@ -10,6 +10,7 @@ export { acceptRegistration, type RegistrationResult } from "./register.ts";
 export { acceptActivation } from "./activate.ts";
 export { acceptSnapshot, type SnapshotResult } from "./snapshot.ts";
 export { PublicKeyCache } from "./verify_signature.ts";
+export { SnapshotWriter } from "./snapshot_writer.ts";
 export { appSlug } from "./slug.ts";
 export { flattenMetrics, type MetricValue } from "./flatten_metrics.ts";
 export { MAX_FUTURE_SKEW_MS } from "./context.ts";

@@ -24,9 +24,12 @@ export * from "./badge_queries.ts";
 export * from "./app_settings_queries.ts";
 export * from "./rollups.ts";
 export * from "./rollup_queries.ts";
-export { SnapshotWriter } from "./snapshot_writer.ts";
 export { checkStoreAnswers } from "./drivers/readiness.ts";
-export { runWithinStoreBudget } from "./drivers/request_budget.ts";
+export {
+  outsideStoreBudget,
+  runWithinStoreBudget,
+  waitWithinStoreBudget,
+} from "./drivers/request_budget.ts";
 export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
 export * from "./bulk/import_shm_writes.ts";
 export * from "./bulk/demo_writes.ts";

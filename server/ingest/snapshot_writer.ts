@@ -2,18 +2,21 @@
  * Snapshot writes grouped into batches: while one batch's statement runs,
  * the snapshots that arrive wait and go together in the next, so that under
  * load many snapshots share one statement and one commit, and with no load a
- * snapshot is written at once, alone.
+ * snapshot is written at once, alone. This is the policy (when a batch goes,
+ * how large, how many at once, what a failure does to the others); the
+ * statements are the store's (`insertSnapshotsIfNewer`, `insertSnapshotIfNewer`).
  */
 
 import { StoreUnavailableError } from "../errors.ts";
-import type { Database } from "./drivers/database.ts";
-import { outsideStoreBudget, waitWithinStoreBudget } from "./drivers/request_budget.ts";
 import {
+  type Database,
   insertSnapshotIfNewer,
   insertSnapshotsIfNewer,
+  outsideStoreBudget,
   type SnapshotOutcome,
   type SnapshotRecord,
-} from "./instances.ts";
+  waitWithinStoreBudget,
+} from "../store/mod.ts";
 
 interface Pending {
   readonly record: SnapshotRecord;
@@ -46,7 +49,7 @@ export class SnapshotWriter {
    * Stores `record` if its timestamp is newer than the instance's last one,
    * with the same rules and outcomes as {@linkcode insertSnapshotIfNewer}.
    * Resolves once the write is committed (or refused). Within a request's
-   * store budget (`request_budget.ts`), rejects with `StoreUnavailableError`
+   * store budget (`server/store/drivers/request_budget.ts`), rejects with `StoreUnavailableError`
    * when the budget runs out first; a snapshot still waiting for its batch is
    * then never written, one in a batch may be.
    */

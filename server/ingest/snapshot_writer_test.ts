@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { StoreUnavailableError } from "../errors.ts";
 import { openTestDatabase } from "../../tests/support/store.ts";
-import { type Database, sql, type SqlQuery } from "./drivers/database.ts";
-import { registerInstance, setInstanceStatus, type SnapshotRecord } from "./instances.ts";
-import { runWithinStoreBudget } from "./drivers/request_budget.ts";
+import {
+  type Database,
+  registerInstance,
+  runWithinStoreBudget,
+  setInstanceStatus,
+  type SnapshotRecord,
+  sql,
+  type SqlQuery,
+} from "../store/mod.ts";
 import { SnapshotWriter } from "./snapshot_writer.ts";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
