@@ -1,6 +1,6 @@
 /** Running the server: store, upkeep, HTTP, and a clean stop on SIGINT/SIGTERM. */
 
-import { ensureFirstAccount, randomToken } from "./auth/mod.ts";
+import { ensureFirstAccount, randomToken } from "./accounts/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { createHandler, serveConnections } from "./http/mod.ts";
 import type { ConnectionRules } from "./http/mod.ts";

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ensureFirstAccount, SESSION_TTL_MS } from "../server/auth/mod.ts";
+import { ensureFirstAccount, SESSION_TTL_MS } from "../server/accounts/mod.ts";
 import { applicationActivity, dashboardOverview } from "../server/stats/mod.ts";
 import { type Database, sql } from "../server/store/mod.ts";
 import { scriptSafeJson } from "../server/ui/Island.tsx";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { hashPassword } from "../server/auth/mod.ts";
+import { hashPassword } from "../server/accounts/mod.ts";
 import { insertUser } from "../server/store/mod.ts";
 import type { TestApp } from "./support/app.ts";
 import {

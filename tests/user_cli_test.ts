@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { verifyPassword } from "../server/auth/mod.ts";
+import { verifyPassword } from "../server/accounts/mod.ts";
 import type { StoreSetting } from "../server/config.ts";
 import { findUserCredentials, openStore } from "../server/store/mod.ts";
 import { compilePermissionFlags } from "./support/server.ts";

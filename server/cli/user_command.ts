@@ -5,12 +5,10 @@
  * from the command line, where other users of the machine could see it.
  */
 
-import { hashPassword, passwordProblem, setPassword } from "../auth/mod.ts";
+import { isUsername, passwordProblem, USERNAME_RULE } from "../../shared/account_rules.ts";
+import { createAccount, listAccounts, setPassword } from "../accounts/mod.ts";
 import type { StoreSetting } from "../config.ts";
-import { insertUser, listUsers, openMigratedStore } from "../store/mod.ts";
-
-/** What a username may be (as for SHM_ADMIN_USER): 1 to 64 letters, digits and `._@-`. */
-const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
+import { openMigratedStore } from "../store/mod.ts";
 
 /** What the command needs besides its operands. */
 export interface UserCommandDeps {
@@ -35,10 +33,9 @@ export async function userCommand(
     deps.print(`shm user: unknown use "${operands.join(" ")}": ${usage}`);
     return 2;
   }
-  if (action !== "list" && (name === undefined || !USERNAME.test(name))) {
+  if (action !== "list" && (name === undefined || !isUsername(name))) {
     deps.print(
-      `shm user: cannot use the username "${(name ?? "").slice(0, 80)}": ` +
-        "1 to 64 letters, digits and ._@-",
+      `shm user: cannot use the username "${(name ?? "").slice(0, 80)}": ${USERNAME_RULE}`,
     );
     return 2;
   }
@@ -54,19 +51,15 @@ export async function userCommand(
   const { db } = await openMigratedStore(deps.store);
   try {
     if (action === "list") {
-      for (const user of await listUsers(db)) {
-        deps.print(`${user.username}\tcreated ${user.createdAt.toISOString()}`);
+      for (const account of await listAccounts(db)) {
+        deps.print(`${account.username}\tcreated ${account.createdAt.toISOString()}`);
       }
       return 0;
     }
     const username = name ?? "";
     if (action === "add") {
-      const id = await insertUser(db, {
-        username,
-        passwordHash: await hashPassword(password),
-        createdAt: deps.now,
-      });
-      if (id === null) {
+      const created = await createAccount(db, { username, password, now: deps.now });
+      if (created === "exists") {
         deps.print(`shm user: cannot add "${username}" as the account exists`);
         return 1;
       }

@@ -3,7 +3,7 @@
  * pages, each of which sends a visitor without a session to `/login`.
  */
 
-import { randomToken, sameToken, SESSION_TTL_MS, signIn, signOut } from "../auth/mod.ts";
+import { randomToken, sameToken, SESSION_TTL_MS, signIn, signOut } from "../accounts/mod.ts";
 import {
   applicationActivity,
   applicationDetail,

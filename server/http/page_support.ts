@@ -4,7 +4,7 @@
  */
 
 import type { VNode } from "preact";
-import { sameToken } from "../auth/mod.ts";
+import { sameToken } from "../accounts/mod.ts";
 import type { Database } from "../store/mod.ts";
 import type { Viewer } from "../ui/Layout.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";

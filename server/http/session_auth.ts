@@ -4,8 +4,13 @@
  * accepts a session next to the bearer token.
  */
 
-import { apiTokenUser, csrfTokenFor, sessionUser } from "../auth/mod.ts";
-import type { Database, SessionUser } from "../store/mod.ts";
+import {
+  apiTokenUser,
+  csrfTokenFor,
+  type SessionAccount,
+  sessionAccount,
+} from "../accounts/mod.ts";
+import type { Database } from "../store/mod.ts";
 
 /** The session cookie. */
 export const SESSION_COOKIE = "shm_session";
@@ -21,7 +26,7 @@ const COOKIE_VALUE = /^[A-Za-z0-9._-]*$/;
 
 /** The signed-in user of a request, with the session token and its CSRF token. */
 export interface SignedIn {
-  readonly user: SessionUser;
+  readonly user: SessionAccount;
   readonly token: string;
   readonly csrfToken: string;
 }
@@ -80,7 +85,7 @@ export async function signedIn(
 ): Promise<SignedIn | null> {
   const token = readCookie(request, SESSION_COOKIE);
   if (token === undefined || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const user = await sessionUser(db, token, now);
+  const user = await sessionAccount(db, token, now);
   if (user === null) return null;
   return { user, token, csrfToken: await csrfTokenFor(token) };
 }

@@ -1,9 +1,16 @@
 /** The settings page and its forms: API tokens (create, revoke) and changing one's password. */
 
-import { createApiToken, passwordProblem, setPassword } from "../auth/mod.ts";
-import { type Database, listApiTokens, listUsers, revokeApiToken } from "../store/mod.ts";
-import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
+import { passwordProblem } from "../../shared/account_rules.ts";
 import { isDisplayText } from "../../shared/text_rules.ts";
+import {
+  createApiToken,
+  listAccounts,
+  revokeUserApiToken,
+  setPassword,
+  userApiTokens,
+} from "../accounts/mod.ts";
+import type { Database } from "../store/mod.ts";
+import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
 import {
   messagePage,
   page,
@@ -37,12 +44,12 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
     extra: Pick<SettingsPageProps, "newToken" | "notice" | "error"> = {},
     status = 200,
   ) => {
-    const [users, tokens] = await Promise.all([
-      listUsers(db),
-      listApiTokens(db, session.user.userId),
+    const [accounts, tokens] = await Promise.all([
+      listAccounts(db),
+      userApiTokens(db, session.user.userId),
     ]);
     return page(
-      SettingsPage({ viewer: viewerOf(session), users, tokens, now: now(), ...extra }),
+      SettingsPage({ viewer: viewerOf(session), accounts, tokens, now: now(), ...extra }),
       status,
     );
   };
@@ -82,7 +89,7 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
       const idText = ctx.params["tokenId"] ?? "";
       const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
       const revoked = id !== null &&
-        await revokeApiToken(db, { id, userId: session.user.userId, now: now() });
+        await revokeUserApiToken(db, { id, userId: session.user.userId, now: now() });
       if (!revoked) {
         return messagePage(viewerOf(session), {
           status: 404,

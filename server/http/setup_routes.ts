@@ -4,8 +4,9 @@
  * first account, once. The token lives only in this process's memory.
  */
 
-import { hashPassword, passwordProblem, sameToken } from "../auth/mod.ts";
-import { countUsers, type Database, insertFirstUser } from "../store/mod.ts";
+import { isUsername, passwordProblem, USERNAME_RULE } from "../../shared/account_rules.ts";
+import { createAccount, hasAccounts, sameToken } from "../accounts/mod.ts";
+import type { Database } from "../store/mod.ts";
 import { SetupPage } from "../ui/SetupPage.tsx";
 import { messagePage, page, readForm, redirect } from "./page_support.ts";
 import type { Router } from "./router.ts";
@@ -17,9 +18,6 @@ export interface SetupDeps {
   /** The token the start printed; null when no setup link was printed. */
   readonly setupToken: string | null;
 }
-
-/** What a username may be (as for SHM_ADMIN_USER). */
-const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
 /** Adds `GET` and `POST /setup` to `router`. */
 export function addSetupRoutes(router: Router, deps: SetupDeps): void {
@@ -34,7 +32,7 @@ export function addSetupRoutes(router: Router, deps: SetupDeps): void {
         message: "This setup link is not valid: use the one the server printed at start.",
       });
     }
-    if (await countUsers(db) > 0) {
+    if (await hasAccounts(db)) {
       return messagePage(null, {
         status: 410,
         title: "Setup is done",
@@ -58,20 +56,16 @@ export function addSetupRoutes(router: Router, deps: SetupDeps): void {
     const password = form.get("password") ?? "";
     const again = (error: string) =>
       page(SetupPage({ setupToken: token, username: username.slice(0, 64), error }), 400);
-    if (!USERNAME.test(username)) {
-      return again("A username has 1 to 64 letters, digits and ._@-");
-    }
+    if (!isUsername(username)) return again(`A username has ${USERNAME_RULE}`);
     if (password !== (form.get("confirm_password") ?? "")) {
       return again("The two passwords differ.");
     }
     const problem = passwordProblem(password);
     if (problem !== null) return again(problem);
-    const created = await insertFirstUser(db, {
-      username,
-      passwordHash: await hashPassword(password),
-      createdAt: now(),
+    const created = await createAccount(db, { username, password, now: now() }, {
+      firstOnly: true,
     });
-    if (!created) {
+    if (created === "exists") {
       return messagePage(null, {
         status: 410,
         title: "Setup is done",

@@ -1,6 +1,6 @@
 /** The settings page: accounts, changing one's password, and API tokens. */
 
-import type { ApiTokenRow, UserRow } from "../store/mod.ts";
+import type { AccountView, ApiTokenView } from "../accounts/mod.ts";
 import { formatAgo } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
@@ -8,8 +8,8 @@ import { Layout, type Viewer } from "./Layout.tsx";
 /** What the settings page shows. */
 export interface SettingsPageProps {
   readonly viewer: Viewer;
-  readonly users: readonly UserRow[];
-  readonly tokens: readonly ApiTokenRow[];
+  readonly accounts: readonly AccountView[];
+  readonly tokens: readonly ApiTokenView[];
   /** A token just created: shown this once, never again. */
   readonly newToken?: { readonly name: string; readonly token: string };
   /** A success message, e.g. after a password change. */
@@ -119,10 +119,10 @@ export function SettingsPage(props: SettingsPageProps) {
       </p>
       <table class="data accounts">
         <tbody>
-          {props.users.map((user) => (
-            <tr data-user={user.username}>
-              <td>{user.username}</td>
-              <td class="muted">created {formatAgo(user.createdAt, props.now)}</td>
+          {props.accounts.map((account) => (
+            <tr data-user={account.username}>
+              <td>{account.username}</td>
+              <td class="muted">created {formatAgo(account.createdAt, props.now)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,7 +1,7 @@
 /** Signing in to the dashboard in-process, reading its forms, and feeding it instances. */
 
 import assert from "node:assert/strict";
-import { hashPassword } from "../../server/auth/mod.ts";
+import { hashPassword } from "../../server/accounts/mod.ts";
 import { insertUser } from "../../server/store/mod.ts";
 import { type FakeClock, openTestApp, type TestApp } from "./app.ts";
 import { TestInstance } from "./instance_client.ts";

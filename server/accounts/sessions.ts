@@ -1,24 +1,21 @@
 /**
- * Sign-in, sessions and the first account. A session is a random token in
- * a cookie; the database keeps only its SHA-256, with an expiry. The CSRF
- * token of a session is derived from the session token, so forms need no
- * extra storage and a page from another site, which cannot read the cookie,
- * cannot know it.
+ * Sign-in and sessions. A session is a random token in a cookie; the
+ * database keeps only its SHA-256, with an expiry. The CSRF token of a
+ * session is derived from the session token, so forms need no extra storage
+ * and a page from another site, which cannot read the cookie, cannot know it.
  */
 
 import { timingSafeEqual } from "node:crypto";
 import {
-  countUsers,
   type Database,
   deleteExpiredSessions,
   deleteSession,
   findSessionUser,
   findUserCredentials,
-  insertFirstUser,
   insertSession,
-  type SessionUser,
 } from "../store/mod.ts";
-import { DECOY_HASH, hashPassword, verifyPassword } from "./password.ts";
+import { DECOY_HASH, verifyPassword } from "./password_hash.ts";
+import type { SessionAccount } from "./views.ts";
 
 /** How long a session lasts after sign-in. */
 export const SESSION_TTL_MS = 7 * 86_400_000;
@@ -75,37 +72,21 @@ export async function signIn(
   return { token, expiresAt };
 }
 
-/** The user of session `token` at `now`; null when it is unknown or expired. */
-export async function sessionUser(
+/** The account of session `token` at `now`; null when it is unknown or expired. */
+export async function sessionAccount(
   db: Database,
   token: string,
   now: Date,
-): Promise<SessionUser | null> {
-  return await findSessionUser(db, { tokenHash: await tokenHash(token), now });
+): Promise<SessionAccount | null> {
+  const user = await findSessionUser(db, { tokenHash: await tokenHash(token), now });
+  return user === null
+    ? null
+    : { userId: user.userId, username: user.username, expiresAt: user.expiresAt };
 }
 
 /** Ends session `token`; ending an unknown session does nothing. */
 export async function signOut(db: Database, token: string): Promise<void> {
   await deleteSession(db, await tokenHash(token));
-}
-
-/**
- * Creates the first account when none exists and a password is given.
- * Returns what happened: "created", "exists" (an account was already
- * there) or "no_password" (none exists and none was given).
- */
-export async function ensureFirstAccount(
-  db: Database,
-  account: { username: string; password: string | null; now: Date },
-): Promise<"created" | "exists" | "no_password"> {
-  if (await countUsers(db) > 0) return "exists";
-  if (account.password === null) return "no_password";
-  const created = await insertFirstUser(db, {
-    username: account.username,
-    passwordHash: await hashPassword(account.password),
-    createdAt: account.now,
-  });
-  return created ? "created" : "exists";
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashPassword, PASSWORD_ITERATIONS, verifyPassword } from "./password.ts";
+import { hashPassword, PASSWORD_ITERATIONS, verifyPassword } from "./password_hash.ts";
 
 Deno.test("hashPassword() makes a PBKDF2-SHA256 hash of 600,000 iterations with a fresh salt", async () => {
   const first = await hashPassword("correct horse");

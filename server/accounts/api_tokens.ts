@@ -1,0 +1,68 @@
+/**
+ * API tokens. A token is 32 random bytes shown once at creation; the
+ * database keeps only its SHA-256, which is enough for a high-entropy secret
+ * (no slow hash is needed, unlike passwords).
+ */
+
+import {
+  type Database,
+  insertApiToken,
+  listApiTokens,
+  revokeApiToken,
+  useApiToken,
+} from "../store/mod.ts";
+import { randomToken, tokenHash } from "./sessions.ts";
+import type { ApiTokenView } from "./views.ts";
+
+/** What an API token looks like: a prefix that says what it is, then 43 base64url characters. */
+const API_TOKEN_SHAPE = /^shm_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Creates an API token named `name` for user `userId`; returns its id and
+ * the token itself, which is stored only as a hash and cannot be shown again.
+ */
+export async function createApiToken(
+  db: Database,
+  options: { userId: number; name: string; now: Date },
+): Promise<{ id: number; token: string }> {
+  const token = `shm_${randomToken()}`;
+  const id = await insertApiToken(db, {
+    userId: options.userId,
+    name: options.name,
+    tokenHash: await tokenHash(token),
+    createdAt: options.now,
+  });
+  return { id, token };
+}
+
+/**
+ * The id of the user whose live token `token` is, noting its use at `now`;
+ * null for a revoked, unknown or malformed token.
+ */
+export async function apiTokenUser(db: Database, token: string, now: Date): Promise<number | null> {
+  if (!API_TOKEN_SHAPE.test(token)) return null;
+  return await useApiToken(db, { tokenHash: await tokenHash(token), now });
+}
+
+/** User `userId`'s API tokens, newest first, revoked ones included. */
+export async function userApiTokens(db: Database, userId: number): Promise<ApiTokenView[]> {
+  const rows = await listApiTokens(db, userId);
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  }));
+}
+
+/**
+ * Revokes token `id` of user `userId` at `now`; returns whether a live token
+ * was revoked (false for another user's token, a revoked or an unknown one).
+ */
+export async function revokeUserApiToken(
+  db: Database,
+  options: { id: number; userId: number; now: Date },
+): Promise<boolean> {
+  return await revokeApiToken(db, options);
+}

@@ -1,0 +1,49 @@
+/**
+ * Making an account: one function for the setup page, `shm user add` and the
+ * first account made at start from `SHM_ADMIN_USER` and `SHM_ADMIN_PASSWORD`.
+ */
+
+import { type Database, insertFirstUser, insertUser } from "../store/mod.ts";
+import { hasAccounts } from "./account_list.ts";
+import { hashPassword } from "./password_hash.ts";
+
+/**
+ * Creates the account `username` with `password` (stored as a slow hash) at
+ * `now`. The caller has checked both: `isUsername` and `passwordProblem`
+ * (`shared/account_rules.ts`), or the configuration for the first account.
+ * With `firstOnly`, the account is made only while none exists, in one
+ * statement, so that several servers starting at once make at most one.
+ * Returns "created", or "exists" when the username is taken (with
+ * `firstOnly`: when any account exists).
+ */
+export async function createAccount(
+  db: Database,
+  account: { username: string; password: string; now: Date },
+  options: { firstOnly?: boolean } = {},
+): Promise<"created" | "exists"> {
+  const user = {
+    username: account.username,
+    passwordHash: await hashPassword(account.password),
+    createdAt: account.now,
+  };
+  if (options.firstOnly === true) return await insertFirstUser(db, user) ? "created" : "exists";
+  return await insertUser(db, user) === null ? "exists" : "created";
+}
+
+/**
+ * Creates the first account when none exists and a password is given.
+ * Returns what happened: "created", "exists" (an account was already
+ * there) or "no_password" (none exists and none was given).
+ */
+export async function ensureFirstAccount(
+  db: Database,
+  account: { username: string; password: string | null; now: Date },
+): Promise<"created" | "exists" | "no_password"> {
+  if (await hasAccounts(db)) return "exists";
+  if (account.password === null) return "no_password";
+  return await createAccount(db, {
+    username: account.username,
+    password: account.password,
+    now: account.now,
+  }, { firstOnly: true });
+}
