@@ -15,15 +15,16 @@ export { type MigrationState, migrationStatus, runMigrations, schemaVersion } fr
 export { MIGRATIONS };
 export * from "./instances.ts";
 export * from "./fleet_queries.ts";
-export * from "./account_queries.ts";
-export * from "./app_summaries.ts";
-export * from "./hourly_activity.ts";
+export * from "./accounts/users.ts";
+export * from "./accounts/sessions.ts";
+export * from "./rollups/app_summaries.ts";
+export * from "./rollups/hourly_activity.ts";
 export * from "./instance_pages_queries.ts";
-export * from "./token_queries.ts";
-export * from "./badge_queries.ts";
+export * from "./accounts/api_tokens.ts";
+export * from "./rollups/badge_summary.ts";
 export * from "./app_settings_queries.ts";
-export * from "./rollups.ts";
-export * from "./rollup_queries.ts";
+export * from "./rollups/rollups.ts";
+export * from "./rollups/rollup_queries.ts";
 export { checkStoreAnswers } from "./drivers/readiness.ts";
 export {
   outsideStoreBudget,

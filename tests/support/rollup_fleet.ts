@@ -24,8 +24,8 @@ import {
   appDayMetricRows,
   appDayRows,
   appDayShareRows,
-} from "../../server/store/rollup_queries.ts";
-import { refreshRollups } from "../../server/store/rollups.ts";
+} from "../../server/store/rollups/rollup_queries.ts";
+import { refreshRollups } from "../../server/store/rollups/rollups.ts";
 export const NOW = new Date("2026-03-15T12:00:00Z");
 export const TODAY = "2026-03-15";
 export const START = "2026-02-10";

@@ -1,7 +1,7 @@
 /**
  * The daily rollups computed again in TypeScript, from a plain list of
  * instance-day facts, so that tests can compare them with what
- * `server/store/rollups.ts` stores. Written from the definitions, not from
+ * `server/store/rollups/rollups.ts` stores. Written from the definitions, not from
  * the SQL: each count is the set it names, filtered one instance at a time.
  */
 
@@ -9,7 +9,7 @@ import type {
   AppDayMetricRow,
   AppDayRow,
   AppDayShareRow,
-} from "../../server/store/rollup_queries.ts";
+} from "../../server/store/rollups/rollup_queries.ts";
 
 /** One instance's last state on one UTC day, as `instance_days` holds it. */
 export interface InstanceDayFact {

@@ -1,8 +1,8 @@
 /** Rollup correctness: every stored number against the same number computed from the history. */
 
 import assert from "node:assert/strict";
-import { openTestDatabase } from "../../tests/support/store.ts";
-import { addDays, daysBetween, expectedAppDays } from "../../tests/support/rollup_reference.ts";
+import { openTestDatabase } from "../../../tests/support/store.ts";
+import { addDays, daysBetween, expectedAppDays } from "../../../tests/support/rollup_reference.ts";
 import {
   alphaDay,
   APPS,
@@ -19,8 +19,8 @@ import {
   TODAY,
   WINDOW,
   writeFleet,
-} from "../../tests/support/rollup_fleet.ts";
-import { type Database, sql } from "./drivers/database.ts";
+} from "../../../tests/support/rollup_fleet.ts";
+import { type Database, sql } from "../drivers/database.ts";
 import { appDayMetricRows, appDayRows, appDayShareRows } from "./rollup_queries.ts";
 import { markRollupsStale, refreshRollups, rollUpDay } from "./rollups.ts";
 

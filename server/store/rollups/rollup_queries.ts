@@ -1,6 +1,6 @@
 /** Reads of the daily per-application rollups (see rollups.ts for what each row means). */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** One application's counts of one day. */
 export interface AppDayRow {

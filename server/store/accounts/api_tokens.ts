@@ -1,6 +1,6 @@
-/** API tokens and account upkeep of the settings page: list, create, revoke, use; passwords. */
+/** API tokens of dashboard accounts, known by their SHA-256: create, list, revoke, use. */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** An API token as the settings page lists it (never its hash). */
 export interface ApiTokenRow {
@@ -58,37 +58,4 @@ export async function useApiToken(
     where token_hash = ${options.tokenHash} and revoked_at is null
     returning user_id as "userId"`);
   return row?.userId ?? null;
-}
-
-/** An account as the settings page and `shm user list` show it. */
-export interface UserRow {
-  readonly id: number;
-  readonly username: string;
-  readonly createdAt: Date;
-}
-
-/** Every account, by username. */
-export async function listUsers(db: Database): Promise<UserRow[]> {
-  return await db.query<UserRow>(sql`
-    select id, username, created_at as "createdAt" from users order by username`);
-}
-
-/**
- * Sets account `username`'s password hash and ends its sessions except
- * `keepSessionHash` (the session making the change, if any), in one
- * transaction. Returns whether the account exists.
- */
-export async function updatePasswordHash(
-  db: Database,
-  options: { username: string; passwordHash: string; keepSessionHash?: Uint8Array },
-): Promise<boolean> {
-  return await db.transaction(async (tx) => {
-    const [row] = await tx.query<{ id: number }>(sql`
-      update users set password_hash = ${options.passwordHash}
-      where username = ${options.username} returning id`);
-    if (row === undefined) return false;
-    const keep = options.keepSessionHash ?? new Uint8Array(32);
-    await tx.query(sql`delete from sessions where user_id = ${row.id} and token_hash <> ${keep}`);
-    return true;
-  });
 }

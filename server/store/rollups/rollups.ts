@@ -7,7 +7,7 @@
  */
 
 import { refreshSummaries } from "./app_summaries.ts";
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 import { refreshHourlyActivity } from "./hourly_activity.ts";
 
 /** Advisory lock key held while one server computes rollups ("shm" + "roll"). */

@@ -4,7 +4,7 @@
  * latest state (`app_summaries`): one row, never its instances or history.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** Aggregates of one numeric metric over the active instances that reported it as a number. */
 export interface MetricAggregates {

@@ -4,7 +4,7 @@
  * snapshots by the upkeep so that the 24-hour chart reads 25 rows a version.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** First of the two advisory lock keys held while one server counts an application's hours. */
 const HOURS_LOCK_CLASS = 7_368_775;

@@ -6,7 +6,7 @@
  * that none of them scans an application's instances.
  */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** How many values of each breakdown a summary keeps, largest first. */
 export const SUMMARY_VALUES_KEPT = 50;

@@ -1,19 +1,12 @@
-/** Dashboard accounts: users, browser sessions (by token hash) and API tokens. */
+/** Dashboard accounts: who may sign in, with what password hash. */
 
-import { type Database, sql } from "./drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
 
 /** A user as sign-in needs it. */
 export interface UserCredentials {
   readonly id: number;
   readonly username: string;
   readonly passwordHash: string;
-}
-
-/** Who a session or token belongs to. */
-export interface SessionUser {
-  readonly userId: number;
-  readonly username: string;
-  readonly expiresAt: Date;
 }
 
 /** How many accounts exist. */
@@ -63,35 +56,35 @@ export async function findUserCredentials(
   return row ?? null;
 }
 
-/** Stores a new session; `tokenHash` is the SHA-256 of the cookie's token. */
-export async function insertSession(
+/** An account as the settings page and `shm user list` show it. */
+export interface UserRow {
+  readonly id: number;
+  readonly username: string;
+  readonly createdAt: Date;
+}
+
+/** Every account, by username. */
+export async function listUsers(db: Database): Promise<UserRow[]> {
+  return await db.query<UserRow>(sql`
+    select id, username, created_at as "createdAt" from users order by username`);
+}
+
+/**
+ * Sets account `username`'s password hash and ends its sessions except
+ * `keepSessionHash` (the session making the change, if any), in one
+ * transaction. Returns whether the account exists.
+ */
+export async function updatePasswordHash(
   db: Database,
-  session: { tokenHash: Uint8Array; userId: number; createdAt: Date; expiresAt: Date },
-): Promise<void> {
-  await db.query(sql`
-    insert into sessions (token_hash, user_id, created_at, expires_at)
-    values (${session.tokenHash}, ${session.userId}, ${session.createdAt}, ${session.expiresAt})`);
-}
-
-/** The user of an unexpired session, by token hash; null when it is unknown or expired at `now`. */
-export async function findSessionUser(
-  db: Database,
-  options: { tokenHash: Uint8Array; now: Date },
-): Promise<SessionUser | null> {
-  const [row] = await db.query<SessionUser>(sql`
-    select u.id as "userId", u.username, s.expires_at as "expiresAt"
-    from sessions s join users u on u.id = s.user_id
-    where s.token_hash = ${options.tokenHash} and s.expires_at > ${options.now}`);
-  return row ?? null;
-}
-
-/** Deletes a session (logout); deleting an unknown one does nothing. */
-export async function deleteSession(db: Database, tokenHash: Uint8Array): Promise<void> {
-  await db.query(sql`delete from sessions where token_hash = ${tokenHash}`);
-}
-
-/** Deletes every session that expired before `now`; returns how many. */
-export async function deleteExpiredSessions(db: Database, now: Date): Promise<number> {
-  const rows = await db.query(sql`delete from sessions where expires_at <= ${now} returning 1`);
-  return rows.length;
+  options: { username: string; passwordHash: string; keepSessionHash?: Uint8Array },
+): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ id: number }>(sql`
+      update users set password_hash = ${options.passwordHash}
+      where username = ${options.username} returning id`);
+    if (row === undefined) return false;
+    const keep = options.keepSessionHash ?? new Uint8Array(32);
+    await tx.query(sql`delete from sessions where user_id = ${row.id} and token_hash <> ${keep}`);
+    return true;
+  });
 }
