@@ -14,7 +14,8 @@
 import postgres from "postgres";
 import { parseArgs } from "node:util";
 import { seedDemo } from "../server/demo/seed_demo.ts";
-import { openMigratedStore, runRollupRound } from "../server/store/mod.ts";
+import { openMigratedStore } from "../server/store/mod.ts";
+import { runRollupRound } from "../server/upkeep/mod.ts";
 import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
 import { startServer, type TestServer } from "../tests/support/server.ts";
 import { freshPostgresDatabase, TEST_PG_ADMIN_URL } from "../tests/support/store.ts";

@@ -6,7 +6,7 @@ import { createHandler, serveConnections } from "./http/mod.ts";
 import type { ConnectionRules } from "./http/mod.ts";
 import type { Logger } from "./log.ts";
 import { openMigratedStore } from "./store/mod.ts";
-import { startUpkeep } from "./upkeep.ts";
+import { startUpkeep } from "./upkeep/mod.ts";
 import { VERSION } from "./version.ts";
 
 /** How long a stopping server waits for requests in flight. */

@@ -14,9 +14,9 @@ import {
   insertDemoSnapshots,
   maintainSnapshots,
   markRollupsStale,
-  runRollupRound,
   upsertDemoApplications,
 } from "../store/mod.ts";
+import { runRollupRound } from "../upkeep/mod.ts";
 import { type DemoOptions, generateInstance, planFleet } from "./demo_fleet.ts";
 
 const DAY_MS = 86_400_000;

@@ -6,7 +6,8 @@
 import { type Config, readConfig } from "../../server/config.ts";
 import { type AppHandler, createHandler } from "../../server/http/mod.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
-import { type Database, runRollupRound, sql } from "../../server/store/mod.ts";
+import { type Database, sql } from "../../server/store/mod.ts";
+import { runRollupRound } from "../../server/upkeep/mod.ts";
 import type { Send, WireRequest } from "./instance_client.ts";
 import { openTestDatabase } from "./store.ts";
 

@@ -3,12 +3,10 @@
  * returned, gone), the shares of versions, platforms and string metrics, and
  * each metric's sum, extremes and percentiles, computed from `instance_days`.
  * The same functions fill them after a demo seed or an import and keep them
- * current in the server's upkeep.
+ * current in the server's upkeep (`server/upkeep/`).
  */
 
-import { refreshSummaries } from "./app_summaries.ts";
 import { type Database, sql } from "../drivers/database.ts";
-import { refreshHourlyActivity } from "./hourly_activity.ts";
 
 /** Advisory lock key held while one server computes rollups ("shm" + "roll"). */
 const ROLLUP_LOCK_KEY = 73_687_752_110;
@@ -271,25 +269,4 @@ export async function markRollupsStale(
 
 function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
-}
-
-/** What one round of {@linkcode runRollupRound} did. */
-export interface RollupRoundReport extends RollupReport {
-  readonly summaries: number;
-  readonly hoursCounted: number;
-}
-
-/**
- * One round of the rollup upkeep as of `now`: every application's summary
- * of its latest state, the hourly counts of the last day, then the daily
- * rollups (see {@linkcode refreshRollups}).
- */
-export async function runRollupRound(
-  db: Database,
-  options: Parameters<typeof refreshRollups>[1],
-): Promise<RollupRoundReport> {
-  const summaries = await refreshSummaries(db, options);
-  const hoursCounted = await refreshHourlyActivity(db, options);
-  const days = await refreshRollups(db, options);
-  return { ...days, summaries, hoursCounted };
 }

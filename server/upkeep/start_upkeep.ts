@@ -8,15 +8,14 @@
  * own outages and recoveries are logged here too, once each.
  */
 
-import type { Config } from "./config.ts";
-import type { Logger } from "./log.ts";
-import { type Database, maintainSnapshots, runRollupRound } from "./store/mod.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { type Database, maintainSnapshots } from "../store/mod.ts";
+import { FailureStreak } from "./failure_streak.ts";
+import { rollupPause, runRollupRound } from "./rollup_round.ts";
 
 /** How often the raw snapshot upkeep runs. */
 const SNAPSHOT_UPKEEP_INTERVAL_MS = 60 * 60_000;
-
-/** The shortest pause between two rollup rounds (unless SHM_ROLLUP_INTERVAL is shorter). */
-const MIN_ROLLUP_PAUSE_MS = 15_000;
 
 /** Background work that is running; `stop` waits for a round in progress. */
 export interface Upkeep {
@@ -59,48 +58,6 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
       unwatch();
     },
   };
-}
-
-/**
- * One job's failures in a row, logged once: a warning (with the error) at the
- * first, a debug line for each one after, and one line with their count when
- * the job works again, so that an outage does not flood the log.
- */
-export class FailureStreak {
-  /** Where the job's other lines go too. */
-  readonly log: Logger;
-  readonly #job: string;
-  #failures = 0;
-  #since = 0;
-
-  /** A streak counter for the job named `job`, logging to `log`. */
-  constructor(log: Logger, job: string) {
-    this.log = log;
-    this.#job = job;
-  }
-
-  /** The job failed with `error`. */
-  failed(error: unknown): void {
-    if (this.#failures++ === 0) {
-      this.#since = Date.now();
-      this.log.warn(`${this.#job} failed; will retry`, { error });
-    } else {
-      this.log.debug(`${this.#job} failed again`, {
-        failures: this.#failures,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-
-  /** The job worked; ends a streak of failures, if there was one. */
-  succeeded(): void {
-    if (this.#failures === 0) return;
-    this.log.info(`${this.#job} works again`, {
-      failures: this.#failures,
-      failing_ms: Date.now() - this.#since,
-    });
-    this.#failures = 0;
-  }
 }
 
 async function upkeepSnapshots(db: Database, config: Config, streak: FailureStreak): Promise<void> {
@@ -147,16 +104,6 @@ async function upkeepRollups(
     if (!signal.aborted) streak.failed(error);
   }
   return performance.now() - started;
-}
-
-/**
- * The pause after a rollup round that took `roundMs`: rounds take about a
- * tenth of the time, so a small fleet's figures are seconds old and a large
- * fleet's upkeep stays light, and never more than `SHM_ROLLUP_INTERVAL`.
- */
-export function rollupPause(roundMs: number, intervalMs: number): number {
-  const floor = Math.min(MIN_ROLLUP_PAUSE_MS, intervalMs);
-  return Math.min(intervalMs, Math.max(floor, 9 * roundMs));
 }
 
 /**

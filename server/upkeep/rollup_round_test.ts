@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rollupPause } from "./upkeep.ts";
+import { rollupPause } from "./rollup_round.ts";
 
 Deno.test("rollupPause() waits nine times the round, at least 15 s, at most the interval", () => {
   const fiveMinutes = 300_000;
