@@ -5,7 +5,7 @@
 
 import { type Database, sql, type SqlQuery } from "./drivers/database.ts";
 import type { InstanceStatus } from "./instances.ts";
-import type { InstanceRow } from "./fleet_queries.ts";
+import type { InstanceRow } from "./instance_queries.ts";
 
 /** The orders the instances table offers, each newest (or highest) first. */
 export type InstanceSort = "last_seen" | "first_seen" | "version";

@@ -14,7 +14,7 @@ export { sql } from "./drivers/database.ts";
 export { type MigrationState, migrationStatus, runMigrations, schemaVersion } from "./migrate.ts";
 export { MIGRATIONS };
 export * from "./instances.ts";
-export * from "./fleet_queries.ts";
+export * from "./instance_queries.ts";
 export * from "./accounts/users.ts";
 export * from "./accounts/sessions.ts";
 export * from "./rollups/app_summaries.ts";
@@ -22,7 +22,7 @@ export * from "./rollups/hourly_activity.ts";
 export * from "./instance_pages_queries.ts";
 export * from "./accounts/api_tokens.ts";
 export * from "./rollups/badge_summary.ts";
-export * from "./app_settings_queries.ts";
+export * from "./applications.ts";
 export * from "./rollups/rollups.ts";
 export * from "./rollups/rollup_queries.ts";
 export { checkStoreAnswers } from "./drivers/readiness.ts";
@@ -31,7 +31,7 @@ export {
   runWithinStoreBudget,
   waitWithinStoreBudget,
 } from "./drivers/request_budget.ts";
-export { maintainSnapshots, type MaintenanceReport } from "./maintenance.ts";
+export { maintainSnapshots, type MaintenanceReport } from "./snapshot_partitions.ts";
 export * from "./bulk/import_shm_writes.ts";
 export * from "./bulk/demo_writes.ts";
 export * from "./bulk/original_shm_source.ts";

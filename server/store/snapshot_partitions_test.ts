@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openTestDatabase } from "../../tests/support/store.ts";
 import { sql } from "./drivers/database.ts";
-import { maintainSnapshots } from "./maintenance.ts";
+import { maintainSnapshots } from "./snapshot_partitions.ts";
 
 async function partitions(db: Parameters<typeof maintainSnapshots>[0]): Promise<string[]> {
   const rows = await db.query<{ name: string }>(sql`
