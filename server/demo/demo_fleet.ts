@@ -6,7 +6,7 @@
  */
 
 import { appSlug } from "../ingest/mod.ts";
-import type { DemoDayRow, DemoInstanceRow, DemoSnapshotRow } from "../store/mod.ts";
+import type { Instance, InstanceDay, RawSnapshot } from "../store/mod.ts";
 import { appTemplate, TRAIT_COUNT } from "./demo_apps.ts";
 import { mixSeed, mulberry32, noiseAt, pickWeighted } from "./prng.ts";
 
@@ -43,13 +43,13 @@ export interface DemoFleetPlan {
 type PlannedRow<Row> = Omit<Row, "appId"> & { readonly appIndex: number };
 
 /** An instance's final row. */
-export type DemoInstance = PlannedRow<DemoInstanceRow>;
+export type DemoInstance = PlannedRow<Instance>;
 
 /** An instance's history row for one UTC day. */
-export type DemoDay = PlannedRow<DemoDayRow>;
+export type DemoDay = PlannedRow<InstanceDay>;
 
 /** A raw snapshot. */
-export type DemoSnapshot = PlannedRow<DemoSnapshotRow>;
+export type DemoSnapshot = PlannedRow<RawSnapshot>;
 
 /** One generated instance: its final row, its days, and how to replay its snapshots. */
 export interface GeneratedInstance {

@@ -6,14 +6,14 @@
 
 import {
   type Database,
-  type DemoDayRow,
-  type DemoInstanceRow,
-  type DemoSnapshotRow,
   insertDemoDays,
   insertDemoInstances,
   insertDemoSnapshots,
+  type Instance,
+  type InstanceDay,
   maintainSnapshots,
   markRollupsStale,
+  type RawSnapshot,
   upsertDemoApplications,
 } from "../store/mod.ts";
 import { runRollupRound } from "../upkeep/mod.ts";
@@ -89,9 +89,9 @@ export async function seedDemo(
     if (failure !== null) throw failure.error;
   };
 
-  let instances: DemoInstanceRow[] = [];
-  let days: DemoDayRow[] = [];
-  let snapshots: DemoSnapshotRow[] = [];
+  let instances: Instance[] = [];
+  let days: InstanceDay[] = [];
+  let snapshots: RawSnapshot[] = [];
   const totals = { instances: 0, days: 0, snapshots: 0 };
   const flush = async (done: number) => {
     // Instances first: their application exists already; history rows refer to no key.

@@ -4,7 +4,7 @@ import { ClientError } from "../errors.ts";
 import {
   type ApplicationSettings,
   type ApplicationSettingsChange,
-  findApplicationSettings,
+  findApplication,
   updateApplicationSettings,
 } from "../store/mod.ts";
 import type { Database } from "../store/mod.ts";
@@ -36,7 +36,7 @@ export function addAppSettingsRoutes(
     await deps.authenticate(request);
     const slug = params["slug"] ?? "";
     return jsonResponse(
-      settingsView(await findApplicationSettings(deps.db, slug) ?? unknown(slug)),
+      settingsView(await findApplication(deps.db, slug) ?? unknown(slug)),
     );
   }, APPLICATION_API_ROUTE);
   router.on("PUT", path, async ({ request, params }: RouteContext) => {

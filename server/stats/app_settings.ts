@@ -1,6 +1,6 @@
 /** What an application's settings page shows: its settings and the metrics its badges can use. */
 
-import { findApplicationSettings, findApplicationSummary } from "../store/mod.ts";
+import { findApplication, findSummaryFigures } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 
 /** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
@@ -21,11 +21,9 @@ export async function applicationSettingsView(
   ctx: StatsContext,
   slug: string,
 ): Promise<ApplicationSettingsView | null> {
-  const [summary, settings] = await Promise.all([
-    findApplicationSummary(ctx.db, slug),
-    findApplicationSettings(ctx.db, slug),
-  ]);
-  if (summary === null || settings === null) return null;
+  const settings = await findApplication(ctx.db, slug);
+  if (settings === null) return null;
+  const summary = await findSummaryFigures(ctx.db, settings.id);
   const metricKeys = Object.keys(summary.metrics).sort();
   return {
     slug: settings.slug,

@@ -8,7 +8,12 @@
 
 import type { MetricAggregate } from "../../shared/badge_grammar.ts";
 import { StoreUnavailableError } from "../errors.ts";
-import { type BadgeSummary, findBadgeSummary, type MetricAggregates } from "../store/mod.ts";
+import {
+  type BadgeSummary,
+  findApplication,
+  findBadgeSummary,
+  type MetricAggregates,
+} from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 import type { FigureCache } from "./figure_cache.ts";
 
@@ -56,14 +61,30 @@ export type BadgeFigure<T> =
 
 const HIDDEN = { kind: "hidden" } as const;
 
+/**
+ * What the badges of application `slug` show, with the figures of `metric`
+ * when given; null when the application is unknown or its public badges are off.
+ */
+async function publicBadgeSummary(
+  ctx: BadgeContext,
+  options: { slug: string; metric?: string },
+): Promise<BadgeSummary | null> {
+  const app = await findApplication(ctx.db, options.slug);
+  if (app === null || !app.publicBadges) return null;
+  return await findBadgeSummary(ctx.db, {
+    appId: app.id,
+    ...(options.metric === undefined ? {} : { metric: options.metric }),
+  });
+}
+
 /** The number of active instances of the application `slug`. */
 export function activeInstancesFigure(
   ctx: BadgeContext,
   slug: string,
 ): Promise<BadgeFigure<number>> {
   return cached(ctx, `instances|${slug}`, async (): Promise<BadgeFigure<number>> => {
-    const app = await findBadgeSummary(ctx.db, { slug });
-    if (app === null || !app.publicBadges) return HIDDEN;
+    const app = await publicBadgeSummary(ctx, { slug });
+    if (app === null) return HIDDEN;
     return guarded(ctx, app.active, app.active);
   });
 }
@@ -74,8 +95,8 @@ export function commonVersionFigure(
   slug: string,
 ): Promise<BadgeFigure<string | null>> {
   return cached(ctx, `version|${slug}`, async (): Promise<BadgeFigure<string | null>> => {
-    const app = await findBadgeSummary(ctx.db, { slug });
-    if (app === null || !app.publicBadges) return HIDDEN;
+    const app = await publicBadgeSummary(ctx, { slug });
+    if (app === null) return HIDDEN;
     if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
     return { kind: "value", value: app.topVersion };
   });
@@ -96,8 +117,8 @@ export function metricFigure(
     ctx,
     `metric|${slug}|${options.metric}|${options.aggregate}`,
     async (): Promise<BadgeFigure<number | null>> => {
-      const app = await findBadgeSummary(ctx.db, { slug, metric: options.metric });
-      if (app === null || !app.publicBadges) return HIDDEN;
+      const app = await publicBadgeSummary(ctx, { slug, metric: options.metric });
+      if (app === null) return HIDDEN;
       return metricGuarded(ctx, app.metric, options.aggregate);
     },
   );
@@ -119,11 +140,11 @@ export function combinedFigure(
     ctx,
     `combined|${slug}|${options.metric}|${options.aggregate}`,
     async (): Promise<BadgeFigure<CombinedFigure>> => {
-      const app: BadgeSummary | null = await findBadgeSummary(ctx.db, {
+      const app: BadgeSummary | null = await publicBadgeSummary(ctx, {
         slug,
         metric: options.metric,
       });
-      if (app === null || !app.publicBadges) return HIDDEN;
+      if (app === null) return HIDDEN;
       if (app.active < ctx.minInstances) return { kind: "too_few", minimum: ctx.minInstances };
       return {
         kind: "value",

@@ -4,7 +4,12 @@
  * upkeep's last round, given as `computed_at`).
  */
 
-import { type ApplicationSummary, listApplicationSummaries } from "../store/mod.ts";
+import {
+  type ApplicationSummary,
+  findApplication,
+  findSummaryFigures,
+  listApplicationSummaries,
+} from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 
 /** Totals over every application; `computed_at` is the oldest summary's time. */
@@ -37,8 +42,9 @@ export async function applicationsOverview(ctx: StatsContext) {
  * when the slug is unknown.
  */
 export async function applicationDetail(ctx: StatsContext, slug: string) {
-  const [row] = await listApplicationSummaries(ctx.db, { slug });
-  if (row === undefined) return null;
+  const app = await findApplication(ctx.db, slug);
+  if (app === null) return null;
+  const row: ApplicationSummary = { ...app, ...await findSummaryFigures(ctx.db, app.id) };
   return {
     ...applicationView(row),
     active_window_days: ctx.activeDays,

@@ -4,8 +4,8 @@ import { ClientError } from "../errors.ts";
 import {
   findApplication,
   type InstanceKey,
-  type InstanceRow,
   type InstanceStatus,
+  type InstanceWithApp,
   listInstances,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
@@ -52,7 +52,7 @@ export async function instancePage(ctx: StatsContext, query: InstanceQuery) {
 }
 
 /** An instance as the admin API shows it. */
-export function instanceView(row: InstanceRow) {
+export function instanceView(row: InstanceWithApp) {
   return {
     instance_id: row.instanceId,
     app_slug: row.appSlug,
@@ -68,7 +68,7 @@ export function instanceView(row: InstanceRow) {
   };
 }
 
-function encodeCursor(row: InstanceRow): string {
+function encodeCursor(row: InstanceKey): string {
   return btoa(`${row.firstSeenMicros}/${row.instanceId}`).replaceAll("+", "-")
     .replaceAll("/", "_").replaceAll("=", "");
 }

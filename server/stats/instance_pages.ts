@@ -9,14 +9,15 @@ import {
   type AppInstanceFilters,
   type AppInstanceKey,
   type AppInstanceRow,
-  type ApplicationSummary,
-  findApplicationSummary,
+  findApplication,
   findInstanceDetail,
+  findSummaryFigures,
   type InstanceDayRow,
-  type InstanceDetailRow,
   type InstanceSort,
+  type InstanceWithApp,
   listAppInstances,
   listInstanceDays,
+  type SummaryFigures,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 
@@ -40,7 +41,7 @@ export interface AppInstancePage {
   readonly instances: AppInstanceRow[];
   /** The cursor of the next page; null on the last one. */
   readonly nextCursor: string | null;
-  readonly choices: ApplicationSummary["filterValues"];
+  readonly choices: SummaryFigures["filterValues"];
 }
 
 /**
@@ -54,17 +55,20 @@ export async function appInstancePage(
   query: AppInstanceQuery,
 ): Promise<AppInstancePage | null> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
-  const app = await findApplicationSummary(ctx.db, slug);
+  const app = await findApplication(ctx.db, slug);
   if (app === null) return null;
-  const rows = await listAppInstances(ctx.db, {
-    appId: app.id,
-    sort: query.sort,
-    limit: query.limit + 1,
-    filters: query.filters,
-    ...(after === undefined ? {} : { after }),
-  });
+  const [summary, rows] = await Promise.all([
+    findSummaryFigures(ctx.db, app.id),
+    listAppInstances(ctx.db, {
+      appId: app.id,
+      sort: query.sort,
+      limit: query.limit + 1,
+      filters: query.filters,
+      ...(after === undefined ? {} : { after }),
+    }),
+  ]);
   // The filter choices are those of the last summary: a version first seen since comes next round.
-  const choices = app.filterValues;
+  const choices = summary.filterValues;
   const instances = rows.slice(0, query.limit);
   const last = instances.at(-1);
   return {
@@ -79,7 +83,7 @@ export async function appInstancePage(
 
 /** One instance, its latest metrics sorted by key, and its history newest day first. */
 export interface InstanceDetail {
-  readonly instance: InstanceDetailRow;
+  readonly instance: InstanceWithApp;
   readonly metrics: readonly { readonly key: string; readonly value: unknown }[];
   readonly history: InstanceDayRow[];
   /** Whether the instance counts as active now (active status, seen within the window). */

@@ -1,19 +1,31 @@
 /**
- * Per-application settings an operator chooses: whether public badges answer,
- * and the display name the dashboard shows instead of the reported one.
+ * Applications: the one look-up by slug, and the settings an operator
+ * chooses (whether public badges answer, and the display name the dashboard
+ * shows instead of the reported one). An application is made by the first
+ * registration of its slug (`registerInstance`) or by a bulk mover.
  */
 
 import { type Database, sql } from "./drivers/database.ts";
 
-/** An application's settings, with the name its instances report. */
-export interface ApplicationSettings {
+/** An application: the row of `applications`, with the name it is shown by. */
+export interface Application {
+  readonly id: number;
   readonly slug: string;
+  /** The name shown: the display name when one is set, else the reported one. */
+  readonly name: string;
   /** The name the instances report (set at registration). */
   readonly reportedName: string;
   /** The name the dashboard shows instead; null shows `reportedName`. */
   readonly displayName: string | null;
   readonly publicBadges: boolean;
+  readonly createdAt: Date;
 }
+
+/** An application's settings, with the name its instances report. */
+export type ApplicationSettings = Pick<
+  Application,
+  "slug" | "reportedName" | "displayName" | "publicBadges"
+>;
 
 /** A change of settings: an absent field is left as it is; `displayName` null clears it. */
 export interface ApplicationSettingsChange {
@@ -21,35 +33,34 @@ export interface ApplicationSettingsChange {
   readonly displayName?: string | null;
 }
 
-/** Returns an application's settings, or null when the slug is unknown. */
-export async function findApplicationSettings(
-  db: Database,
-  slug: string,
-): Promise<ApplicationSettings | null> {
-  const [row] = await db.query<ApplicationSettings>(sql`
-    select slug, name as "reportedName", display_name as "displayName",
-      public_badges as "publicBadges"
-    from applications where slug = ${slug}`);
+/** The columns of an {@linkcode Application}, as every query that returns one selects them. */
+const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
+  name as "reportedName", display_name as "displayName", public_badges as "publicBadges",
+  created_at as "createdAt"`;
+
+/** Finds the application with `slug`; null when there is none. */
+export async function findApplication(db: Database, slug: string): Promise<Application | null> {
+  const [row] = await db.query<Application>(sql`
+    select ${APPLICATION_COLUMNS} from applications where slug = ${slug}`);
   return row ?? null;
 }
 
 /**
  * Applies `change` to application `slug` in one statement; returns the
- * settings as saved, or null when the slug is unknown (nothing is written).
+ * application as saved, or null when the slug is unknown (nothing is written).
  */
 export async function updateApplicationSettings(
   db: Database,
   options: { slug: string; change: ApplicationSettingsChange; now: Date },
-): Promise<ApplicationSettings | null> {
+): Promise<Application | null> {
   const { change } = options;
   const sets = [sql`updated_at = ${options.now}`];
   if (change.publicBadges !== undefined) sets.push(sql`public_badges = ${change.publicBadges}`);
   if (change.displayName !== undefined) sets.push(sql`display_name = ${change.displayName}`);
   const assignments = sets.reduce((all, next) => sql`${all}, ${next}`);
-  const [row] = await db.query<ApplicationSettings>(sql`
+  const [row] = await db.query<Application>(sql`
     update applications set ${assignments}
     where slug = ${options.slug}
-    returning slug, name as "reportedName", display_name as "displayName",
-      public_badges as "publicBadges"`);
+    returning ${APPLICATION_COLUMNS}`);
   return row ?? null;
 }

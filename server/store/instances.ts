@@ -1,30 +1,48 @@
-/** The write path of ingestion: registering, activating and storing snapshots. */
+/**
+ * Instances: the one row type, and the writes of ingestion on it:
+ * registering, the identity a signature check needs, activating, and an
+ * operator's change of status. Snapshots are `snapshots.ts`'s; the lists and
+ * the detail are `instance_queries.ts`'s.
+ */
 
+import type { InstanceStatus } from "../../shared/instance_status.ts";
 import { type Database, sql } from "./drivers/database.ts";
 
-/** An instance's identity as the signature check needs it. */
-export interface InstanceIdentity {
+export type { InstanceStatus };
+
+/** Flattened metrics as the store keeps them: one string, number or boolean per key. */
+export type StoredMetrics = Readonly<Record<string, string | number | boolean>>;
+
+/** An instance: the row of `instances`. Queries that return fewer columns pick from it. */
+export interface Instance {
+  readonly instanceId: string;
+  readonly appId: number;
   readonly publicKey: Uint8Array;
   readonly status: InstanceStatus;
-}
-
-export type InstanceStatus = "pending" | "active" | "revoked";
-
-/** Optional metadata an instance reports about itself; null means "not sent". */
-export interface InstanceMetadata {
+  readonly appVersion: string;
   readonly environment: string | null;
   readonly deploymentMode: string | null;
   readonly osArch: string | null;
+  readonly firstSeen: Date;
+  /** The last register, activation or snapshot, in server time. */
+  readonly lastSeen: Date;
+  /** The client timestamp of the last accepted snapshot: the replay guard. */
+  readonly lastSnapshotAt: Date | null;
+  /** The flattened metrics of the last accepted snapshot. */
+  readonly metrics: StoredMetrics;
 }
 
-/** A registration as validated by ingestion. */
-export interface Registration extends InstanceMetadata {
-  readonly instanceId: string;
-  readonly publicKey: Uint8Array;
-  readonly appSlug: string;
-  readonly appName: string;
-  readonly appVersion: string;
-}
+/** An instance's identity as the signature check needs it. */
+export type InstanceIdentity = Pick<Instance, "publicKey" | "status">;
+
+/** Optional metadata an instance reports about itself; null means "not sent". */
+export type InstanceMetadata = Pick<Instance, "environment" | "deploymentMode" | "osArch">;
+
+/** A registration as validated by ingestion: the instance and its application's slug and name. */
+export type Registration =
+  & Pick<Instance, "instanceId" | "publicKey" | "appVersion">
+  & InstanceMetadata
+  & { readonly appSlug: string; readonly appName: string };
 
 /**
  * Registers an instance in one transaction: creates its application when the
@@ -97,124 +115,8 @@ export async function activateInstance(
   return await refusalReason(db, instanceId) ?? "unknown";
 }
 
-/** What became of a snapshot: stored, or why not. */
-export type SnapshotOutcome = "accepted" | "not_newer" | "revoked" | "unknown";
-
-/** A snapshot as validated by ingestion, metrics already flattened. */
-export interface SnapshotRecord {
-  readonly instanceId: string;
-  /** The client's RFC 3339 timestamp, exactly as sent (PostgreSQL keeps its microseconds). */
-  readonly takenAt: string;
-  readonly metrics: Readonly<Record<string, string | number | boolean>>;
-  /** Signed metadata updates (protocol extension); null keeps the stored value. */
-  readonly appVersion: string | null;
-  readonly metadata: InstanceMetadata;
-}
-
-/**
- * Stores one snapshot if its timestamp is strictly later than the instance's
- * last accepted one (see {@linkcode insertSnapshotsIfNewer}), and says why
- * not when it is not stored.
- */
-export async function insertSnapshotIfNewer(
-  db: Database,
-  snapshot: SnapshotRecord,
-  now: Date,
-): Promise<SnapshotOutcome> {
-  const accepted = await insertSnapshotsIfNewer(db, [{ record: snapshot, now }]);
-  if (accepted.size > 0) return "accepted";
-  return await refusalReason(db, snapshot.instanceId) ?? "not_newer";
-}
-
-/** A snapshot to write and the server time it arrived. */
-export interface TimedSnapshot {
-  readonly record: SnapshotRecord;
-  readonly now: Date;
-}
-
-/**
- * Stores each snapshot whose timestamp is strictly later than its instance's
- * last accepted one, all in one statement: per snapshot, the check, the latest
- * state, the day's history row, the raw row and, for a day older than
- * yesterday, the mark that its rollup is stale are written together or not
- * at all, so copies of a request sent at once are stored exactly once, across
- * any number of server processes. A pending instance becomes active. The
- * snapshots must belong to distinct instances. Returns the ids of the
- * instances whose snapshot was stored.
- */
-export async function insertSnapshotsIfNewer(
-  db: Database,
-  batch: readonly TimedSnapshot[],
-): Promise<Set<string>> {
-  // Sorted by instance id, so that two servers' batches mostly lock rows in the same order; a
-  // deadlock that still happens fails the batch, and its snapshots are retried one by one.
-  const sorted = [...batch].sort((a, b) => a.record.instanceId < b.record.instanceId ? -1 : 1);
-  const column = <T>(pick: (p: TimedSnapshot) => T) => sorted.map(pick);
-  const rows = await db.query<{ instance_id: string }>(sql`
-    with input as (
-      select * from unnest(
-        ${column((p) => p.record.instanceId)}::uuid[],
-        ${column((p) => p.record.takenAt)}::text[],
-        ${column((p) => JSON.stringify(p.record.metrics))}::text[],
-        ${column((p) => p.record.appVersion)}::text[],
-        ${column((p) => p.record.metadata.environment)}::text[],
-        ${column((p) => p.record.metadata.deploymentMode)}::text[],
-        ${column((p) => p.record.metadata.osArch)}::text[],
-        ${column((p) => p.now.toISOString())}::text[]
-      ) as t(instance_id, taken_at, metrics, app_version, environment, deployment_mode,
-        os_arch, received_at)
-    ),
-    accepted as (
-      update instances i set
-        last_snapshot_at = input.taken_at::timestamptz,
-        last_seen = greatest(i.last_seen, input.received_at::timestamptz),
-        metrics = input.metrics::jsonb,
-        status = 'active',
-        app_version = coalesce(input.app_version, i.app_version),
-        environment = coalesce(input.environment, i.environment),
-        deployment_mode = coalesce(input.deployment_mode, i.deployment_mode),
-        os_arch = coalesce(input.os_arch, i.os_arch)
-      from input
-      where i.instance_id = input.instance_id
-        and i.status <> 'revoked'
-        and (i.last_snapshot_at is null or i.last_snapshot_at < input.taken_at::timestamptz)
-      returning i.app_id, i.instance_id, i.last_snapshot_at, i.app_version, i.environment,
-        i.deployment_mode, i.os_arch, i.metrics, input.received_at::timestamptz as received_at
-    ),
-    raw as (
-      insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
-      select app_id, instance_id, last_snapshot_at, received_at, app_version, metrics
-      from accepted
-    ),
-    history as (
-      insert into instance_days (app_id, day, instance_id, app_version, environment,
-        deployment_mode, os_arch, metrics, snapshots, last_at)
-      select app_id, (last_snapshot_at at time zone 'UTC')::date, instance_id, app_version,
-        environment, deployment_mode, os_arch, metrics, 1, last_snapshot_at
-      from accepted
-      on conflict (app_id, day, instance_id) do update set
-        app_version = excluded.app_version,
-        environment = excluded.environment,
-        deployment_mode = excluded.deployment_mode,
-        os_arch = excluded.os_arch,
-        metrics = excluded.metrics,
-        snapshots = instance_days.snapshots + 1,
-        last_at = excluded.last_at
-    ),
-    -- A day older than yesterday has a final rollup already: it must be computed again.
-    late as (
-      insert into rollup_stale (app_id, day)
-      select distinct app_id, (last_snapshot_at at time zone 'UTC')::date
-      from accepted
-      where (last_snapshot_at at time zone 'UTC')::date < (received_at at time zone 'UTC')::date - 1
-      on conflict (app_id, day) do update set mark = excluded.mark
-    )
-    select instance_id::text as instance_id from accepted`);
-  return new Set(rows.map((row) => row.instance_id));
-}
-
 /** Why a guarded write matched no row: the instance is revoked, unknown, or (null) neither. */
-async function refusalReason(
+export async function refusalReason(
   db: Database,
   instanceId: string,
 ): Promise<"revoked" | "unknown" | null> {

@@ -1,65 +1,141 @@
 /**
- * The store: everything that speaks SQL. Other layers import from here only.
+ * The store: everything that speaks SQL, one function per question. Other
+ * layers import from here only. Grouped by table; the drivers, the schema and
+ * the bulk movers come last.
  */
 
-import type { StoreSetting } from "../config.ts";
-import { MIGRATIONS } from "../../migrations/mod.ts";
-import type { Database } from "./drivers/database.ts";
-import { openEmbeddedDatabase } from "./drivers/embedded_database.ts";
-import { runMigrations } from "./migrate.ts";
-import { openPostgresDatabase } from "./drivers/postgres_database.ts";
+// Applications: the one look-up by slug, and the settings an operator chooses.
+export {
+  type Application,
+  type ApplicationSettings,
+  type ApplicationSettingsChange,
+  findApplication,
+  updateApplicationSettings,
+} from "./applications.ts";
 
-export type { AvailabilityChange, Database, SqlQuery } from "./drivers/database.ts";
-export { sql } from "./drivers/database.ts";
-export { type MigrationState, migrationStatus, runMigrations, schemaVersion } from "./migrate.ts";
-export { MIGRATIONS };
-export * from "./instances.ts";
-export * from "./instance_queries.ts";
-export * from "./accounts/users.ts";
-export * from "./accounts/sessions.ts";
-export * from "./rollups/app_summaries.ts";
-export * from "./rollups/hourly_activity.ts";
-export * from "./instance_pages_queries.ts";
-export * from "./accounts/api_tokens.ts";
-export * from "./rollups/badge_summary.ts";
-export * from "./applications.ts";
-export * from "./rollups/rollups.ts";
-export * from "./rollups/rollup_queries.ts";
-export { checkStoreAnswers } from "./drivers/readiness.ts";
+// Instances: the one row type (what returns fewer columns picks from it), the writes of
+// ingestion, and the reads of the admin API and the instance pages.
+export {
+  activateInstance,
+  findInstanceIdentity,
+  type Instance,
+  type InstanceStatus,
+  registerInstance,
+  type Registration,
+  setInstanceStatus,
+} from "./instances.ts";
+export {
+  type AppInstanceFilters,
+  type AppInstanceKey,
+  type AppInstanceRow,
+  countFleet,
+  findInstanceDetail,
+  type InstanceDayRow,
+  type InstanceKey,
+  type InstanceSort,
+  type InstanceWithApp,
+  listAppInstances,
+  listInstanceDays,
+  listInstances,
+} from "./instance_queries.ts";
+
+// Snapshots: stored only if newer, with the instance's latest state and day of history; the
+// raw rows' daily partitions.
+export {
+  insertSnapshotIfNewer,
+  insertSnapshotsIfNewer,
+  type InstanceDay,
+  type RawSnapshot,
+  type SnapshotOutcome,
+  type SnapshotRecord,
+  type TimedSnapshot,
+} from "./snapshots.ts";
+export { maintainSnapshots } from "./snapshot_partitions.ts";
+
+// Summaries and rollups, computed by the upkeep: daily rollups and their reads, each
+// application's summary of its latest state, hourly activity, what a badge shows.
+export { markRollupsStale, refreshRollups, type RollupReport } from "./rollups/rollups.ts";
+export {
+  activeOnDays,
+  type AppDayMetricRow,
+  appDayMetricRows,
+  type AppDayRow,
+  appDayRows,
+  type AppDayShareRow,
+  appDayShareRows,
+} from "./rollups/rollup_queries.ts";
+export {
+  type ApplicationSummary,
+  findSummaryFigures,
+  listApplicationSummaries,
+  refreshSummaries,
+  type SummaryFigures,
+} from "./rollups/app_summaries.ts";
+export { hourlyActivityByVersion, refreshHourlyActivity } from "./rollups/hourly_activity.ts";
+export {
+  type BadgeSummary,
+  findBadgeSummary,
+  type MetricAggregates,
+} from "./rollups/badge_summary.ts";
+
+// Accounts: users, browser sessions and API tokens.
+export {
+  countUsers,
+  findUserCredentials,
+  insertFirstUser,
+  insertUser,
+  listUsers,
+  updatePasswordHash,
+  type UserCredentials,
+  type UserRow,
+} from "./accounts/users.ts";
+export {
+  deleteExpiredSessions,
+  deleteSession,
+  findSessionUser,
+  insertSession,
+  type SessionUser,
+} from "./accounts/sessions.ts";
+export {
+  type ApiTokenRow,
+  insertApiToken,
+  listApiTokens,
+  revokeApiToken,
+  useApiToken,
+} from "./accounts/api_tokens.ts";
+
+// Opening the store, its schema, and the drivers' face: the database interface and the `sql`
+// tag, a request's budget of waiting, the readiness question.
+export { openMigratedStore, openStore } from "./open_store.ts";
+export { MIGRATIONS } from "../../migrations/mod.ts";
+export { migrationStatus, runMigrations, schemaVersion } from "./migrate.ts";
+export { type Database, sql, type SqlQuery } from "./drivers/database.ts";
 export {
   outsideStoreBudget,
   runWithinStoreBudget,
   waitWithinStoreBudget,
 } from "./drivers/request_budget.ts";
-export { maintainSnapshots, type MaintenanceReport } from "./snapshot_partitions.ts";
-export * from "./bulk/import_shm_writes.ts";
-export * from "./bulk/demo_writes.ts";
-export * from "./bulk/original_shm_source.ts";
-export * from "./bulk/embedded_backup.ts";
-export * from "./bulk/portable_rows.ts";
+export { checkStoreAnswers } from "./drivers/readiness.ts";
 
-/**
- * Opens the store the setting names: the PostgreSQL server at its URL, or the
- * embedded database in its folder. Does not migrate; see {@linkcode openMigratedStore}.
- */
-export async function openStore(setting: StoreSetting): Promise<Database> {
-  return setting.kind === "postgres"
-    ? openPostgresDatabase(
-      setting.url,
-      setting.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: setting.connectTimeoutMs },
-    )
-    : await openEmbeddedDatabase(setting.dataDir);
-}
-
-/** Opens the store and applies pending migrations; returns it with the names of those applied. */
-export async function openMigratedStore(
-  setting: StoreSetting,
-): Promise<{ db: Database; applied: string[] }> {
-  const db = await openStore(setting);
-  try {
-    return { db, applied: await runMigrations(db, MIGRATIONS) };
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-}
+// Bulk movers: many rows per statement, for the commands that fill or move a whole store.
+export {
+  insertDemoDays,
+  insertDemoInstances,
+  insertDemoSnapshots,
+  upsertDemoApplications,
+} from "./bulk/demo_writes.ts";
+export {
+  type ImportedInstance,
+  type ImportedSnapshot,
+  importInstance,
+  importSnapshots,
+} from "./bulk/import_shm_writes.ts";
+export {
+  checkOriginalSchema,
+  listOriginalInstances,
+  type OriginalInstance,
+  type OriginalSnapshot,
+  readOriginalSnapshots,
+} from "./bulk/original_shm_source.ts";
+export { exportRows, importRows, type PortableTable } from "./bulk/portable_rows.ts";
+export { backupEmbeddedStore, BackupError, restoreEmbeddedStore } from "./bulk/embedded_backup.ts";

@@ -14,18 +14,17 @@ import {
   expectedShares,
   type InstanceDayFact,
 } from "./rollup_reference.ts";
-import { type Database, sql } from "../../server/store/drivers/database.ts";
-import {
-  insertSnapshotsIfNewer,
-  registerInstance,
-  type TimedSnapshot,
-} from "../../server/store/instances.ts";
 import {
   appDayMetricRows,
   appDayRows,
   appDayShareRows,
-} from "../../server/store/rollups/rollup_queries.ts";
-import { refreshRollups } from "../../server/store/rollups/rollups.ts";
+  type Database,
+  insertSnapshotsIfNewer,
+  refreshRollups,
+  registerInstance,
+  sql,
+  type TimedSnapshot,
+} from "../../server/store/mod.ts";
 export const NOW = new Date("2026-03-15T12:00:00Z");
 export const TODAY = "2026-03-15";
 export const START = "2026-02-10";

@@ -5,11 +5,7 @@
  * the SQL: each count is the set it names, filtered one instance at a time.
  */
 
-import type {
-  AppDayMetricRow,
-  AppDayRow,
-  AppDayShareRow,
-} from "../../server/store/rollups/rollup_queries.ts";
+import type { AppDayMetricRow, AppDayRow, AppDayShareRow } from "../../server/store/mod.ts";
 
 /** One instance's last state on one UTC day, as `instance_days` holds it. */
 export interface InstanceDayFact {

@@ -7,9 +7,8 @@
  */
 
 import { type Database, sql } from "../drivers/database.ts";
-import type { InstanceStatus } from "../instances.ts";
-
-type Metrics = Readonly<Record<string, string | number | boolean>>;
+import type { Instance } from "../instances.ts";
+import type { InstanceDay, RawSnapshot } from "../snapshots.ts";
 
 /** An application of the demo. */
 export interface DemoApplicationRow {
@@ -39,29 +38,16 @@ export async function upsertDemoApplications(
   return new Map(rows.map((row) => [row.slug, row.id]));
 }
 
-/** An instance in its final state. */
-export interface DemoInstanceRow {
-  readonly instanceId: string;
-  readonly appId: number;
-  readonly publicKey: Uint8Array;
-  readonly status: InstanceStatus;
-  readonly appVersion: string;
-  readonly environment: string | null;
-  readonly deploymentMode: string | null;
-  readonly osArch: string | null;
-  readonly firstSeen: Date;
-  readonly lastSeen: Date;
-  readonly lastSnapshotAt: Date | null;
-  readonly metrics: Metrics;
-}
-
-/** Inserts instances (new ids only) in one statement; returns how many were inserted. */
+/**
+ * Inserts instances in their final state (new ids only) in one statement;
+ * returns how many were inserted.
+ */
 export async function insertDemoInstances(
   db: Database,
-  rows: readonly DemoInstanceRow[],
+  rows: readonly Instance[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const col = <T>(pick: (row: DemoInstanceRow) => T) => rows.map(pick);
+  const col = <T>(pick: (row: Instance) => T) => rows.map(pick);
   const inserted = await db.query(sql`
     insert into instances (instance_id, app_id, public_key, status, app_version, environment,
       deployment_mode, os_arch, first_seen, last_seen, last_snapshot_at, metrics)
@@ -88,25 +74,10 @@ export async function insertDemoInstances(
   return inserted.length;
 }
 
-/** One instance's history row for one UTC day. */
-export interface DemoDayRow {
-  readonly appId: number;
-  /** YYYY-MM-DD */
-  readonly day: string;
-  readonly instanceId: string;
-  readonly appVersion: string;
-  readonly environment: string | null;
-  readonly deploymentMode: string | null;
-  readonly osArch: string | null;
-  readonly metrics: Metrics;
-  readonly snapshots: number;
-  readonly lastAt: Date;
-}
-
 /** Inserts history rows in one statement; a row already there for the instance and day is kept. */
-export async function insertDemoDays(db: Database, rows: readonly DemoDayRow[]): Promise<void> {
+export async function insertDemoDays(db: Database, rows: readonly InstanceDay[]): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (row: DemoDayRow) => T) => rows.map(pick);
+  const col = <T>(pick: (row: InstanceDay) => T) => rows.map(pick);
   await db.query(sql`
     insert into instance_days (app_id, day, instance_id, app_version, environment,
       deployment_mode, os_arch, metrics, snapshots, last_at)
@@ -128,23 +99,13 @@ export async function insertDemoDays(db: Database, rows: readonly DemoDayRow[]):
     on conflict (app_id, day, instance_id) do nothing`);
 }
 
-/** A raw snapshot. */
-export interface DemoSnapshotRow {
-  readonly appId: number;
-  readonly instanceId: string;
-  readonly takenAt: Date;
-  readonly receivedAt: Date;
-  readonly appVersion: string;
-  readonly metrics: Metrics;
-}
-
 /** Inserts raw snapshots in one statement (into the partition of each one's day of arrival). */
 export async function insertDemoSnapshots(
   db: Database,
-  rows: readonly DemoSnapshotRow[],
+  rows: readonly RawSnapshot[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (row: DemoSnapshotRow) => T) => rows.map(pick);
+  const col = <T>(pick: (row: RawSnapshot) => T) => rows.map(pick);
   await db.query(sql`
     insert into snapshots (app_id, instance_id, taken_at, received_at, app_version, metrics)
     select app_id::int, instance_id::uuid, taken_at::timestamptz, received_at::timestamptz,

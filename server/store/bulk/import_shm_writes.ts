@@ -6,20 +6,18 @@
  */
 
 import { type Database, sql } from "../drivers/database.ts";
-import type { InstanceMetadata, InstanceStatus } from "../instances.ts";
+import type { Instance } from "../instances.ts";
+import type { RawSnapshot } from "../snapshots.ts";
 
-/** An instance as the importer hands it over, already checked. */
-export interface ImportedInstance extends InstanceMetadata {
-  readonly instanceId: string;
-  readonly publicKey: Uint8Array;
-  readonly status: InstanceStatus;
+/**
+ * An instance as the importer hands it over, already checked, with its
+ * application's slug, name and time of creation; no snapshot yet.
+ */
+export type ImportedInstance = Omit<Instance, "appId" | "lastSnapshotAt" | "metrics"> & {
   readonly appSlug: string;
   readonly appName: string;
   readonly appCreatedAt: Date;
-  readonly appVersion: string;
-  readonly firstSeen: Date;
-  readonly lastSeen: Date;
-}
+};
 
 /** What became of an imported instance. */
 export interface ImportInstanceOutcome {
@@ -73,10 +71,7 @@ export async function importInstance(
 }
 
 /** One imported snapshot: its original time and its flattened metrics. */
-export interface ImportedSnapshot {
-  readonly takenAt: Date;
-  readonly metrics: Readonly<Record<string, string | number | boolean>>;
-}
+export type ImportedSnapshot = Pick<RawSnapshot, "takenAt" | "metrics">;
 
 /**
  * Stores an instance's snapshots, given in time order, in one statement:

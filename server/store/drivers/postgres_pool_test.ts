@@ -20,7 +20,7 @@ if (skipReason !== null) {
     throw new Error(`Cannot run the driver's outage tests: ${skipReason}`);
   }
   // deno-lint-ignore no-console
-  console.warn(`SKIPPING server/store/postgres_pool_test.ts: ${skipReason}`);
+  console.warn(`SKIPPING server/store/drivers/postgres_pool_test.ts: ${skipReason}`);
 }
 
 /** Polls `check` every 20 ms until it holds; throws after `timeoutMs`. */

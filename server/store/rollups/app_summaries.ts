@@ -6,6 +6,7 @@
  * that none of them scans an application's instances.
  */
 
+import type { Application } from "../applications.ts";
 import { type Database, sql } from "../drivers/database.ts";
 
 /** How many values of each breakdown a summary keeps, largest first. */
@@ -43,14 +44,8 @@ export interface SummaryMetric {
   readonly max: number;
 }
 
-/** An application with its summary; the figures are zero before its first summary. */
-export interface ApplicationSummary {
-  readonly id: number;
-  readonly slug: string;
-  /** The display name when one is set, else the name the instances report. */
-  readonly name: string;
-  readonly publicBadges: boolean;
-  readonly createdAt: Date;
+/** The figures of one application's summary; zero (and null) before its first summary. */
+export interface SummaryFigures {
   /** When the figures were computed; null before the first summary. */
   readonly computedAt: Date | null;
   readonly instances: number;
@@ -64,6 +59,11 @@ export interface ApplicationSummary {
   /** The versions and environments any instance of the application has, sorted. */
   readonly filterValues: { readonly versions: string[]; readonly environments: string[] };
 }
+
+/** An application with its summary's figures. */
+export type ApplicationSummary =
+  & Pick<Application, "id" | "slug" | "name" | "publicBadges" | "createdAt">
+  & SummaryFigures;
 
 /**
  * Computes every application's summary as of `now` (active: status active
@@ -153,42 +153,44 @@ export async function refreshSummaries(
   return apps.length;
 }
 
-/** Every application (or the one with `slug`) with its summary, by slug. */
-export async function listApplicationSummaries(
-  db: Database,
-  options: { slug?: string } = {},
-): Promise<ApplicationSummary[]> {
-  const filter = options.slug === undefined ? sql`true` : sql`a.slug = ${options.slug}`;
-  const rows = await db.query<Omit<ApplicationSummary, "breakdowns"> & { breakdowns: unknown }>(
-    sql`
-      select a.id, a.slug, coalesce(a.display_name, a.name) as name,
-        a.public_badges as "publicBadges", a.created_at as "createdAt",
-        s.computed_at as "computedAt", coalesce(s.instances, 0) as instances,
-        coalesce(s.active, 0) as active, coalesce(s.pending, 0) as pending,
-        coalesce(s.revoked, 0) as revoked, s.last_seen as "lastSeen",
-        coalesce(s.breakdowns, '{}'::jsonb) as breakdowns,
-        coalesce(s.metrics, '{}'::jsonb) as metrics,
-        coalesce(s.filter_values, '{"versions": [], "environments": []}'::jsonb)
-          as "filterValues"
-      from applications a
-      left join app_summaries s on s.app_id = a.id
-      where ${filter}
-      order by a.slug`,
-  );
-  return rows.map((row) => {
-    const stored = (row.breakdowns ?? {}) as Partial<Record<SummaryBreakdown, BreakdownRow[]>>;
-    const breakdowns = Object.fromEntries(
-      SUMMARY_BREAKDOWNS.map((field) => [field, stored[field] ?? []]),
-    ) as Record<SummaryBreakdown, BreakdownRow[]>;
-    return { ...row, breakdowns };
-  });
+/** The columns of {@linkcode SummaryFigures} from `app_summaries s`, zero where it has no row. */
+const FIGURE_COLUMNS = sql`s.computed_at as "computedAt", coalesce(s.instances, 0) as instances,
+  coalesce(s.active, 0) as active, coalesce(s.pending, 0) as pending,
+  coalesce(s.revoked, 0) as revoked, s.last_seen as "lastSeen",
+  coalesce(s.breakdowns, '{}'::jsonb) as breakdowns,
+  coalesce(s.metrics, '{}'::jsonb) as metrics,
+  coalesce(s.filter_values, '{"versions": [], "environments": []}'::jsonb) as "filterValues"`;
+
+/** Every application with its summary, by slug. */
+export async function listApplicationSummaries(db: Database): Promise<ApplicationSummary[]> {
+  const rows = await db.query<WithStoredBreakdowns<ApplicationSummary>>(sql`
+    select a.id, a.slug, coalesce(a.display_name, a.name) as name,
+      a.public_badges as "publicBadges", a.created_at as "createdAt", ${FIGURE_COLUMNS}
+    from applications a
+    left join app_summaries s on s.app_id = a.id
+    order by a.slug`);
+  return rows.map(withEveryBreakdown);
 }
 
-/** The application with `slug` and its summary; null when there is none. */
-export async function findApplicationSummary(
-  db: Database,
-  slug: string,
-): Promise<ApplicationSummary | null> {
-  const [row] = await listApplicationSummaries(db, { slug });
-  return row ?? null;
+/** The figures of application `appId`'s summary (zero before its first one). */
+export async function findSummaryFigures(db: Database, appId: number): Promise<SummaryFigures> {
+  const [row] = await db.query<WithStoredBreakdowns<SummaryFigures>>(sql`
+    select ${FIGURE_COLUMNS}
+    from (select ${appId}::int as app_id) wanted
+    left join app_summaries s on s.app_id = wanted.app_id`);
+  return withEveryBreakdown(row!);
+}
+
+/** A row as stored: its breakdowns as the JSON holds them, a breakdown without values left out. */
+type WithStoredBreakdowns<Row> = Omit<Row, "breakdowns"> & { readonly breakdowns: unknown };
+
+/** `row` with every breakdown, an empty list for one the stored JSON leaves out. */
+function withEveryBreakdown<Row extends { readonly breakdowns: unknown }>(
+  row: Row,
+): Omit<Row, "breakdowns"> & Pick<SummaryFigures, "breakdowns"> {
+  const stored = (row.breakdowns ?? {}) as Partial<Record<SummaryBreakdown, BreakdownRow[]>>;
+  const breakdowns = Object.fromEntries(
+    SUMMARY_BREAKDOWNS.map((field) => [field, stored[field] ?? []]),
+  ) as Record<SummaryBreakdown, BreakdownRow[]>;
+  return { ...row, breakdowns };
 }

@@ -1,7 +1,7 @@
 /**
- * Read queries for badges (the per-application switch that allows them is in
- * `app_settings_queries.ts`). Badges read the application's summary of its
- * latest state (`app_summaries`): one row, never its instances or history.
+ * What badges read: the application's summary of its latest state
+ * (`app_summaries`), one row, never its instances or history. Whether the
+ * application allows public badges is its own setting (`applications.ts`).
  */
 
 import { type Database, sql } from "../drivers/database.ts";
@@ -18,7 +18,6 @@ export interface MetricAggregates {
 
 /** What a badge of one application can show, from its summary. */
 export interface BadgeSummary {
-  readonly publicBadges: boolean;
   /** Active instances (zero before the application's first summary). */
   readonly active: number;
   /** The version most active instances run; null with none active. */
@@ -30,25 +29,26 @@ export interface BadgeSummary {
 const NO_METRIC: MetricAggregates = { instances: 0, sum: null, avg: null, min: null, max: null };
 
 /**
- * Reads what the badges of application `slug` show from its summary, with
- * the figures of `metric` when given; null when the slug is unknown.
+ * Reads what the badges of application `appId` show from its summary, with
+ * the figures of `metric` when given (zero before its first summary).
  */
 export async function findBadgeSummary(
   db: Database,
-  options: { slug: string; metric?: string },
-): Promise<BadgeSummary | null> {
+  options: { appId: number; metric?: string },
+): Promise<BadgeSummary> {
   const [row] = await db.query<{
-    publicBadges: boolean;
     active: number;
     topVersion: string | null;
     metric: MetricAggregates | null;
   }>(sql`
-    select a.public_badges as "publicBadges", coalesce(s.active, 0) as active,
+    select coalesce(s.active, 0) as active,
       s.breakdowns -> 'app_version' -> 0 ->> 'value' as "topVersion",
       s.metrics -> ${options.metric ?? ""}::text as metric
-    from applications a
-    left join app_summaries s on s.app_id = a.id
-    where a.slug = ${options.slug}`);
-  if (row === undefined) return null;
-  return { ...row, metric: row.metric ?? NO_METRIC };
+    from (select ${options.appId}::int as app_id) wanted
+    left join app_summaries s on s.app_id = wanted.app_id`);
+  return {
+    active: row?.active ?? 0,
+    topVersion: row?.topVersion ?? null,
+    metric: row?.metric ?? NO_METRIC,
+  };
 }
