@@ -9,6 +9,7 @@ import m0002 from "./0002_app_settings.sql" with { type: "text" };
 import m0003 from "./0003_accounts.sql" with { type: "text" };
 import m0004 from "./0004_rollups.sql" with { type: "text" };
 import m0005 from "./0005_app_display_name.sql" with { type: "text" };
+import m0006 from "./0006_reported_deployment_mode.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "0003_accounts.sql", sql: m0003 },
   { version: 4, name: "0004_rollups.sql", sql: m0004 },
   { version: 5, name: "0005_app_display_name.sql", sql: m0005 },
+  { version: 6, name: "0006_reported_deployment_mode.sql", sql: m0006 },
 ];

@@ -58,6 +58,19 @@ export function optionalText(body: JsonObject, field: string, max: number): stri
 }
 
 /**
+ * Returns `value` trimmed when it would pass as an optional text field of at
+ * most `max` characters (see {@linkcode optionalText}) and holds no control
+ * or bidirectional character, else null; never throws. For values the server
+ * derives from metrics, where a refusal is not the client's to read.
+ */
+export function acceptableText(value: unknown, max: number): string | null {
+  if (typeof value !== "string" || !isStorableText(value) || !isDisplayText(value)) return null;
+  const trimmed = value.trim();
+  if (trimmed === "" || characterCount(trimmed) > max) return null;
+  return trimmed;
+}
+
+/**
  * Returns a required name field (1 to `max` characters, trimmed) that
  * follows the display-text rule (no control or bidirectional characters), or
  * throws 400 naming the field.

@@ -4,7 +4,7 @@ import { METADATA_MAX_LENGTHS as MAX } from "../../shared/instance_metadata.ts";
 import { ClientError } from "../errors.ts";
 import { revokedInstance, unknownInstance, type VerifiedInstance } from "./authenticate.ts";
 import { type IngestContext, MAX_FUTURE_SKEW_MS } from "./context.ts";
-import { optionalText, requireUuid } from "./field_rules.ts";
+import { acceptableText, optionalText, requireUuid } from "./field_rules.ts";
 import { flattenMetrics } from "./flatten_metrics.ts";
 import { parseJsonObject } from "./json_body.ts";
 import { describeOffset, parseRfc3339 } from "./timestamp.ts";
@@ -49,6 +49,7 @@ export async function acceptSnapshot(
       deploymentMode: optionalText(fields, "deployment_mode", MAX.deployment_mode),
       osArch: optionalText(fields, "os_arch", MAX.os_arch),
     },
+    ...reportedDeploymentMode(metrics),
   }, ctx.now());
   switch (outcome) {
     case "accepted":
@@ -65,6 +66,18 @@ export async function acceptSnapshot(
     case "unknown":
       throw unknownInstance(instance.instanceId);
   }
+}
+
+/**
+ * The original SDKs never send `deployment_mode`; their `sys_mode` metric
+ * says it. A value that would not pass as `deployment_mode`, or that holds a
+ * control character, is ignored.
+ */
+function reportedDeploymentMode(
+  metrics: Readonly<Record<string, unknown>>,
+): { reportedDeploymentMode?: string } {
+  const mode = acceptableText(metrics["sys_mode"], MAX.deployment_mode);
+  return mode === null ? {} : { reportedDeploymentMode: mode };
 }
 
 function checkTimestamp(ctx: IngestContext, value: unknown): string {

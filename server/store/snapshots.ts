@@ -52,6 +52,11 @@ export interface SnapshotRecord {
   /** Signed metadata updates (protocol extension); null keeps the stored value. */
   readonly appVersion: string | null;
   readonly metadata: InstanceMetadata;
+  /**
+   * The deployment mode the instance's own metrics report (the original SDKs'
+   * `sys_mode`): stored only while the instance has none, sent or registered.
+   */
+  readonly reportedDeploymentMode?: string;
 }
 
 /**
@@ -103,9 +108,10 @@ export async function insertSnapshotsIfNewer(
         ${column((p) => p.record.metadata.environment)}::text[],
         ${column((p) => p.record.metadata.deploymentMode)}::text[],
         ${column((p) => p.record.metadata.osArch)}::text[],
+        ${column((p) => p.record.reportedDeploymentMode ?? null)}::text[],
         ${column((p) => p.now.toISOString())}::text[]
       ) as t(instance_id, taken_at, metrics, app_version, environment, deployment_mode,
-        os_arch, received_at)
+        os_arch, reported_deployment_mode, received_at)
     ),
     accepted as (
       update instances i set
@@ -115,7 +121,8 @@ export async function insertSnapshotsIfNewer(
         status = 'active',
         app_version = coalesce(input.app_version, i.app_version),
         environment = coalesce(input.environment, i.environment),
-        deployment_mode = coalesce(input.deployment_mode, i.deployment_mode),
+        deployment_mode = coalesce(input.deployment_mode, i.deployment_mode,
+          input.reported_deployment_mode),
         os_arch = coalesce(input.os_arch, i.os_arch)
       from input
       where i.instance_id = input.instance_id
