@@ -10,68 +10,30 @@ import {
   type StatsContext,
 } from "../stats/mod.ts";
 import { isInstanceStatus } from "../../shared/instance_status.ts";
-import { isAppSlug, printableText } from "../../shared/text_rules.ts";
+import { isAppSlug } from "../../shared/text_rules.ts";
 import { jsonResponse } from "./respond.ts";
-import type { RouteContext, RouteOptions, Router } from "./router.ts";
+import type { Handler } from "./route_declaration.ts";
 
 /**
- * Options of the admin routes under an application's slug: a slug that
- * breaks the slug rule names no application, so it is answered as an
- * unknown one (404 `unknown_application`), before any query.
- */
-export const APPLICATION_API_ROUTE: RouteOptions = {
-  refuse: (_ctx, problem) => {
-    throw new ClientError(
-      404,
-      "unknown_application",
-      `No application has the slug ${JSON.stringify(printableText(problem.value, 100))}: ` +
-        `a slug is ${problem.expected}`,
-    );
-  },
-};
-
-/**
- * Adds the admin endpoints to `router`, each behind `authenticate`. Path
+ * The handlers of the admin read API (access `token_or_session`). Path
  * parameters are checked by the router; query parameters here, before any
  * query (a bad one is a 400 `invalid_parameter`).
  */
-export function addAdminRoutes(
-  router: Router,
-  deps: { stats: StatsContext; authenticate: (request: Request) => Promise<void> },
-): void {
-  const { stats, authenticate } = deps;
-  const guarded =
-    (handler: (ctx: RouteContext) => Promise<Response>) => async (ctx: RouteContext) => {
-      await authenticate(ctx.request);
-      return await handler(ctx);
-    };
-
-  router.on(
-    "GET",
-    "/api/v1/admin/stats",
-    guarded(async () => jsonResponse(await fleetSummary(stats))),
-  );
-
-  router.on(
-    "GET",
-    "/api/v1/admin/applications",
-    guarded(async () => jsonResponse(await applicationsOverview(stats))),
-  );
-
-  router.on(
-    "GET",
-    "/api/v1/admin/applications/:slug",
-    guarded(async (ctx) => {
-      const slug = ctx.params["slug"] ?? "";
+export function adminHandlers(stats: StatsContext): {
+  fleet: Handler<"token_or_session">;
+  applications: Handler<"token_or_session">;
+  application: Handler<"token_or_session">;
+  instances: Handler<"token_or_session">;
+  metrics: Handler<"token_or_session">;
+} {
+  return {
+    fleet: async () => jsonResponse(await fleetSummary(stats)),
+    applications: async () => jsonResponse(await applicationsOverview(stats)),
+    application: async ({ params }) => {
+      const slug = params["slug"] ?? "";
       return jsonResponse(await applicationDetail(stats, slug) ?? unknownApp(slug));
-    }),
-    APPLICATION_API_ROUTE,
-  );
-
-  router.on(
-    "GET",
-    "/api/v1/admin/instances",
-    guarded(async ({ url }) => {
+    },
+    instances: async ({ url }) => {
       const q = url.searchParams;
       const status = q.get("status") || undefined;
       if (status !== undefined && !isInstanceStatus(status)) {
@@ -90,19 +52,13 @@ export function addAdminRoutes(
           ...(cursor === undefined ? {} : { cursor }),
         }),
       );
-    }),
-  );
-
-  router.on(
-    "GET",
-    "/api/v1/admin/metrics/:slug",
-    guarded(async ({ url, params }) => {
+    },
+    metrics: async ({ url, params }) => {
       const slug = params["slug"] ?? "";
       const days = integerParam(url.searchParams, "days", { fallback: 30, min: 1, max: 366 });
       return jsonResponse(await dailyMetrics(stats, slug, days) ?? unknownApp(slug));
-    }),
-    APPLICATION_API_ROUTE,
-  );
+    },
+  };
 }
 
 function integerParam(

@@ -1,25 +1,28 @@
-/** The whole HTTP surface: routes, error mapping and the request log, in one handler. */
+/**
+ * The HTTP wiring: the services the routes are built from, the router built
+ * from the route table (`routes.ts`), and around every request its facts,
+ * its access check, its error renderer, the security headers and one log line.
+ */
 
 import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache } from "../stats/mod.ts";
+import { type Access, accessGate } from "./access.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
-import { addAdminRoutes } from "./admin_routes.ts";
-import { addDashboardRoutes } from "./dashboard_routes.ts";
-import { apiTokenOrBearer, sessionOrBearer } from "./session_auth.ts";
-import { addAppSettingsRoutes } from "./app_settings_routes.ts";
-import { addAppSettingsPageRoutes } from "./app_settings_page_routes.ts";
-import { addBadgeRoutes } from "../badges/badge_routes.ts";
-import { addInstanceRoutes } from "./instance_routes.ts";
-import { addSetupRoutes } from "./setup_routes.ts";
+import { errorRenderers } from "./error_renderers.ts";
 import { PATH_PARAMS } from "./path_params.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { errorResponse, jsonResponse, responseForError } from "./respond.ts";
-import { type RouteEntry, Router } from "./router.ts";
+import { type ClientInfo, requestFacts } from "./request_facts.ts";
+import { errorResponse, responseForError } from "./respond.ts";
+import type { ErrorRendering, RouteDeclaration } from "./route_declaration.ts";
+import { type RouteHandler, Router } from "./router.ts";
+import { type RouteServices, routeTable } from "./routes.ts";
 import { withSecurityHeaders } from "./security_headers.ts";
 import { SignInLimits } from "./sign_in_limits.ts";
+
+export type { ClientInfo } from "./request_facts.ts";
 
 /** What the handler is built from. */
 export interface AppDeps {
@@ -32,23 +35,28 @@ export interface AppDeps {
   readonly setupToken?: string | null;
 }
 
-/** The client side of a connection, as `Deno.serve` reports it. */
-export interface ClientInfo {
-  readonly remoteAddr: { readonly hostname?: string } | Deno.Addr;
+/** A route as the handler lists it: the route table's line without its handler. */
+export interface ServedRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly access: Access;
+  readonly errors: ErrorRendering;
 }
 
 /** A request handler for `Deno.serve` (or a test calling it directly). */
 export interface AppHandler {
   (request: Request, client: ClientInfo): Promise<Response>;
-  /** Every method and path pattern it serves, so that a test can cover each one. */
-  readonly routes: () => RouteEntry[];
+  /** Every route it serves, from the route table, so that a test can cover each one. */
+  readonly routes: () => ServedRoute[];
 }
 
 /**
- * Builds the request handler: every route, the JSON error shape for every
- * failure (a 500 never reveals its cause), the security headers of every
- * answer (`security_headers.ts`), and one log line per request with
- * method, path, status, duration and instance id (never the address or body).
+ * Builds the request handler: every route of the table, each behind its
+ * access kind and answering failures through its error renderer; the JSON
+ * error shape for a path served by no route (404) or not with this method
+ * (405); the security headers of every answer (`security_headers.ts`), and
+ * one log line per request with method, path, status, duration and instance
+ * id (never the address or body).
  */
 export function createHandler(deps: AppDeps): AppHandler {
   const { config, log } = deps;
@@ -59,53 +67,29 @@ export function createHandler(deps: AppDeps): AppHandler {
     ? <T>(work: () => Promise<T>) => runWithinStoreBudget(config.storeQueryTimeoutMs, work)
     : <T>(work: () => Promise<T>) => work();
   const now = deps.now ?? (() => new Date());
-  const router = new Router({ params: PATH_PARAMS });
-
-  router.on("GET", "/api/v1/healthcheck", () => jsonResponse({ status: "ok" }));
-  router.on("GET", "/api/v1/readyz", async () => {
-    await checkStoreAnswers(db);
-    return jsonResponse({ status: "ready" });
-  });
-  addInstanceRoutes(router, {
+  const stats = { db, now, activeDays: config.activeDays };
+  const services: RouteServices = {
+    db,
+    now,
+    stats,
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
-    limits: {
-      perIp: new RateLimiter(config.rateLimitPerIp),
-      perInstance: new RateLimiter(config.rateLimitPerInstance),
-    },
-  });
-  addAdminRoutes(router, {
-    stats: { db, now, activeDays: config.activeDays },
-    authenticate: sessionOrBearer({ db, now }, bearerTokenCheck(config.adminToken)),
-  });
-  addDashboardRoutes(router, {
-    db,
-    now,
-    stats: { db, now, activeDays: config.activeDays },
-    trustProxy: config.trustProxy,
+    perAddress: new RateLimiter(config.rateLimitPerIp),
+    perInstance: new RateLimiter(config.rateLimitPerInstance),
+    adminToken: bearerTokenCheck(config.adminToken),
     signInLimits: new SignInLimits({ now: () => now().getTime() }),
-  });
-  addSetupRoutes(router, { db, now, setupToken: deps.setupToken ?? null });
-  addAppSettingsPageRoutes(router, {
-    db,
-    now,
-    stats: { db, now, activeDays: config.activeDays },
-    trustProxy: config.trustProxy,
-  });
-  addAppSettingsRoutes(router, {
-    db,
-    now,
-    authenticate: apiTokenOrBearer({ db, now }, bearerTokenCheck(config.adminToken)),
-  });
-  addBadgeRoutes(router, {
     badges: {
-      db,
-      now,
-      activeDays: config.activeDays,
+      ...stats,
       minInstances: config.badgeMinInstances,
       cache: new FigureCache(config.badgeCacheSeconds * 1000),
     },
     maxAgeSeconds: config.badgeMaxAge,
-    log,
+    storeAnswers: () => checkStoreAnswers(db),
+    setupToken: deps.setupToken ?? null,
+  };
+  const table = routeTable(services);
+  const router = routerFrom(table, {
+    grant: accessGate(services),
+    renderers: errorRenderers({ log, badgeMaxAgeSeconds: config.badgeMaxAge }),
   });
 
   const handle = async (request: Request, client: ClientInfo): Promise<Response> => {
@@ -135,7 +119,7 @@ export function createHandler(deps: AppDeps): AppHandler {
             request,
             url,
             params: match.params,
-            clientAddress: clientAddress(request, client, config.trustProxy),
+            facts: requestFacts(request, { url, client, trustProxy: config.trustProxy }),
             noteInstance: (id) => instanceId = id,
           })
         );
@@ -153,14 +137,40 @@ export function createHandler(deps: AppDeps): AppHandler {
     });
     return response;
   };
-  return Object.assign(handle, { routes: () => router.routes() });
+  const served = table.map(({ method, path, access, errors }) => ({
+    method,
+    path,
+    access,
+    errors,
+  }));
+  return Object.assign(handle, { routes: () => served.map((route) => ({ ...route })) });
 }
 
-function clientAddress(request: Request, client: ClientInfo, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return forwarded;
+/**
+ * The router of a route table: each route's handler runs behind its access
+ * kind, and what it (or the check) throws, like a path parameter that breaks
+ * its rule, is answered by its error renderer.
+ */
+function routerFrom(
+  table: readonly RouteDeclaration<Access>[],
+  options: {
+    grant: ReturnType<typeof accessGate>;
+    renderers: ReturnType<typeof errorRenderers>;
+  },
+): Router {
+  const router = new Router({ params: PATH_PARAMS });
+  for (const declaration of table) {
+    const renderer = options.renderers[declaration.errors];
+    const handler: RouteHandler = async (ctx) => {
+      try {
+        const granted = await options.grant(declaration.access, ctx);
+        if (granted instanceof Response) return granted;
+        return await declaration.handle({ ...ctx, ...granted });
+      } catch (error) {
+        return await renderer.renderError(ctx, error);
+      }
+    };
+    router.on(declaration.method, declaration.path, handler, { refuse: renderer.refuseParam });
   }
-  const addr = client.remoteAddr as { hostname?: string };
-  return addr.hostname ?? "unknown";
+  return router;
 }

@@ -1,22 +1,13 @@
 /** The dashboard page of one application's settings, `/apps/{slug}/settings`, and its form. */
 
 import { readBadgeChoice } from "../../shared/badge_snippets.ts";
-import { ClientError } from "../errors.ts";
 import { applicationSettingsView, type StatsContext } from "../stats/mod.ts";
 import { type Database, updateApplicationSettings } from "../store/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
-import { readDisplayName } from "./app_settings_routes.ts";
-import { publicOrigin } from "./dashboard_routes.ts";
-import {
-  messagePage,
-  page,
-  PAGE_ROUTE,
-  redirect,
-  sessionForm,
-  sessionPage,
-  viewerOf,
-} from "./page_support.ts";
-import type { RouteContext, Router } from "./router.ts";
+import { parseDisplayName } from "./app_settings_routes.ts";
+import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
+import type { Handler } from "./route_declaration.ts";
+import type { RouteContext } from "./router.ts";
 import type { SignedIn } from "./session_auth.ts";
 
 /** What the application settings page needs. */
@@ -24,18 +15,18 @@ export interface AppSettingsPageDeps {
   readonly db: Database;
   readonly now: () => Date;
   readonly stats: StatsContext;
-  readonly trustProxy: boolean;
 }
 
 /**
- * Adds `GET /apps/{slug}/settings` (the page, session required) and `POST`
- * (its form: session and CSRF token; `display_name`, `public_badges` as a
- * checkbox). A bad display name shows the page again with 400 and writes
- * nothing; a saved form redirects to the page with a notice.
+ * The handlers of `GET /apps/{slug}/settings` (the page, access `session`)
+ * and `POST` (its form, access `session_form`: `display_name`,
+ * `public_badges` as a checkbox). A bad display name shows the page again
+ * with 400 and writes nothing; a saved form redirects to the page with a notice.
  */
-export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDeps): void {
-  const path = "/apps/:slug/settings";
-
+export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
+  page: Handler<"session">;
+  save: Handler<"session_form">;
+} {
   const settingsPage = async (
     ctx: RouteContext,
     session: SignedIn,
@@ -49,7 +40,7 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
       AppSettingsPage({
         viewer: viewerOf(session),
         app,
-        serverUrl: publicOrigin(ctx, deps.trustProxy),
+        serverUrl: ctx.facts.origin,
         badge: readBadgeChoice(ctx.url.searchParams, app.metricKeys),
         ...extra,
       }),
@@ -57,29 +48,20 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
     );
   };
 
-  router.on(
-    "GET",
-    path,
-    sessionPage(deps, async (ctx, session) =>
+  return {
+    page: async (ctx) =>
       await settingsPage(
         ctx,
-        session,
+        ctx.session,
         ctx.url.searchParams.get("done") === "saved" ? { notice: "The settings were saved." } : {},
-      )),
-    PAGE_ROUTE,
-  );
+      ),
 
-  router.on(
-    "POST",
-    path,
-    sessionForm(deps, async (ctx, session, form) => {
+    save: async (ctx) => {
+      const { session, form } = ctx;
       const slug = ctx.params["slug"] ?? "";
       const typed = form.get("display_name") ?? "";
-      let displayName: string | null;
-      try {
-        displayName = readDisplayName(typed);
-      } catch (error) {
-        if (!(error instanceof ClientError)) throw error;
+      const reading = parseDisplayName(typed);
+      if (!reading.ok) {
         return await settingsPage(ctx, session, {
           error: displayNameProblem(typed),
           typedDisplayName: typed.slice(0, 200),
@@ -87,17 +69,16 @@ export function addAppSettingsPageRoutes(router: Router, deps: AppSettingsPageDe
       }
       const saved = await updateApplicationSettings(deps.db, {
         slug,
-        change: { displayName, publicBadges: form.get("public_badges") === "on" },
+        change: { displayName: reading.name, publicBadges: form.get("public_badges") === "on" },
         now: deps.now(),
       });
       if (saved === null) return notFound(session, slug);
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);
-    }),
-    PAGE_ROUTE,
-  );
+    },
+  };
 }
 
-/** The form's sentence for a display name `readDisplayName` refused. */
+/** The form's sentence for a display name `parseDisplayName` refused. */
 function displayNameProblem(typed: string): string {
   return [...typed.trim()].length > 100
     ? "A display name has at most 100 characters."

@@ -9,10 +9,9 @@ import {
 } from "../store/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { isDisplayText } from "../../shared/text_rules.ts";
-import { APPLICATION_API_ROUTE } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
 import { jsonResponse } from "./respond.ts";
-import type { RouteContext, Router } from "./router.ts";
+import type { Handler } from "./route_declaration.ts";
 
 /** Largest settings body accepted. */
 const MAX_SETTINGS_BYTES = 4096;
@@ -22,41 +21,55 @@ const SETTING_NAMES = ["public_badges", "display_name"] as const;
 export const MAX_DISPLAY_NAME_LENGTH = 100;
 
 /**
- * Adds `GET` and `PUT /api/v1/admin/applications/{slug}/settings`, behind
- * `authenticate`. `PUT` takes a JSON object with `public_badges` (boolean)
+ * The handlers of `GET` and `PUT /api/v1/admin/applications/{slug}/settings`
+ * (access `token`). `PUT` takes a JSON object with `public_badges` (boolean)
  * and/or `display_name` (string or null); any other key or type is a 400 and
  * nothing is written, an unknown slug a 404.
  */
-export function addAppSettingsRoutes(
-  router: Router,
-  deps: { db: Database; now: () => Date; authenticate: (request: Request) => Promise<void> },
-): void {
-  const path = "/api/v1/admin/applications/:slug/settings";
-  router.on("GET", path, async ({ request, params }: RouteContext) => {
-    await deps.authenticate(request);
-    const slug = params["slug"] ?? "";
-    return jsonResponse(
-      settingsView(await findApplication(deps.db, slug) ?? unknown(slug)),
-    );
-  }, APPLICATION_API_ROUTE);
-  router.on("PUT", path, async ({ request, params }: RouteContext) => {
-    await deps.authenticate(request);
-    const slug = params["slug"] ?? "";
-    const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
-    const saved = await updateApplicationSettings(deps.db, { slug, change, now: deps.now() });
-    return jsonResponse(settingsView(saved ?? unknown(slug)));
-  }, APPLICATION_API_ROUTE);
+export function appSettingsApiHandlers(deps: { db: Database; now: () => Date }): {
+  read: Handler<"token">;
+  change: Handler<"token">;
+} {
+  return {
+    read: async ({ params }) => {
+      const slug = params["slug"] ?? "";
+      return jsonResponse(settingsView(await findApplication(deps.db, slug) ?? unknown(slug)));
+    },
+    change: async ({ request, params }) => {
+      const slug = params["slug"] ?? "";
+      const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
+      const saved = await updateApplicationSettings(deps.db, { slug, change, now: deps.now() });
+      return jsonResponse(settingsView(saved ?? unknown(slug)));
+    },
+  };
 }
+
+/** A display name as read from an operator: the name (null clears it), or why it cannot be one. */
+export type DisplayNameReading =
+  | { readonly ok: true; readonly name: string | null }
+  | { readonly ok: false; readonly problem: "not_text" | "too_long" | "control_character" };
 
 /**
  * Reads a display name as an operator typed it: trimmed, 1 to 100
  * characters following the display-text rule (`isDisplayText`: no control
  * or bidirectional characters); null or "" (after trimming) clears it
- * (null). Throws a 400 `invalid_setting` naming the problem.
+ * (null). Anything else says which rule it broke.
  */
-export function readDisplayName(value: unknown): string | null {
-  if (value === null) return null;
-  if (typeof value !== "string") {
+export function parseDisplayName(value: unknown): DisplayNameReading {
+  if (value === null) return { ok: true, name: null };
+  if (typeof value !== "string") return { ok: false, problem: "not_text" };
+  const name = value.trim();
+  if (name === "") return { ok: true, name: null };
+  if ([...name].length > MAX_DISPLAY_NAME_LENGTH) return { ok: false, problem: "too_long" };
+  if (!isDisplayText(name)) return { ok: false, problem: "control_character" };
+  return { ok: true, name };
+}
+
+/** {@linkcode parseDisplayName} for the API: throws a 400 `invalid_setting` naming the problem. */
+function readDisplayName(value: unknown): string | null {
+  const reading = parseDisplayName(value);
+  if (reading.ok) return reading.name;
+  if (reading.problem === "not_text") {
     throw new ClientError(
       400,
       "invalid_setting",
@@ -65,26 +78,23 @@ export function readDisplayName(value: unknown): string | null {
       }`,
     );
   }
-  const name = value.trim();
-  if (name === "") return null;
-  const length = [...name].length;
-  if (length > MAX_DISPLAY_NAME_LENGTH) {
+  const name = String(value).trim();
+  if (reading.problem === "too_long") {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot use "display_name" as it is longer than ${MAX_DISPLAY_NAME_LENGTH} characters: current length is ${length}`,
-    );
-  }
-  if (!isDisplayText(name)) {
-    throw new ClientError(
-      400,
-      "invalid_setting",
-      `Cannot use "display_name" as it holds a control character or a bidirectional control: current value is ${
-        JSON.stringify(name).slice(0, 120)
+      `Cannot use "display_name" as it is longer than ${MAX_DISPLAY_NAME_LENGTH} characters: current length is ${
+        [...name].length
       }`,
     );
   }
-  return name;
+  throw new ClientError(
+    400,
+    "invalid_setting",
+    `Cannot use "display_name" as it holds a control character or a bidirectional control: current value is ${
+      JSON.stringify(name).slice(0, 120)
+    }`,
+  );
 }
 
 /**

@@ -9,30 +9,25 @@ import {
   instanceDetail,
   type StatsContext,
 } from "../stats/mod.ts";
-import type { Database } from "../store/mod.ts";
 import { InstancePage } from "../ui/InstancePage.tsx";
 import { InstancesPage } from "../ui/InstancesPage.tsx";
-import { messagePage, page, PAGE_ROUTE, sessionPage, viewerOf } from "./page_support.ts";
-import type { Router } from "./router.ts";
+import { messagePage, page, viewerOf } from "./page_support.ts";
+import type { Handler } from "./route_declaration.ts";
 import { isInstanceStatus } from "../../shared/instance_status.ts";
 import { isStorableText, printableText } from "../../shared/text_rules.ts";
 
-/** What the instance pages need. */
-export interface InstancePagesDeps {
-  readonly db: Database;
-  readonly now: () => Date;
-  readonly stats: StatsContext;
-}
-
-/** Adds `/apps/:slug/instances` and `/instances/:id` to `router`. */
-export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps): void {
+/**
+ * The handlers of `GET /apps/{slug}/instances` (an application's instances
+ * table) and `/instances/{instanceId}` (one instance), both access `session`.
+ */
+export function instancePagesHandlers(deps: { stats: StatsContext; now: () => Date }): {
+  list: Handler<"session">;
+  instance: Handler<"session">;
+} {
   const { stats } = deps;
-
-  router.on(
-    "GET",
-    "/apps/:slug/instances",
-    sessionPage(deps, async (ctx, session) => {
-      const viewer = viewerOf(session);
+  return {
+    list: async (ctx) => {
+      const viewer = viewerOf(ctx.session);
       const query = parseInstanceQuery(ctx.url.searchParams);
       if (typeof query === "string") {
         return messagePage(viewer, { status: 400, title: "Bad filter", message: query });
@@ -59,27 +54,21 @@ export function addInstancePagesRoutes(router: Router, deps: InstancePagesDeps):
         });
       }
       return page(InstancesPage({ viewer, page: result, query, now: deps.now() }));
-    }),
-    PAGE_ROUTE,
-  );
+    },
 
-  router.on(
-    "GET",
-    "/instances/:instanceId",
-    sessionPage(deps, async (ctx, session) => {
+    instance: async (ctx) => {
       const id = ctx.params["instanceId"] ?? "";
       const detail = await instanceDetail(stats, id);
       if (detail === null) {
-        return messagePage(viewerOf(session), {
+        return messagePage(viewerOf(ctx.session), {
           status: 404,
           title: "Not found",
           message: `No instance has the id "${id.slice(0, 100)}".`,
         });
       }
-      return page(InstancePage({ viewer: viewerOf(session), detail, now: deps.now() }));
-    }),
-    PAGE_ROUTE,
-  );
+      return page(InstancePage({ viewer: viewerOf(ctx.session), detail, now: deps.now() }));
+    },
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 /** In-memory token buckets: a steady rate per key with a burst of one minute's worth. */
 
+import { ClientError } from "../errors.ts";
+
 /** The answer of a rate check. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -72,5 +74,18 @@ export class RateLimiter {
       if (!full && this.#buckets.size <= this.#maxKeys) break;
       this.#buckets.delete(key);
     }
+  }
+}
+
+/** Takes a token of `limiter` for `key`, or throws the protocol's 429 `rate_limited` with `Retry-After`. */
+export function refuseOverLimit(limiter: RateLimiter, key: string): void {
+  const decision = limiter.take(key);
+  if (!decision.allowed) {
+    throw new ClientError(
+      429,
+      "rate_limited",
+      `Too many requests: retry in ${decision.retryAfterSeconds} s`,
+      { headers: { "retry-after": String(decision.retryAfterSeconds) } },
+    );
   }
 }

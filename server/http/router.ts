@@ -2,14 +2,15 @@
 
 import { ClientError } from "../errors.ts";
 import { printableText } from "../../shared/text_rules.ts";
+import type { RequestFacts } from "./request_facts.ts";
 
 /** What a route handler receives besides the request. */
 export interface RouteContext {
   readonly request: Request;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
-  /** The client's address; used for rate limiting only, never stored or logged. */
-  readonly clientAddress: string;
+  /** The client's address, origin and scheme, computed once per request (`request_facts.ts`). */
+  readonly facts: RequestFacts;
   /** Lets a handler name the instance for the request log line. */
   noteInstance(instanceId: string): void;
 }

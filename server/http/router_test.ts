@@ -190,7 +190,7 @@ function context(path: string, params: Record<string, string>) {
     request: new Request(`http://x${path}`),
     url: new URL(`http://x${path}`),
     params,
-    clientAddress: "192.0.2.1",
+    facts: { clientAddress: "192.0.2.1", secure: false, origin: "http://x" },
     noteInstance: () => {},
   };
 }

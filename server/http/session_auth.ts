@@ -1,7 +1,7 @@
 /**
- * Sessions as HTTP sees them: the cookies, whether a request came over
- * HTTPS, the signed-in user of a request, and the admin API check that
- * accepts a session next to the bearer token.
+ * Sessions as HTTP sees them: the cookies, the signed-in user of a
+ * request, and the admin API checks that accept a session or an API token
+ * next to the bearer token (used by `access.ts`).
  */
 
 import {
@@ -38,17 +38,6 @@ export function readCookie(request: Request, name: string): string | undefined {
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
-}
-
-/**
- * Whether the browser reached us over HTTPS: the request URL says so, or,
- * behind a proxy we trust, `X-Forwarded-Proto` does.
- */
-export function cameOverHttps(request: Request, url: URL, trustProxy: boolean): boolean {
-  if (url.protocol === "https:") return true;
-  if (!trustProxy) return false;
-  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
-  return proto === "https";
 }
 
 /**

@@ -11,16 +11,8 @@ import {
 } from "../accounts/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
-import {
-  messagePage,
-  page,
-  PAGE_ROUTE,
-  redirect,
-  sessionForm,
-  sessionPage,
-  viewerOf,
-} from "./page_support.ts";
-import type { Router } from "./router.ts";
+import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
+import type { Handler } from "./route_declaration.ts";
 import type { SignedIn } from "./session_auth.ts";
 
 /** What the settings routes need. */
@@ -35,8 +27,16 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ["revoked", "The token was revoked."],
 ]);
 
-/** Adds `/settings` and its form posts to `router`. */
-export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
+/**
+ * The handlers of `GET /settings` (access `session`) and its forms (access
+ * `session_form`): create a token, revoke one, change one's password.
+ */
+export function settingsHandlers(deps: SettingsDeps): {
+  page: Handler<"session">;
+  createToken: Handler<"session_form">;
+  revokeToken: Handler<"session_form">;
+  changePassword: Handler<"session_form">;
+} {
   const { db, now } = deps;
 
   const settingsPage = async (
@@ -54,19 +54,13 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
     );
   };
 
-  router.on(
-    "GET",
-    "/settings",
-    sessionPage(deps, async (ctx, session) => {
-      const notice = NOTICES.get(ctx.url.searchParams.get("done") ?? "");
+  return {
+    page: async ({ url, session }) => {
+      const notice = NOTICES.get(url.searchParams.get("done") ?? "");
       return await settingsPage(session, notice === undefined ? {} : { notice });
-    }),
-  );
+    },
 
-  router.on(
-    "POST",
-    "/settings/tokens",
-    sessionForm(deps, async (_ctx, session, form) => {
+    createToken: async ({ session, form }) => {
       const name = (form.get("name") ?? "").trim();
       if (name === "" || [...name].length > 100 || !isDisplayText(name)) {
         return await settingsPage(session, {
@@ -79,14 +73,10 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
         now: now(),
       });
       return await settingsPage(session, { newToken: { name, token: created.token } }, 201);
-    }),
-  );
+    },
 
-  router.on(
-    "POST",
-    "/settings/tokens/:tokenId/revoke",
-    sessionForm(deps, async (ctx, session) => {
-      const idText = ctx.params["tokenId"] ?? "";
+    revokeToken: async ({ params, session }) => {
+      const idText = params["tokenId"] ?? "";
       const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
       const revoked = id !== null &&
         await revokeUserApiToken(db, { id, userId: session.user.userId, now: now() });
@@ -98,14 +88,9 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
         });
       }
       return redirect("/settings?done=revoked");
-    }),
-    PAGE_ROUTE,
-  );
+    },
 
-  router.on(
-    "POST",
-    "/settings/password",
-    sessionForm(deps, async (_ctx, session, form) => {
+    changePassword: async ({ session, form }) => {
       const current = form.get("current_password") ?? "";
       const next = form.get("new_password") ?? "";
       if (next !== (form.get("confirm_password") ?? "")) {
@@ -123,6 +108,6 @@ export function addSettingsRoutes(router: Router, deps: SettingsDeps): void {
         return await settingsPage(session, { error: "The current password is wrong." }, 403);
       }
       return redirect("/settings?done=password");
-    }),
-  );
+    },
+  };
 }

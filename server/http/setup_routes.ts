@@ -9,7 +9,7 @@ import { createAccount, hasAccounts, sameToken } from "../accounts/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { SetupPage } from "../ui/SetupPage.tsx";
 import { messagePage, page, readForm, redirect } from "./page_support.ts";
-import type { Router } from "./router.ts";
+import type { Handler } from "./route_declaration.ts";
 
 /** What the setup routes need. */
 export interface SetupDeps {
@@ -19,8 +19,14 @@ export interface SetupDeps {
   readonly setupToken: string | null;
 }
 
-/** Adds `GET` and `POST /setup` to `router`. */
-export function addSetupRoutes(router: Router, deps: SetupDeps): void {
+/**
+ * The handlers of `GET /setup` (the form) and `POST /setup` (its post),
+ * both public: each checks the link's token itself.
+ */
+export function setupHandlers(deps: SetupDeps): {
+  form: Handler<"public">;
+  create: Handler<"public">;
+} {
   const { db, now, setupToken } = deps;
 
   /** Null when the link is valid and unused, else the response that says why not. */
@@ -42,12 +48,12 @@ export function addSetupRoutes(router: Router, deps: SetupDeps): void {
     return null;
   };
 
-  router.on("GET", "/setup", async (ctx) => {
+  const form: Handler<"public"> = async (ctx) => {
     const token = ctx.url.searchParams.get("token") ?? "";
     return await refusal(token) ?? page(SetupPage({ setupToken: token }));
-  });
+  };
 
-  router.on("POST", "/setup", async (ctx) => {
+  const create: Handler<"public"> = async (ctx) => {
     const form = await readForm(ctx.request);
     const token = form.get("token") ?? "";
     const refused = await refusal(token);
@@ -73,5 +79,7 @@ export function addSetupRoutes(router: Router, deps: SetupDeps): void {
       });
     }
     return redirect("/login");
-  });
+  };
+
+  return { form, create };
 }

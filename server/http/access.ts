@@ -1,0 +1,127 @@
+/**
+ * Who may call a route, as the route table (`routes.ts`) declares it, and
+ * the one place that enforces it: {@linkcode grantAccess} runs before every
+ * handler and either grants (with what it proved: the session, the signed
+ * body) or refuses in the shape the access kind promises.
+ */
+
+import { sameToken } from "../accounts/mod.ts";
+import { authenticateInstance, type IngestContext, type VerifiedInstance } from "../ingest/mod.ts";
+import type { Database } from "../store/mod.ts";
+import { csrfRefused, readForm, redirect, viewerOf } from "./page_support.ts";
+import { type RateLimiter, refuseOverLimit } from "./rate_limit.ts";
+import { readBody } from "./read_body.ts";
+import type { RouteContext } from "./router.ts";
+import { apiTokenOrBearer, sessionOrBearer, type SignedIn, signedIn } from "./session_auth.ts";
+
+/**
+ * The access kinds of the route table:
+ *
+ * - `public`: anyone (a route may still check a token of its own, as `/setup` does).
+ * - `instance`: an instance's signature over the body (`X-Instance-ID`, `X-Signature`);
+ *   without it 401, with a bad one 403, each as JSON. Rate limited per address before
+ *   and per instance after the signature holds.
+ * - `session`: a signed-in browser; without a session, a 303 to `/login?next=…`.
+ * - `session_form`: a signed-in browser posting a form with its session's CSRF token;
+ *   without a session a 303 to `/login`, without the token a 403 page.
+ * - `token_or_session`: the admin read API: a session, an API token or `SHM_ADMIN_TOKEN`
+ *   as `Authorization: Bearer`; otherwise 401 JSON.
+ * - `token`: admin writes: an API token or `SHM_ADMIN_TOKEN`, never a session (no browser
+ *   form can reach them); otherwise 401 JSON.
+ */
+export type Access =
+  | "public"
+  | "instance"
+  | "session"
+  | "session_form"
+  | "token_or_session"
+  | "token";
+
+/** Every access kind, for tests that walk the table. */
+export const ACCESS_KINDS: readonly Access[] = [
+  "public",
+  "instance",
+  "session",
+  "session_form",
+  "token_or_session",
+  "token",
+];
+
+/** What an access kind proved, handed to the route's handler. */
+export interface Granted {
+  public: Record<never, never>;
+  instance: { readonly instance: VerifiedInstance; readonly body: Uint8Array };
+  session: { readonly session: SignedIn };
+  session_form: { readonly session: SignedIn; readonly form: URLSearchParams };
+  token_or_session: Record<never, never>;
+  token: Record<never, never>;
+}
+
+/** What enforcing access needs, built once at start. */
+export interface AccessDeps {
+  readonly db: Database;
+  readonly now: () => Date;
+  readonly ingest: IngestContext;
+  /** Requests per minute from one address to the instance endpoints. */
+  readonly perAddress: RateLimiter;
+  /** Requests per minute from one verified instance. */
+  readonly perInstance: RateLimiter;
+  /** The `SHM_ADMIN_TOKEN` check: resolves, or throws a 401 ClientError. */
+  readonly adminToken: (request: Request) => Promise<void>;
+}
+
+/**
+ * Makes the gate of every route: for an access kind and a request, what it
+ * grants, or the refusal as a response; a refusal that the route's error
+ * renderer shapes (401, 403, 429 on the JSON routes) is thrown as a ClientError.
+ */
+export function accessGate(
+  deps: AccessDeps,
+): (access: Access, ctx: RouteContext) => Promise<Granted[Access] | Response> {
+  const tokenOrSession = sessionOrBearer(deps, deps.adminToken);
+  const token = apiTokenOrBearer(deps, deps.adminToken);
+  return async (access, ctx) => {
+    switch (access) {
+      case "public":
+        return {};
+      case "instance":
+        return await signedBody(deps, ctx);
+      case "session": {
+        const session = await signedIn(deps.db, ctx.request, deps.now());
+        if (session !== null) return { session };
+        return redirect(
+          `/login?next=${encodeURIComponent(`${ctx.url.pathname}${ctx.url.search}`)}`,
+        );
+      }
+      case "session_form": {
+        const session = await signedIn(deps.db, ctx.request, deps.now());
+        if (session === null) return redirect("/login");
+        const form = await readForm(ctx.request);
+        if (!await sameToken(session.csrfToken, form.get("_csrf") ?? "")) {
+          return csrfRefused(viewerOf(session));
+        }
+        return { session, form };
+      }
+      case "token_or_session":
+        await tokenOrSession(ctx.request);
+        return {};
+      case "token":
+        await token(ctx.request);
+        return {};
+    }
+  };
+}
+
+/** The signed body of an instance's request, once its signature holds. */
+async function signedBody(deps: AccessDeps, ctx: RouteContext): Promise<Granted["instance"]> {
+  refuseOverLimit(deps.perAddress, ctx.facts.clientAddress);
+  const body = await readBody(ctx.request);
+  const instance = await authenticateInstance(deps.ingest, {
+    instanceId: ctx.request.headers.get("x-instance-id"),
+    signature: ctx.request.headers.get("x-signature"),
+  }, body);
+  ctx.noteInstance(instance.instanceId);
+  // Only after the signature holds, so nobody can exhaust another instance's allowance.
+  refuseOverLimit(deps.perInstance, instance.instanceId);
+  return { instance, body };
+}

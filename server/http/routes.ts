@@ -1,0 +1,92 @@
+/**
+ * The whole URL space, one line per route: method, path, who may call it
+ * (`access`, enforced by `access.ts` before the handler runs), how its errors
+ * are answered (`errors`, by `error_renderers.ts`), and its handler. The
+ * router is built from this table (`app.ts`); nothing else registers a route.
+ * Path parameters follow the rules of `path_params.ts`, checked first.
+ */
+
+import type { Access } from "./access.ts";
+import { adminHandlers } from "./admin_routes.ts";
+import { appSettingsPageHandlers } from "./app_settings_page_routes.ts";
+import { appSettingsApiHandlers } from "./app_settings_routes.ts";
+import { badgeHandlers } from "./badge_routes.ts";
+import { dashboardHandlers } from "./dashboard_routes.ts";
+import { instancePagesHandlers } from "./instance_pages_routes.ts";
+import { instanceHandlers } from "./instance_routes.ts";
+import { probeHandlers } from "./probe_routes.ts";
+import { route, type RouteDeclaration } from "./route_declaration.ts";
+import { settingsHandlers } from "./settings_routes.ts";
+import { setupHandlers } from "./setup_routes.ts";
+import { signInHandlers } from "./sign_in_routes.ts";
+import type { AccessDeps } from "./access.ts";
+import type { BadgeRouteDeps } from "./badge_routes.ts";
+import type { SignInDeps } from "./sign_in_routes.ts";
+import type { StatsContext } from "../stats/mod.ts";
+
+/** What the handlers are built from (`app.ts` wires it once at start). */
+export interface RouteServices extends AccessDeps, SignInDeps, BadgeRouteDeps {
+  readonly stats: StatsContext;
+  /** Resolves when the store answers a query; throws StoreUnavailableError when it does not. */
+  readonly storeAnswers: () => Promise<void>;
+  /** The one-time setup token printed at start; null when no setup link was printed. */
+  readonly setupToken: string | null;
+}
+
+/** Every route the server serves, in the order the router tries them. */
+export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[] {
+  const probes = probeHandlers(s.storeAnswers);
+  const instances = instanceHandlers(s);
+  const admin = adminHandlers(s.stats);
+  const appSettingsApi = appSettingsApiHandlers(s);
+  const dashboard = dashboardHandlers(s);
+  const signIn = signInHandlers(s);
+  const setup = setupHandlers(s);
+  const instancePages = instancePagesHandlers(s);
+  const settings = settingsHandlers(s);
+  const appSettingsPage = appSettingsPageHandlers(s);
+  const badges = badgeHandlers(s);
+  // One route a line, the columns aligned: the table reads better than deno fmt would make it.
+  // deno-fmt-ignore
+  return [
+    // Probes.
+    route({ method: "GET",  path: "/api/v1/healthcheck",                       access: "public",           errors: "json",  handle: probes.health }),
+    route({ method: "GET",  path: "/api/v1/readyz",                            access: "public",           errors: "json",  handle: probes.ready }),
+
+    // What instances call (protocol.md).
+    route({ method: "POST", path: "/v1/register",                              access: "public",           errors: "json",  handle: instances.register }),
+    route({ method: "POST", path: "/v1/activate",                              access: "instance",         errors: "json",  handle: instances.activate }),
+    route({ method: "POST", path: "/v1/snapshot",                              access: "instance",         errors: "json",  handle: instances.snapshot }),
+
+    // The admin API.
+    route({ method: "GET",  path: "/api/v1/admin/stats",                       access: "token_or_session", errors: "json",  handle: admin.fleet }),
+    route({ method: "GET",  path: "/api/v1/admin/applications",                access: "token_or_session", errors: "json",  handle: admin.applications }),
+    route({ method: "GET",  path: "/api/v1/admin/applications/:slug",          access: "token_or_session", errors: "json",  handle: admin.application }),
+    route({ method: "GET",  path: "/api/v1/admin/instances",                   access: "token_or_session", errors: "json",  handle: admin.instances }),
+    route({ method: "GET",  path: "/api/v1/admin/metrics/:slug",               access: "token_or_session", errors: "json",  handle: admin.metrics }),
+    route({ method: "GET",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.read }),
+    route({ method: "PUT",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.change }),
+
+    // The dashboard.
+    route({ method: "GET",  path: "/assets/:asset",                            access: "public",           errors: "page",  handle: dashboard.asset }),
+    route({ method: "GET",  path: "/",                                         access: "session",          errors: "page",  handle: dashboard.overview }),
+    route({ method: "GET",  path: "/apps/:slug",                               access: "session",          errors: "page",  handle: dashboard.application }),
+    route({ method: "GET",  path: "/login",                                    access: "public",           errors: "page",  handle: signIn.loginPage }),
+    route({ method: "POST", path: "/login",                                    access: "public",           errors: "page",  handle: signIn.login }),
+    route({ method: "GET",  path: "/apps/:slug/instances",                     access: "session",          errors: "page",  handle: instancePages.list }),
+    route({ method: "GET",  path: "/instances/:instanceId",                    access: "session",          errors: "page",  handle: instancePages.instance }),
+    route({ method: "GET",  path: "/settings",                                 access: "session",          errors: "page",  handle: settings.page }),
+    route({ method: "POST", path: "/settings/tokens",                          access: "session_form",     errors: "page",  handle: settings.createToken }),
+    route({ method: "POST", path: "/settings/tokens/:tokenId/revoke",          access: "session_form",     errors: "page",  handle: settings.revokeToken }),
+    route({ method: "POST", path: "/settings/password",                        access: "session_form",     errors: "page",  handle: settings.changePassword }),
+    route({ method: "POST", path: "/logout",                                   access: "session_form",     errors: "page",  handle: signIn.logout }),
+    route({ method: "GET",  path: "/setup",                                    access: "public",           errors: "page",  handle: setup.form }),
+    route({ method: "POST", path: "/setup",                                    access: "public",           errors: "page",  handle: setup.create }),
+    route({ method: "GET",  path: "/apps/:slug/settings",                      access: "session",          errors: "page",  handle: appSettingsPage.page }),
+    route({ method: "POST", path: "/apps/:slug/settings",                      access: "session_form",     errors: "page",  handle: appSettingsPage.save }),
+
+    // Public badges.
+    route({ method: "GET",  path: "/badge/:slug/:badge",                       access: "public",           errors: "badge", handle: badges.named }),
+    route({ method: "GET",  path: "/badge/:slug/metric/:metric",               access: "public",           errors: "badge", handle: badges.metric }),
+  ];
+}
