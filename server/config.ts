@@ -71,6 +71,7 @@ interface SettingSpec {
   readonly flag: string;
   readonly env: readonly string[];
   readonly fallback: string | null;
+  /** What it does and takes, in Markdown: `shm --help` prints it, README.md's table is made from it. */
   readonly help: string;
   readonly secret?: boolean;
   readonly boolean?: boolean;
@@ -78,113 +79,125 @@ interface SettingSpec {
 
 /** Every setting the server reads, in the order `--help` lists them. */
 export const SETTINGS = {
-  port: { flag: "port", env: ["PORT"], fallback: "8080", help: "TCP port to listen on" },
+  port: {
+    flag: "port",
+    env: ["PORT"],
+    fallback: "8080",
+    help: "TCP port to listen on (0: any free port)",
+  },
   host: { flag: "host", env: ["SHM_HOST"], fallback: "0.0.0.0", help: "address to listen on" },
   databaseUrl: {
     flag: "database-url",
     env: ["SHM_DATABASE_URL", "DATABASE_URL", "SHM_DB_DSN"],
     fallback: null,
-    help: "PostgreSQL URL; without it the embedded store in the data folder is used",
+    help:
+      "PostgreSQL URL (`postgres://user:pass@host:5432/db`); without it the embedded store is used",
     secret: true,
   },
   dbConnectTimeout: {
     flag: "db-connect-timeout",
     env: ["SHM_DB_CONNECT_TIMEOUT"],
     fallback: "1s",
-    help: "longest wait for a PostgreSQL connection (TCP, TLS, sign-in), e.g. 1s or 500ms",
+    help:
+      "longest wait for a PostgreSQL connection (TCP, TLS, sign-in): `500ms`, `2s` (100ms to 1m)",
   },
   dbQueryTimeout: {
     flag: "db-query-timeout",
     env: ["SHM_DB_QUERY_TIMEOUT"],
     fallback: "1500ms",
-    help: "longest a request waits for PostgreSQL before it is answered 503 (e.g. 1500ms, 3s)",
+    help: "longest a request waits for PostgreSQL before it is answered 503 (100ms to 1h)",
   },
   dataDir: {
     flag: "data-dir",
     env: ["SHM_DATA_DIR"],
     fallback: "./shm-data",
-    help: "folder of the embedded store",
+    help: "folder of the embedded store (one process at a time)",
   },
   adminToken: {
     flag: "admin-token",
     env: ["SHM_ADMIN_TOKEN"],
     fallback: null,
-    help: "bearer token for /api/v1/admin/* (at least 16 characters)",
+    help:
+      "bearer token of `/api/v1/admin/*`, at least 16 characters, no spaces; the admin API also " +
+      "takes a signed-in session or an API token made on `/settings`",
     secret: true,
   },
   activeDays: {
     flag: "active-days",
     env: ["SHM_ACTIVE_DAYS"],
     fallback: "30",
-    help: "days since its last sign of life during which an instance counts as active",
+    help: "an instance is active if its last activation or snapshot is this recent (days)",
   },
   snapshotBacklog: {
     flag: "snapshot-backlog",
     env: ["SHM_SNAPSHOT_BACKLOG"],
     fallback: "7d",
-    help: "oldest snapshot timestamp accepted, as a duration (e.g. 7d, 12h)",
+    help: "oldest snapshot timestamp accepted (`90m`, `12h`, `7d`; 1m to 366d)",
   },
   rawRetentionDays: {
     flag: "raw-retention-days",
     env: ["SHM_RAW_RETENTION_DAYS"],
     fallback: "14",
-    help: "days raw snapshots are kept (history per instance per day is kept for good)",
+    help: "days raw snapshots are kept; the per-day history is kept for good",
   },
   rollupInterval: {
     flag: "rollup-interval",
     env: ["SHM_ROLLUP_INTERVAL"],
     fallback: "5m",
-    help: "how often the dashboard's daily figures of today are computed again (e.g. 5m, 30s)",
+    help: "longest pause between two upkeep rounds of summaries and rollups " +
+      "(`30s`, `5m`; 1s to 1d)",
   },
   logLevel: {
     flag: "log-level",
     env: ["SHM_LOG_LEVEL"],
     fallback: "info",
-    help: "debug, info, warn or error",
+    help: "`debug`, `info`, `warn` or `error`",
   },
   rateLimitPerIp: {
     flag: "rate-limit-ip",
     env: ["SHM_RATE_LIMIT_IP"],
     fallback: "300",
-    help: "requests per minute from one IP on instance endpoints (0: off)",
+    help: "requests per minute from one IP address on the instance endpoints (0: off)",
   },
   rateLimitPerInstance: {
     flag: "rate-limit-instance",
     env: ["SHM_RATE_LIMIT_INSTANCE"],
     fallback: "60",
-    help: "requests per minute from one instance (0: off)",
+    help: "requests per minute from one instance, counted after its signature holds (0: off)",
   },
   trustProxy: {
     flag: "trust-proxy",
     env: ["SHM_TRUST_PROXY"],
     fallback: "false",
-    help: "take the client address from X-Forwarded-For (only behind a reverse proxy)",
+    help: "take the client address from `X-Forwarded-For` (only behind a reverse proxy you run)",
     boolean: true,
   },
   adminUser: {
     flag: "admin-user",
     env: ["SHM_ADMIN_USER"],
     fallback: "admin",
-    help: "username of the first dashboard account, made at start when none exists",
+    help: "username of the first dashboard account, made at start when no account exists",
   },
   adminPassword: {
     flag: "admin-password",
     env: ["SHM_ADMIN_PASSWORD"],
     fallback: null,
-    help: `password of that first account (at least ${MIN_PASSWORD_LENGTH} characters)`,
+    help:
+      `password of that first account (at least ${MIN_PASSWORD_LENGTH} characters); without it ` +
+      "and with no account, the start prints a one-time setup link",
     secret: true,
   },
   badgeMaxAge: {
     flag: "badge-max-age",
     env: ["SHM_BADGE_MAX_AGE"],
     fallback: "300",
-    help: "seconds a public badge may be cached (Cache-Control max-age)",
+    help: "seconds a public badge may be cached (`Cache-Control: public, max-age=N`)",
   },
   badgeMinInstances: {
     flag: "badge-min-instances",
     env: ["SHM_BADGE_MIN_INSTANCES"],
     fallback: "3",
-    help: 'badge numbers from fewer instances than this show "< N" (0: off)',
+    help: "badge numbers drawn from fewer instances than this show `< N` (0: off)",
   },
   badgeCacheSeconds: {
     flag: "badge-cache-seconds",
@@ -197,26 +210,28 @@ export const SETTINGS = {
     env: ["SHM_HEADER_TIMEOUT"],
     fallback: "10s",
     help: "time a client has to send a request's headers, from connecting or its previous " +
-      "answer (also how long an idle connection stays open)",
+      "answer, also how long an idle connection stays open (1s to 1h)",
   },
   bodyTimeout: {
     flag: "body-timeout",
     env: ["SHM_BODY_TIMEOUT"],
     fallback: "10s",
-    help: "time a client has to send a request's body once its headers arrived",
+    help:
+      "time a client has to send a request's body once its headers arrived, else 408 (1s to 1h)",
   },
   maxConnections: {
     flag: "max-connections",
     env: ["SHM_MAX_CONNECTIONS"],
     fallback: "10000",
-    help: "connections open at once (lowered for good when the open-file limit is reached first)",
+    help: "connections open at once; beyond, 503 and closed (lowered for good if the open-file " +
+      "limit is reached first)",
   },
   maxConnectionsPerAddress: {
     flag: "max-connections-per-address",
     env: ["SHM_MAX_CONNECTIONS_PER_ADDRESS"],
     fallback: "256",
-    help: "connections open at once from one address, an IPv6 /64 counting as one " +
-      "(0: off; not applied with --trust-proxy)",
+    help: "connections open at once from one address, an IPv6 /64 counting as one; beyond, " +
+      "429 (0: off; not applied with `--trust-proxy`)",
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -230,10 +230,26 @@ function usage(): string {
   for (const spec of Object.values(SETTINGS)) {
     lines.push(
       `  --${spec.flag.padEnd(20)} ${spec.env.join(", ").padEnd(24)} ${spec.fallback ?? "(none)"}`,
-      `  ${"".padEnd(22)} ${spec.help}`,
+      ...wrapWords(spec.help.replaceAll("`", ""), 76).map((line) => `  ${"".padEnd(22)} ${line}`),
     );
   }
   return lines.join("\n");
+}
+
+/** Splits `text` into lines of at most `width` characters, at spaces (a longer word stays whole). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 /** Shows a progress line on stderr: rewritten in place on a terminal, else one line each time. */
