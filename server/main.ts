@@ -6,7 +6,7 @@
 
 import { parseArgs } from "node:util";
 import { ConfigError, readConfig, type SettingFlags, SETTINGS } from "./config.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { bufferedConsoleWriter, createLogger, type LineBuffer, type Logger } from "./log.ts";
 import { startServer } from "./serve.ts";
 import { localHealthcheckUrl, probeHealth } from "./cli/healthcheck.ts";
 import { importCommand } from "./cli/import_command.ts";
@@ -127,7 +127,10 @@ export async function main(args: string[]): Promise<number> {
     writeLine(`shm healthcheck: ${probe.detail}`);
     return probe.healthy ? 0 : 1;
   }
-  const log = createLogger(config.logLevel);
+  // The server's log lines are gathered and written a few milliseconds at a time; the other
+  // commands print and log in turn, and write each line at once so that they stay in order.
+  if (command === "serve") serveLog = bufferedConsoleWriter();
+  const log = createLogger(config.logLevel, serveLog?.write);
   try {
     if (command === "export" || command === "import") {
       return await exportCommand(command, parsed.positionals[1], {
@@ -176,6 +179,7 @@ async function serve(config: Parameters<typeof startServer>[0], log: Logger): Pr
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
   await server.stop();
+  serveLog?.flush();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;
@@ -258,7 +262,11 @@ const writeProgress = progressWriter(
   (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
 );
 
+/** The server's buffered log, once `serve` runs: flushed before anything else is printed. */
+let serveLog: LineBuffer | null = null;
+
 function writeLine(line: string): void {
+  serveLog?.flush();
   // deno-lint-ignore no-console
   console.log(line);
 }
