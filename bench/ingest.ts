@@ -1,122 +1,198 @@
 /**
- * Ingestion benchmark: signed snapshots per second through the HTTP API of a
- * real server process on PostgreSQL, next to a raw single-row INSERT loop on
- * the same database in the same run, with the same concurrency. Prints both
- * and their ratio; asserts nothing.
+ * Ingestion benchmark, in the shape of issue 16, in one run: signed snapshots
+ * per second through the HTTP API of a real server process on PostgreSQL
+ * (2,000 registered instances, 64 keep-alive connections, pre-signed
+ * snapshots with 5 metrics), next to the raw insert rate of the same
+ * database (`pgbench -c16`, single-row INSERT into a (uuid, timestamptz,
+ * jsonb) table), then the same signed load on the embedded store. Prints the
+ * rates, p99, non-2xx answers and the ratio; asserts nothing.
  *
- *   deno task bench [--snapshots 6000] [--instances 300] [--concurrency 16]
+ *   deno task bench [--snapshots 20000] [--instances 2000] [--connections 64]
+ *     [--pgbench-clients 16] [--pgbench-seconds 10] [--embedded-snapshots 6000]
+ *     [--workers N] [--profile DIR] [--skip-embedded]
  */
 
 import postgres from "postgres";
 import { parseArgs } from "node:util";
-import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
+import { httpSender, TestInstance } from "../tests/support/instance_client.ts";
 import { startServer } from "../tests/support/server.ts";
-import { freshPostgresDatabase } from "../tests/support/store.ts";
+import type { StoreSetting } from "../server/config.ts";
+import { freshEmbeddedFolder, freshPostgresDatabase } from "../tests/support/store.ts";
+import { type EncodedRequest, encodePost, type LoadRun, runLoad } from "./http_load.ts";
 import { percentile, timed } from "./timing.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    snapshots: { type: "string", default: "6000" },
-    instances: { type: "string", default: "300" },
-    concurrency: { type: "string", default: "16" },
+    snapshots: { type: "string", default: "20000" },
+    instances: { type: "string", default: "2000" },
+    connections: { type: "string", default: "64" },
+    "pgbench-clients": { type: "string", default: "16" },
+    "pgbench-seconds": { type: "string", default: "10" },
+    "embedded-snapshots": { type: "string", default: "6000" },
+    workers: { type: "string" },
+    profile: { type: "string" },
+    "skip-embedded": { type: "boolean", default: false },
   },
 });
 const SNAPSHOTS = Number(values.snapshots);
 const INSTANCES = Number(values.instances);
-const CONCURRENCY = Number(values.concurrency);
+const CONNECTIONS = Number(values.connections);
+const PGBENCH_CLIENTS = Number(values["pgbench-clients"]);
+const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
+const METRICS = { users: 1, storage_mb: 1.5, plan: "pro", "jobs.queued": 3, ok: true };
+
+/** A signed load on a fresh server of `store`: registrations first, then the timed snapshots. */
+async function signedLoad(
+  store: StoreSetting,
+  snapshots: number,
+): Promise<LoadRun & { cpuUsPerSnapshot: number | null }> {
+  const env: Record<string, string> = {};
+  if (values.workers !== undefined) env["SHM_WORKERS"] = values.workers;
+  // The server logs one line per request, as in production.
+  await using server = await startServer({
+    store,
+    env,
+    ...(values.profile === undefined
+      ? {}
+      : { denoFlags: ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] }),
+  });
+  const send = httpSender(server.url);
+  // Identities, registrations and signatures are made before the clock starts:
+  // the client's own signing is not what is measured.
+  const instances = await Promise.all(
+    Array.from({ length: INSTANCES }, () => TestInstance.create()),
+  );
+  await timed(
+    instances.map((instance) => async () => {
+      const response = await send(instance.registerRequest({ appName: "Bench App" }));
+      await response.body?.cancel();
+      if (response.status !== 201) throw new Error(`register answered ${response.status}`);
+    }),
+    16,
+  );
+  const start = Date.now() - 60 * 60_000;
+  const host = `127.0.0.1:${server.port}`;
+  const requests: EncodedRequest[] = [];
+  // Round after round over every instance: an instance's snapshots go in order, thousands of
+  // requests apart, so that however the connections are spread none overtakes its predecessor.
+  for (let round = 0; requests.length < snapshots; round++) {
+    for (const instance of instances) {
+      if (requests.length >= snapshots) break;
+      const wire = await instance.snapshotRequest(
+        { ...METRICS, users: round },
+        { timestamp: new Date(start + round * 1000) },
+      );
+      requests.push(encodePost(host, wire.path, wire.headers, wire.body));
+    }
+  }
+  const cpuBefore = await processCpuMs(server.pid);
+  const run = await runLoad({ hostname: "127.0.0.1", port: server.port }, requests, CONNECTIONS);
+  const cpuAfter = await processCpuMs(server.pid);
+  const cpuUsPerSnapshot = cpuBefore === null || cpuAfter === null
+    ? null
+    : (cpuAfter - cpuBefore) * 1000 / requests.length;
+  return { ...run, cpuUsPerSnapshot };
+}
+
+/** CPU time (user and system, every thread) a process used so far, where /proc tells it. */
+async function processCpuMs(pid: number): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, fields 14 and 15 of the line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Single-row INSERTs per second by pgbench (or postgres.js when pgbench is missing). */
+async function rawInsertRate(url: string): Promise<{ rate: number; tool: string }> {
+  const sql = postgres(url, { max: PGBENCH_CLIENTS, onnotice: () => {} });
+  await sql`create table bench_raw (instance_id uuid not null, taken_at timestamptz not null,
+    metrics jsonb not null)`;
+  const metrics = JSON.stringify(METRICS);
+  try {
+    if (await Deno.stat(PGBENCH).then(() => true, () => false)) {
+      await sql.end();
+      const script = await Deno.makeTempFile({ suffix: ".sql" });
+      await Deno.writeTextFile(
+        script,
+        `insert into bench_raw (instance_id, taken_at, metrics) ` +
+          `values (gen_random_uuid(), now(), '${metrics}'::jsonb);\n`,
+      );
+      const output = await new Deno.Command(PGBENCH, {
+        args: [
+          "-n",
+          `-c${PGBENCH_CLIENTS}`,
+          "-j2",
+          `-T${values["pgbench-seconds"]}`,
+          `-f${script}`,
+          url,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      await Deno.remove(script);
+      const text = new TextDecoder().decode(output.stdout);
+      const tps = /tps = ([\d.]+)/.exec(text);
+      if (!output.success || tps === null) {
+        throw new Error(`pgbench failed:\n${text}${new TextDecoder().decode(output.stderr)}`);
+      }
+      return { rate: Number(tps[1]), tool: `pgbench -c${PGBENCH_CLIENTS}` };
+    }
+    const count = 20_000;
+    const run = await timed(
+      Array.from({ length: count }, () => async () => {
+        await sql`insert into bench_raw (instance_id, taken_at, metrics)
+          values (${crypto.randomUUID()}::uuid, now(), ${metrics}::jsonb)`;
+      }),
+      PGBENCH_CLIENTS,
+    );
+    await sql.end();
+    return {
+      rate: count / (run.wallMs / 1000),
+      tool: `postgres.js loop, ${PGBENCH_CLIENTS} connections (no pgbench at ${PGBENCH})`,
+    };
+  } catch (error) {
+    await sql.end().catch(() => {});
+    throw error;
+  }
+}
+
+function describe(label: string, run: LoadRun & { cpuUsPerSnapshot: number | null }): string {
+  const count = run.latencies.length;
+  const non2xx = [...run.statuses].filter(([status]) => status < 200 || status > 299);
+  return `${label.padEnd(28)}${(count / (run.wallMs / 1000)).toFixed(0).padStart(8)}/s` +
+    `   p50 ${percentile(run.latencies, 0.5).toFixed(1)} ms` +
+    `   p99 ${percentile(run.latencies, 0.99).toFixed(1)} ms` +
+    `   non-2xx ${non2xx.reduce((sum, [, n]) => sum + n, 0)}` +
+    (non2xx.length > 0 ? ` (${non2xx.map(([s, n]) => `${s}: ${n}`).join(", ")})` : "") +
+    (run.cpuUsPerSnapshot === null
+      ? ""
+      : `   server CPU ${run.cpuUsPerSnapshot.toFixed(0)} µs/snapshot`);
+}
+
+const rate = (run: LoadRun) => run.latencies.length / (run.wallMs / 1000);
 
 await using database = await freshPostgresDatabase();
 if (database.setting.kind !== "postgres") throw new Error("the bench needs PostgreSQL");
-// The server logs one line per request, as in production.
-await using server = await startServer({ store: database.setting });
-const send = httpSender(server.url);
-
-// Identities, registrations and signatures are made before the clock starts:
-// the client's own signing is not what is measured.
-const instances = await Promise.all(Array.from({ length: INSTANCES }, () => TestInstance.create()));
-for (const instance of instances) {
-  const response = await send(instance.registerRequest({ appName: "Bench App" }));
-  if (response.status !== 201) throw new Error(`register answered ${response.status}`);
+const signed = await signedLoad(database.setting, SNAPSHOTS);
+const raw = await rawInsertRate(database.setting.url);
+let embedded: Awaited<ReturnType<typeof signedLoad>> | null = null;
+if (!values["skip-embedded"]) {
+  await using folder = await freshEmbeddedFolder();
+  embedded = await signedLoad(folder.setting, Number(values["embedded-snapshots"]));
 }
-const perInstance = Math.ceil(SNAPSHOTS / INSTANCES);
-const start = Date.now() - 60 * 60_000;
-const requests: WireRequest[] = [];
-for (let round = 0; round < perInstance; round++) {
-  for (const instance of instances) {
-    if (requests.length >= SNAPSHOTS) break;
-    requests.push(
-      await instance.snapshotRequest(
-        { users: round, storage_mb: round * 1.5, plan: "pro", "jobs.queued": 3, ok: true },
-        { timestamp: new Date(start + round * 1000) },
-      ),
-    );
-  }
-}
-// Snapshots of one instance must arrive in order; spread instances over workers.
-let failures = 0;
-const http = await timed(
-  requests.map((request) => async () => {
-    const response = await send(request);
-    await response.body?.cancel();
-    if (response.status !== 202) failures++;
-  }),
-  CONCURRENCY,
-);
 
-// The ceiling HTTP itself sets on this machine: the same requests' count of healthchecks.
-const health = await timed(
-  requests.map(() => async () => {
-    const response = await fetch(`${server.url}/api/v1/healthcheck`);
-    await response.body?.cancel();
-  }),
-  CONCURRENCY,
-);
-
-const sql = postgres(database.setting.url, { max: CONCURRENCY, onnotice: () => {} });
-await sql`create table bench_raw (instance_id uuid not null, taken_at timestamptz not null, metrics jsonb not null)`;
-const metrics = JSON.stringify({
-  users: 1,
-  storage_mb: 1.5,
-  plan: "pro",
-  "jobs.queued": 3,
-  ok: true,
-});
-const rawInserts = () =>
-  requests.map((_, i) => async () => {
-    await sql`insert into bench_raw (instance_id, taken_at, metrics)
-      values (${instances[i % INSTANCES]!.instanceId}::uuid, ${new Date(
-      start + i,
-    )}, ${metrics}::jsonb)`;
-  });
-// The raw INSERT loop proper (one connection, one row after the other), and the same
-// inserts with as many connections as the HTTP run has clients.
-const rawLoop = await timed(rawInserts(), 1);
-const raw = await timed(rawInserts(), CONCURRENCY);
-await sql.end();
-
-const rate = (run: { wallMs: number }) => requests.length / (run.wallMs / 1000);
-const row = (label: string, run: { wallMs: number; latencies: number[] }) => [
-  label,
-  rate(run).toFixed(0),
-  percentile(run.latencies, 0.5).toFixed(2),
-  percentile(run.latencies, 0.99).toFixed(2),
-];
-const rows = [
-  ["path", "per second", "p50 ms", "p99 ms"],
-  row("HTTP signed snapshot", http),
-  row("HTTP healthcheck (no DB)", health),
-  row("raw INSERT loop (1 conn)", rawLoop),
-  row(`raw INSERT (${CONCURRENCY} conns)`, raw),
-];
 // deno-lint-ignore no-console
 console.log(
-  `\n${requests.length} snapshots, ${INSTANCES} instances, concurrency ${CONCURRENCY}, ` +
-    `PostgreSQL, ${Deno.build.target}\n\n` +
-    rows.map((r) => r.map((c, i) => i === 0 ? c.padEnd(24) : c.padStart(11)).join("")).join("\n") +
-    `\n\nHTTP ingestion / raw INSERT loop: ${(rate(http) / rate(rawLoop) * 100).toFixed(0)} %` +
-    `\nHTTP ingestion / raw INSERT at the same concurrency: ${
-      (rate(http) / rate(raw) * 100).toFixed(0)
-    } %` +
-    (failures ? `\nWARNING: ${failures} snapshots were not answered 202` : ""),
+  `\n${SNAPSHOTS} signed snapshots (5 metrics), ${INSTANCES} instances, ${CONNECTIONS} ` +
+    `connections, workers ${values.workers ?? "default"}, ${Deno.build.target}, ` +
+    `${navigator.hardwareConcurrency} cores\n\n` +
+    describe("signed snapshots, PostgreSQL", signed) + "\n" +
+    (embedded === null ? "" : describe("signed snapshots, embedded", embedded) + "\n") +
+    `${"raw INSERT".padEnd(28)}${raw.rate.toFixed(0).padStart(8)}/s   (${raw.tool})\n\n` +
+    `signed snapshots / raw INSERT: ${(rate(signed) / raw.rate * 100).toFixed(1)} %`,
 );

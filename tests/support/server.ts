@@ -28,6 +28,8 @@ export interface TestServerOptions {
   root?: string;
   /** A command the server is started through, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
   launcher?: readonly string[];
+  /** Extra flags for `deno run`, e.g. `["--cpu-prof"]` (benches). */
+  denoFlags?: readonly string[];
 }
 
 /** A running server process. */
@@ -36,6 +38,8 @@ export interface TestServer extends AsyncDisposable {
   readonly port: number;
   readonly adminToken: string;
   readonly store: StoreSetting;
+  /** The process id of the server (of the launcher, when there is one). */
+  readonly pid: number;
   /** Every line the process printed so far, parsed where it was JSON. */
   readonly lines: Record<string, unknown>[];
   /** Sends `signal` and resolves with the exit code. */
@@ -83,6 +87,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       ...launcherArgs,
       "run",
       `--config=${root}deno.json`,
+      ...(options.denoFlags ?? []),
       ...await compilePermissionFlags(),
       `${root}server/main.ts`,
       "serve",
@@ -164,6 +169,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     port,
     adminToken,
     store,
+    pid: child.pid,
     lines,
     stop,
     async [Symbol.asyncDispose]() {
