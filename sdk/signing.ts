@@ -7,7 +7,7 @@
  * @module
  */
 
-import * as ed from "@noble/ed25519";
+import * as ed from "npm:@noble/ed25519@^3.2.0";
 
 /** Returns WebCrypto: the global one, or Node's on Node.js 18, which has no global `crypto`. */
 export async function webCrypto(): Promise<Crypto> {

@@ -39,6 +39,10 @@ const NOT_RUN: readonly { readonly line: RegExp; readonly reason: string }[] = [
     reason: "needs your PostgreSQL server (user, password and host are the reader's)",
   },
   {
+    line: /npm install https:\/\/github\.com\/<owner>\/<repository>\//,
+    reason: "names a release of your repository (<owner>/<repository>) on the forge",
+  },
+  {
     line: /releases\/latest\/download\/install\.sh/,
     reason: "downloads a release from the forge and installs into /usr/local/bin",
   },
@@ -65,14 +69,15 @@ function shellBlocks(markdown: string): Block[] {
   let current: { at: number; text: string[] } | null = null;
   markdown.split("\n").forEach((line, index) => {
     if (current === null) {
-      if (/^```(sh|bash|shell)\s*$/.test(line)) current = { at: index + 1, text: [] };
-    } else if (line.startsWith("```")) {
+      if (/^\s*```(sh|bash|shell)\s*$/.test(line)) current = { at: index + 1, text: [] };
+    } else if (line.trimStart().startsWith("```")) {
       // A line ending in a backslash goes on with the next one.
       const parts = current.text.join("\n").split(/(?<!\\)\n/);
       blocks.push({ at: current.at, lines: parts.filter((part) => part.trim() !== "") });
       current = null;
     } else {
-      current.text.push(line);
+      // A block inside a list item is indented; the shell does not mind.
+      current.text.push(line.trimStart());
     }
   });
   return blocks;

@@ -60,7 +60,47 @@ Deno.test("sdk on Deno, against a real server", async (t) => {
     () => sendAndUpgrade(server),
   );
   await t.step("DO_NOT_TRACK=1 sends nothing and writes nothing", () => doNotTrack(server));
+  await t.step(
+    "sdk/mod.ts imported by path from a folder outside the repository, with no deno.json",
+    () => importedFromOutside(server),
+  );
 });
+
+/**
+ * A user's script in a folder of its own imports `sdk/mod.ts` by its file URL, as one would
+ * before the SDK is published: no copy, no configuration, the SDK's own `npm:` imports only.
+ */
+async function importedFromOutside(server: TestServer): Promise<void> {
+  const workDir = await Deno.makeTempDir({ prefix: "shm_sdk_outside_" });
+  try {
+    assert.equal(workDir.startsWith(REPO), false, "the folder is outside the repository");
+    const script = `${workDir}/send.ts`;
+    await Deno.writeTextFile(script, sendScript(new URL("../sdk/mod.ts", import.meta.url).href));
+    const home = Deno.env.get("HOME");
+    const denoDir = Deno.env.get("DENO_DIR");
+    const run = await runDeno(
+      ["run", "--no-config", "--allow-all", script, server.url, workDir, "3.0.0"],
+      {
+        cwd: workDir,
+        env: { ...(home ? { HOME: home } : {}), ...(denoDir ? { DENO_DIR: denoDir } : {}) },
+      },
+    );
+    assert.equal(run.code, 0, `send failed:\n${run.stdout}\n${run.stderr}`);
+    const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.status, 202);
+    const [instance] = (await instancesOf(server, "sdk-e2e-app"))
+      .filter((listed) => listed.instance_id === result.instanceId);
+    assert.equal(instance?.status, "active");
+    assert.equal(instance?.app_version, "3.0.0");
+    assert.equal(instance?.metrics.users_count, 7);
+    const files: string[] = [];
+    for await (const entry of Deno.readDir(workDir)) files.push(entry.name);
+    assert.equal(files.includes("deno.json"), false, "no configuration was written");
+  } finally {
+    await Deno.remove(workDir, { recursive: true });
+  }
+}
 
 async function exampleApp(server: TestServer): Promise<void> {
   const workDir = await Deno.makeTempDir({ prefix: "shm_sdk_deno_example_" });

@@ -16,8 +16,16 @@
  */
 
 // deno-lint-ignore-file no-console
-import ts from "typescript";
-import { type DenoManifest, manifestProblems, type NpmManifest } from "./manifests.ts";
+// The compiler is imported here, not through an import map, so that no install of the server
+// or of the SDK fetches it: only this build does.
+import ts from "npm:typescript@~6.0.3";
+import {
+  type DenoManifest,
+  manifestProblems,
+  npmImports,
+  type NpmManifest,
+  sdkSources,
+} from "./manifests.ts";
 
 const SDK = new URL("../", import.meta.url);
 
@@ -46,7 +54,7 @@ async function listFiles(dir: URL, prefix = ""): Promise<string[]> {
 async function build(out: URL): Promise<void> {
   const denoManifest = await readJson<DenoManifest>(new URL("deno.json", SDK));
   const npmManifest = await readJson<NpmManifest>(new URL("package.json", SDK));
-  const problems = manifestProblems(denoManifest, npmManifest);
+  const problems = manifestProblems(denoManifest, npmManifest, npmImports(await sdkSources(SDK)));
   if (problems.length > 0) {
     throw new Error(`Cannot build as the manifests disagree:\n${problems.join("\n")}`);
   }
@@ -81,16 +89,19 @@ async function build(out: URL): Promise<void> {
   }
 
   // TypeScript rewrites `.ts` imports in the JavaScript only; declarations
-  // keep them, which older TypeScript versions and other tools refuse.
-  const declarations = (await listFiles(out)).filter((f) => f.endsWith(".d.ts"))
+  // keep them, which older TypeScript versions and other tools refuse. The
+  // sources' `npm:name@range` imports become `name`, a dependency of package.json.
+  const emittedFiles = (await listFiles(out)).filter((f) => /\.(d\.ts|js)$/.test(f))
     .map((f) => new URL(f, out).pathname);
-  for (const path of declarations) {
+  for (const path of emittedFiles) {
     const text = await Deno.readTextFile(path);
     await Deno.writeTextFile(
       path,
-      text.replace(/((?:from|import\()\s*["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2"),
+      text.replace(/((?:from|import\()\s*["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2")
+        .replace(/((?:from|import\()\s*["'])npm:(@?[^@"']+)@[^/"']+/g, "$1$2"),
     );
   }
+  const declarations = emittedFiles.filter((path) => path.endsWith(".d.ts"));
 
   // The declarations must stand alone for a TypeScript user on Node.js:
   // standard library and DOM types only, no Deno or Node types.
