@@ -19,6 +19,12 @@ import {
   fleetSummary,
   instancePage,
 } from "../server/stats/mod.ts";
+import {
+  applicationsJson,
+  dailyMetricsJson,
+  fleetJson,
+  instancePageJson,
+} from "../server/http/admin_json.ts";
 import { runShm } from "./support/cli.ts";
 import { openTestDatabase } from "./support/store.ts";
 
@@ -173,7 +179,8 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
   assert.equal(report.days, fleet.reduce((n, g) => n + g.days.length, 0));
   assert.ok(report.snapshots > 0);
   assert.equal(report.rollupDays, 2 * 20, "every day of both applications rolled up");
-  assert.deepEqual(await fleetSummary(ctx), {
+  // Read back as the admin API writes them (server/http/admin_json.ts).
+  assert.deepEqual(fleetJson(await fleetSummary(ctx)), {
     applications: 2,
     instances: {
       total: 120,
@@ -185,7 +192,7 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
     computed_at: NOW.toISOString(),
   });
 
-  const overview = await applicationsOverview(ctx);
+  const overview = applicationsJson(await applicationsOverview(ctx));
   assert.deepEqual(
     overview.applications.map((a) => [a.slug, a.name, a.instances.total, a.instances.active]),
     plan.apps.map((app, k) => {
@@ -195,7 +202,10 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
   );
 
   // Each instance's stored latest state is the generated one, its last day's.
-  const page = await instancePage(ctx, { limit: 200 });
+  const listed = await instancePage(ctx, { limit: 200 });
+  assert.equal(listed.kind, "page");
+  if (listed.kind !== "page") return;
+  const page = instancePageJson(listed);
   assert.equal(page.instances.length, 120);
   const stored = new Map(page.instances.map((i) => [i.instance_id, i]));
   for (const { instance } of fleet) {
@@ -215,7 +225,10 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
   }
 
   for (const [k, app] of plan.apps.entries()) {
-    const series = (await dailyMetrics(ctx, app.slug, 20))!.series;
+    const metrics = await dailyMetrics(ctx, app.slug, 20);
+    assert.equal(metrics.kind, "found", app.slug);
+    if (metrics.kind !== "found") return;
+    const series = dailyMetricsJson(metrics).series;
     const rows = fleet.filter((g) => g.instance.appIndex === k).flatMap((g) => g.days);
     assert.equal(series.reduce((n, d) => n + d.active_instances, 0), rows.length);
     for (const day of series) {

@@ -1,4 +1,4 @@
-/** The admin read API under `/api/v1/admin/`. */
+/** The admin read API under `/api/v1/admin/`: its JSON is made in `admin_json.ts`, its statuses here. */
 
 import { ClientError } from "../errors.ts";
 import {
@@ -11,6 +11,13 @@ import {
 } from "../stats/mod.ts";
 import { isInstanceStatus } from "../../shared/instance_status.ts";
 import { isAppSlug } from "../../shared/text_rules.ts";
+import {
+  applicationDetailJson,
+  applicationsJson,
+  dailyMetricsJson,
+  fleetJson,
+  instancePageJson,
+} from "./admin_json.ts";
 import { jsonResponse } from "./respond.ts";
 import type { Handler } from "./route_declaration.ts";
 
@@ -27,11 +34,13 @@ export function adminHandlers(stats: StatsContext): {
   metrics: Handler<"token_or_session">;
 } {
   return {
-    fleet: async () => jsonResponse(await fleetSummary(stats)),
-    applications: async () => jsonResponse(await applicationsOverview(stats)),
+    fleet: async () => jsonResponse(fleetJson(await fleetSummary(stats))),
+    applications: async () => jsonResponse(applicationsJson(await applicationsOverview(stats))),
     application: async ({ params }) => {
       const slug = params["slug"] ?? "";
-      return jsonResponse(await applicationDetail(stats, slug) ?? unknownApp(slug));
+      const detail = await applicationDetail(stats, slug);
+      if (detail.kind === "unknown_app") throw unknownApp(slug);
+      return jsonResponse(applicationDetailJson(detail));
     },
     instances: async ({ url }) => {
       const q = url.searchParams;
@@ -44,19 +53,32 @@ export function adminHandlers(stats: StatsContext): {
         throw invalidParam("app", app, "an application slug (a-z, 0-9 and inner dashes)");
       }
       const cursor = q.get("cursor") || undefined;
-      return jsonResponse(
-        await instancePage(stats, {
-          limit: integerParam(q, "limit", { fallback: 100, min: 1, max: 500 }),
-          ...(app === undefined ? {} : { appSlug: app }),
-          ...(status === undefined ? {} : { status }),
-          ...(cursor === undefined ? {} : { cursor }),
-        }),
-      );
+      const page = await instancePage(stats, {
+        limit: integerParam(q, "limit", { fallback: 100, min: 1, max: 500 }),
+        ...(app === undefined ? {} : { appSlug: app }),
+        ...(status === undefined ? {} : { status }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      if (page.kind === "invalid_cursor") {
+        throw new ClientError(
+          400,
+          "invalid_cursor",
+          `Cannot use "cursor" as it is not one this server made: current value is "${
+            (cursor ?? "").slice(0, 80)
+          }"`,
+        );
+      }
+      if (page.kind === "unknown_app") {
+        throw new ClientError(404, "unknown_application", `No application has the slug "${app}"`);
+      }
+      return jsonResponse(instancePageJson(page));
     },
     metrics: async ({ url, params }) => {
       const slug = params["slug"] ?? "";
       const days = integerParam(url.searchParams, "days", { fallback: 30, min: 1, max: 366 });
-      return jsonResponse(await dailyMetrics(stats, slug, days) ?? unknownApp(slug));
+      const metrics = await dailyMetrics(stats, slug, days);
+      if (metrics.kind === "unknown_app") throw unknownApp(slug);
+      return jsonResponse(dailyMetricsJson(metrics));
     },
   };
 }
@@ -83,8 +105,9 @@ function invalidParam(name: string, value: string, expected: string): ClientErro
   );
 }
 
-function unknownApp(slug: string): never {
-  throw new ClientError(
+/** The 404 of a slug that names no application. */
+export function unknownApp(slug: string): ClientError {
+  return new ClientError(
     404,
     "unknown_application",
     `No application has the slug "${slug.slice(0, 100)}"`,

@@ -1,8 +1,11 @@
 /** The dashboard page of one application's settings, `/apps/{slug}/settings`, and its form. */
 
 import { readBadgeChoice } from "../../shared/badge_snippets.ts";
-import { applicationSettingsView, type StatsContext } from "../stats/mod.ts";
-import { type Database, updateApplicationSettings } from "../store/mod.ts";
+import {
+  applicationSettingsView,
+  changeApplicationSettings,
+  type StatsContext,
+} from "../stats/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
 import { parseDisplayName } from "./app_settings_routes.ts";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
@@ -12,8 +15,6 @@ import type { SignedIn } from "./session_auth.ts";
 
 /** What the application settings page needs. */
 export interface AppSettingsPageDeps {
-  readonly db: Database;
-  readonly now: () => Date;
   readonly stats: StatsContext;
 }
 
@@ -35,7 +36,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
   ) => {
     const slug = ctx.params["slug"] ?? "";
     const app = await applicationSettingsView(deps.stats, slug);
-    if (app === null) return notFound(session, slug);
+    if (app.kind === "unknown_app") return notFound(session, slug);
     return page(
       AppSettingsPage({
         viewer: viewerOf(session),
@@ -67,12 +68,11 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           typedDisplayName: typed.slice(0, 200),
         }, 400);
       }
-      const saved = await updateApplicationSettings(deps.db, {
+      const saved = await changeApplicationSettings(deps.stats, {
         slug,
         change: { displayName: reading.name, publicBadges: form.get("public_badges") === "on" },
-        now: deps.now(),
       });
-      if (saved === null) return notFound(session, slug);
+      if (saved.kind === "unknown_app") return notFound(session, slug);
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);
     },
   };

@@ -2,13 +2,14 @@
 
 import { ClientError } from "../errors.ts";
 import {
-  type ApplicationSettings,
+  applicationSettings,
   type ApplicationSettingsChange,
-  findApplication,
-  updateApplicationSettings,
-} from "../store/mod.ts";
-import type { Database } from "../store/mod.ts";
+  changeApplicationSettings,
+  type StatsContext,
+} from "../stats/mod.ts";
 import { isDisplayText } from "../../shared/text_rules.ts";
+import { settingsJson } from "./admin_json.ts";
+import { unknownApp } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
 import { jsonResponse } from "./respond.ts";
 import type { Handler } from "./route_declaration.ts";
@@ -26,20 +27,23 @@ export const MAX_DISPLAY_NAME_LENGTH = 100;
  * and/or `display_name` (string or null); any other key or type is a 400 and
  * nothing is written, an unknown slug a 404.
  */
-export function appSettingsApiHandlers(deps: { db: Database; now: () => Date }): {
+export function appSettingsApiHandlers(stats: StatsContext): {
   read: Handler<"token">;
   change: Handler<"token">;
 } {
   return {
     read: async ({ params }) => {
       const slug = params["slug"] ?? "";
-      return jsonResponse(settingsView(await findApplication(deps.db, slug) ?? unknown(slug)));
+      const settings = await applicationSettings(stats, slug);
+      if (settings.kind === "unknown_app") throw unknownApp(slug);
+      return jsonResponse(settingsJson(settings));
     },
     change: async ({ request, params }) => {
       const slug = params["slug"] ?? "";
       const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
-      const saved = await updateApplicationSettings(deps.db, { slug, change, now: deps.now() });
-      return jsonResponse(settingsView(saved ?? unknown(slug)));
+      const saved = await changeApplicationSettings(stats, { slug, change });
+      if (saved.kind === "unknown_app") throw unknownApp(slug);
+      return jsonResponse(settingsJson(saved));
     },
   };
 }
@@ -143,21 +147,4 @@ function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
     change = { ...change, displayName: readDisplayName(fields["display_name"]) };
   }
   return change;
-}
-
-function settingsView(settings: ApplicationSettings) {
-  return {
-    slug: settings.slug,
-    public_badges: settings.publicBadges,
-    display_name: settings.displayName,
-    reported_name: settings.reportedName,
-  };
-}
-
-function unknown(slug: string): never {
-  throw new ClientError(
-    404,
-    "unknown_application",
-    `No application has the slug "${slug.slice(0, 100)}"`,
-  );
 }

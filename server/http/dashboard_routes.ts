@@ -1,8 +1,7 @@
 /** The dashboard's embedded assets, its overview and an application's page. */
 
 import {
-  applicationActivity,
-  applicationDetail,
+  applicationPage,
   dashboardOverview,
   isDashboardPeriod,
   type StatsContext,
@@ -56,11 +55,8 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
           400,
         );
       }
-      const [activity, detail] = await Promise.all([
-        applicationActivity(stats, slug, periodText),
-        applicationDetail(stats, slug),
-      ]);
-      if (activity === null || detail === null) {
+      const figures = await applicationPage(stats, slug, periodText);
+      if (figures.kind === "unknown_app") {
         return page(
           MessagePage({
             title: "Not found",
@@ -70,16 +66,17 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
           404,
         );
       }
-      const by = detail.active_instances_by;
+      const { activity, detail } = figures;
+      const by = detail.breakdowns;
       return page(AppPage({
         viewer,
         activity,
         summary: {
-          activeInstances: detail.instances.active,
-          totalInstances: detail.instances.total,
-          lastSeen: detail.last_seen === null ? null : new Date(detail.last_seen),
-          activeDays: detail.active_window_days,
-          computedAt: detail.computed_at === null ? null : new Date(detail.computed_at),
+          activeInstances: detail.activeInstances,
+          totalInstances: detail.totalInstances,
+          lastSeen: detail.lastSeen,
+          activeDays: detail.activeDays,
+          computedAt: detail.computedAt,
         },
         breakdowns: [
           { title: "Versions", rows: by.app_version },

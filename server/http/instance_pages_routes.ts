@@ -1,12 +1,10 @@
 /** The instance pages: an application's instances table and one instance's page. */
 
-import { ClientError } from "../errors.ts";
-import type { InstanceSort } from "../store/mod.ts";
 import {
   appInstancePage,
   type AppInstanceQuery,
-  INSTANCE_SORTS,
   instanceDetail,
+  isInstanceSort,
   type StatsContext,
 } from "../stats/mod.ts";
 import { InstancePage } from "../ui/InstancePage.tsx";
@@ -33,20 +31,15 @@ export function instancePagesHandlers(deps: { stats: StatsContext; now: () => Da
         return messagePage(viewer, { status: 400, title: "Bad filter", message: query });
       }
       const slug = ctx.params["slug"] ?? "";
-      let result;
-      try {
-        result = await appInstancePage(stats, slug, query);
-      } catch (error) {
-        if (error instanceof ClientError && error.code === "invalid_cursor") {
-          return messagePage(viewer, {
-            status: 400,
-            title: "Bad page link",
-            message: "This page link is not one this server made: start from the first page.",
-          });
-        }
-        throw error;
+      const result = await appInstancePage(stats, slug, query);
+      if (result.kind === "invalid_cursor") {
+        return messagePage(viewer, {
+          status: 400,
+          title: "Bad page link",
+          message: "This page link is not one this server made: start from the first page.",
+        });
       }
-      if (result === null) {
+      if (result.kind === "unknown_app") {
         return messagePage(viewer, {
           status: 404,
           title: "Not found",
@@ -81,7 +74,7 @@ function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string 
     return value === "" ? undefined : value;
   };
   const sortText = text("sort") ?? "last_seen";
-  if (!(INSTANCE_SORTS as readonly string[]).includes(sortText)) {
+  if (!isInstanceSort(sortText)) {
     return `Cannot sort by "${
       printableText(sortText, 40)
     }": choose last_seen, first_seen or version.`;
@@ -115,7 +108,7 @@ function parseInstanceQuery(params: URLSearchParams): AppInstanceQuery | string 
   }
   const cursor = text("cursor");
   return {
-    sort: sortText as InstanceSort,
+    sort: sortText,
     limit,
     filters: {
       ...(version === undefined ? {} : { version }),

@@ -38,7 +38,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const probes = probeHandlers(s.storeAnswers);
   const instances = instanceHandlers(s);
   const admin = adminHandlers(s.stats);
-  const appSettingsApi = appSettingsApiHandlers(s);
+  const appSettingsApi = appSettingsApiHandlers(s.stats);
   const dashboard = dashboardHandlers(s);
   const signIn = signInHandlers(s);
   const setup = setupHandlers(s);

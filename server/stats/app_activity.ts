@@ -10,6 +10,7 @@ import {
   appDayRows,
   type AppDayShareRow,
   appDayShareRows,
+  type Application,
   findApplication,
   hourlyActivityByVersion,
 } from "../store/mod.ts";
@@ -121,7 +122,15 @@ export async function applicationActivity(
   period: DashboardPeriod,
 ): Promise<ApplicationActivity | null> {
   const app = await findApplication(ctx.db, slug);
-  if (app === null) return null;
+  return app === null ? null : await activityOf(ctx, app, period);
+}
+
+/** The activity of an application already found (the app page looks it up once). */
+export async function activityOf(
+  ctx: StatsContext,
+  app: Pick<Application, "id" | "slug" | "name">,
+  period: DashboardPeriod,
+): Promise<ApplicationActivity> {
   const { step, count } = PERIOD_BUCKETS[period];
   const stepMs = step === "hour" ? 3_600_000 : DAY_MS;
   const lastBucketMs = Math.floor(ctx.now().getTime() / stepMs) * stepMs;

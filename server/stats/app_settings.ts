@@ -1,36 +1,85 @@
-/** What an application's settings page shows: its settings and the metrics its badges can use. */
+/**
+ * An application's settings: what its settings page shows (with the metrics
+ * its badges can use), and the change an operator makes, from the page or
+ * the admin API. The one write `stats` makes: settings decide what the
+ * figures show (a display name, public badges), and they live with them.
+ */
 
-import { findApplication, findSummaryFigures } from "../store/mod.ts";
+import {
+  type ApplicationSettingsChange,
+  findApplication,
+  findSummaryFigures,
+  updateApplicationSettings,
+} from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
+import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
-/** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
-export interface ApplicationSettingsView {
+/** An application's settings as an operator sees them. */
+export interface ApplicationSettings {
+  readonly kind: "found";
   readonly slug: string;
-  /** The name the dashboard shows: the display name when set, else the reported one. */
-  readonly name: string;
   /** The name the instances report. */
   readonly reportedName: string;
+  /** The name the dashboard shows instead; null shows `reportedName`. */
   readonly displayName: string | null;
   readonly publicBadges: boolean;
+}
+
+/** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
+export interface ApplicationSettingsView extends ApplicationSettings {
+  /** The name the dashboard shows: the display name when set, else the reported one. */
+  readonly name: string;
   /** Sorted metric keys a metric badge can aggregate. */
   readonly metricKeys: readonly string[];
 }
 
-/** Returns application `slug`'s settings and badge metric keys; null when the slug is unknown. */
+export type { ApplicationSettingsChange };
+
+/** Application `slug`'s settings; `unknown_app` when no application has that slug. */
+export async function applicationSettings(
+  ctx: StatsContext,
+  slug: string,
+): Promise<ApplicationSettings | UnknownApp> {
+  const app = await findApplication(ctx.db, slug);
+  return app === null ? UNKNOWN_APP : settingsOf(app);
+}
+
+/**
+ * Changes application `slug`'s settings (an absent field stays as it is) and
+ * returns them as saved; `unknown_app` (and nothing written) when no
+ * application has that slug.
+ */
+export async function changeApplicationSettings(
+  ctx: StatsContext,
+  options: { slug: string; change: ApplicationSettingsChange },
+): Promise<ApplicationSettings | UnknownApp> {
+  const saved = await updateApplicationSettings(ctx.db, { ...options, now: ctx.now() });
+  return saved === null ? UNKNOWN_APP : settingsOf(saved);
+}
+
+/** Application `slug`'s settings and badge metric keys; `unknown_app` when no application has that slug. */
 export async function applicationSettingsView(
   ctx: StatsContext,
   slug: string,
-): Promise<ApplicationSettingsView | null> {
-  const settings = await findApplication(ctx.db, slug);
-  if (settings === null) return null;
-  const summary = await findSummaryFigures(ctx.db, settings.id);
-  const metricKeys = Object.keys(summary.metrics).sort();
+): Promise<ApplicationSettingsView | UnknownApp> {
+  const app = await findApplication(ctx.db, slug);
+  if (app === null) return UNKNOWN_APP;
+  const summary = await findSummaryFigures(ctx.db, app.id);
   return {
-    slug: settings.slug,
-    name: settings.displayName ?? settings.reportedName,
-    reportedName: settings.reportedName,
-    displayName: settings.displayName,
-    publicBadges: settings.publicBadges,
-    metricKeys,
+    ...settingsOf(app),
+    name: app.displayName ?? app.reportedName,
+    metricKeys: Object.keys(summary.metrics).sort(),
+  };
+}
+
+function settingsOf(
+  app: Pick<ApplicationSettings, "slug" | "reportedName" | "displayName" | "publicBadges">,
+): ApplicationSettings {
+  return {
+    kind: "found",
+    slug: app.slug,
+    reportedName: app.reportedName,
+    displayName: app.displayName,
+    publicBadges: app.publicBadges,
   };
 }

@@ -2,6 +2,7 @@
 
 import { appDayMetricRows, appDayRows, findApplication } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
+import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
 /** One numeric metric on one day, over the instances that sent it as a number that day. */
 export interface MetricDay {
@@ -15,16 +16,36 @@ export interface MetricDay {
   instances: number;
 }
 
+/** One UTC day of an application: the instances that reported, and each numeric metric. */
+export interface ActivityDay {
+  /** The day, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly activeInstances: number;
+  readonly metrics: Readonly<Record<string, MetricDay>>;
+}
+
+/** An application's last days, oldest first. */
+export interface DailyMetrics {
+  readonly kind: "found";
+  readonly slug: string;
+  readonly days: number;
+  readonly series: readonly ActivityDay[];
+}
+
 /**
  * Returns the last `days` UTC days (today included) of an application: for
  * each day, the instances that reported and each numeric metric's sum,
  * average, extremes and percentiles over their last values of the day, as
  * of the last rollup. Days without data are present with zero instances.
- * Null when the slug is unknown.
+ * `unknown_app` when no application has that slug.
  */
-export async function dailyMetrics(ctx: StatsContext, slug: string, days: number) {
+export async function dailyMetrics(
+  ctx: StatsContext,
+  slug: string,
+  days: number,
+): Promise<DailyMetrics | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
-  if (app === null) return null;
+  if (app === null) return UNKNOWN_APP;
   const now = ctx.now();
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const dayList = Array.from(
@@ -54,11 +75,12 @@ export async function dailyMetrics(ctx: StatsContext, slug: string, days: number
     metricsByDay.set(row.day, day);
   }
   return {
-    app: app.slug,
+    kind: "found",
+    slug: app.slug,
     days,
     series: dayList.map((day) => ({
       day,
-      active_instances: instancesByDay.get(day) ?? 0,
+      activeInstances: instancesByDay.get(day) ?? 0,
       metrics: metricsByDay.get(day) ?? {},
     })),
   };

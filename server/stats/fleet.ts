@@ -1,19 +1,56 @@
 /**
- * Fleet-wide and per-application numbers, shaped as the admin API returns
- * them, from each application's summary of its latest state (as of the
- * upkeep's last round, given as `computed_at`).
+ * Fleet-wide and per-application numbers from each application's summary of
+ * its latest state (as of the upkeep's last round, given as `computedAt`).
+ * Domain values only: the admin API's JSON is made in `http/admin_json.ts`.
  */
 
 import {
+  type Application,
   type ApplicationSummary,
   findApplication,
   findSummaryFigures,
   listApplicationSummaries,
+  type SummaryFigures,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
+import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
-/** Totals over every application; `computed_at` is the oldest summary's time. */
-export async function fleetSummary(ctx: StatsContext) {
+/** Totals over every application. */
+export interface FleetSummary {
+  readonly applications: number;
+  readonly instances: {
+    readonly total: number;
+    readonly active: number;
+    readonly pending: number;
+    readonly revoked: number;
+  };
+  /** The active window, in days. */
+  readonly activeDays: number;
+  /** The oldest summary's time; null with no application or one not summarised yet. */
+  readonly computedAt: Date | null;
+}
+
+/** One application's instance counts and last sign of life. */
+export interface ApplicationFigures {
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly totalInstances: number;
+  readonly activeInstances: number;
+  readonly lastSeen: Date | null;
+  /** When its summary was computed; null before the first. */
+  readonly computedAt: Date | null;
+}
+
+/** One application with its active instances broken down (the most common values first). */
+export interface ApplicationDetail extends ApplicationFigures {
+  readonly kind: "found";
+  readonly activeDays: number;
+  readonly breakdowns: SummaryFigures["breakdowns"];
+}
+
+/** Totals over every application; `computedAt` is the oldest summary's time. */
+export async function fleetSummary(ctx: StatsContext): Promise<FleetSummary> {
   const apps = await listApplicationSummaries(ctx.db);
   const total = (pick: (app: ApplicationSummary) => number) =>
     apps.reduce((sum, app) => sum + pick(app), 0);
@@ -25,45 +62,57 @@ export async function fleetSummary(ctx: StatsContext) {
       pending: total((app) => app.pending),
       revoked: total((app) => app.revoked),
     },
-    active_window_days: ctx.activeDays,
-    computed_at: oldest(apps.map((app) => app.computedAt)),
+    activeDays: ctx.activeDays,
+    computedAt: oldest(apps.map((app) => app.computedAt)),
   };
 }
 
 /** Every application with its instance counts and last sign of life, by slug. */
-export async function applicationsOverview(ctx: StatsContext) {
+export async function applicationsOverview(
+  ctx: StatsContext,
+): Promise<{ applications: ApplicationFigures[]; activeDays: number }> {
   const rows = await listApplicationSummaries(ctx.db);
-  return { applications: rows.map(applicationView), active_window_days: ctx.activeDays };
+  return { applications: rows.map(figuresOf), activeDays: ctx.activeDays };
 }
 
 /**
- * One application with its active instances broken down by version,
- * platform, environment and deployment mode (the most common values); null
- * when the slug is unknown.
+ * Application `slug` with its active instances broken down by version,
+ * platform, environment and deployment mode; `unknown_app` when no
+ * application has that slug.
  */
-export async function applicationDetail(ctx: StatsContext, slug: string) {
+export async function applicationDetail(
+  ctx: StatsContext,
+  slug: string,
+): Promise<ApplicationDetail | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
-  if (app === null) return null;
+  if (app === null) return UNKNOWN_APP;
+  return await detailOf(ctx, app);
+}
+
+/** The detail of an application already found (the app page looks it up once). */
+export async function detailOf(ctx: StatsContext, app: Application): Promise<ApplicationDetail> {
   const row: ApplicationSummary = { ...app, ...await findSummaryFigures(ctx.db, app.id) };
   return {
-    ...applicationView(row),
-    active_window_days: ctx.activeDays,
-    active_instances_by: row.breakdowns,
+    kind: "found",
+    ...figuresOf(row),
+    activeDays: ctx.activeDays,
+    breakdowns: row.breakdowns,
   };
 }
 
-function applicationView(row: ApplicationSummary) {
+function figuresOf(row: ApplicationSummary): ApplicationFigures {
   return {
     slug: row.slug,
     name: row.name,
-    created_at: row.createdAt.toISOString(),
-    instances: { total: row.instances, active: row.active },
-    last_seen: row.lastSeen?.toISOString() ?? null,
-    computed_at: row.computedAt?.toISOString() ?? null,
+    createdAt: row.createdAt,
+    totalInstances: row.instances,
+    activeInstances: row.active,
+    lastSeen: row.lastSeen,
+    computedAt: row.computedAt,
   };
 }
 
-function oldest(times: readonly (Date | null)[]): string | null {
+function oldest(times: readonly (Date | null)[]): Date | null {
   if (times.length === 0 || times.some((t) => t === null)) return null;
-  return new Date(Math.min(...times.map((t) => t!.getTime()))).toISOString();
+  return new Date(Math.min(...times.map((t) => t!.getTime())));
 }

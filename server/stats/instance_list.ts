@@ -1,14 +1,9 @@
-/** Pages of instances for the admin API, with opaque keyset cursors. */
+/** The admin API's list of instances, over every application or one, newest first. */
 
-import { ClientError } from "../errors.ts";
-import {
-  findApplication,
-  type InstanceKey,
-  type InstanceStatus,
-  type InstanceWithApp,
-  listInstances,
-} from "../store/mod.ts";
+import { findApplication, type InstanceStatus } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
+import { type InstancePage, listInstancePage, readInstanceCursor } from "./instance_paging.ts";
+import { INVALID_CURSOR, type InvalidCursor, UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
 /** What to list: filters, page size, and the cursor of the previous page's end. */
 export interface InstanceQuery {
@@ -19,80 +14,28 @@ export interface InstanceQuery {
 }
 
 /**
- * Returns one page of instances, newest first, and the cursor of the next
- * page (null on the last one). Throws 404 for an unknown application and 400
- * for a cursor this server did not make.
+ * One page of instances, newest first (by first seen, then id), and the
+ * cursor of the next page (null on the last one); `invalid_cursor` for a
+ * cursor this server did not make (checked first), `unknown_app` when
+ * `appSlug` names no application.
  */
-export async function instancePage(ctx: StatsContext, query: InstanceQuery) {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+export async function instancePage(
+  ctx: StatsContext,
+  query: InstanceQuery,
+): Promise<(InstancePage & { readonly kind: "page" }) | UnknownApp | InvalidCursor> {
+  const after = readInstanceCursor(query.cursor);
+  if (after === "invalid") return INVALID_CURSOR;
   let appId: number | undefined;
   if (query.appSlug !== undefined) {
     const app = await findApplication(ctx.db, query.appSlug);
-    if (app === null) {
-      throw new ClientError(
-        404,
-        "unknown_application",
-        `No application has the slug "${query.appSlug}"`,
-      );
-    }
+    if (app === null) return UNKNOWN_APP;
     appId = app.id;
   }
-  const rows = await listInstances(ctx.db, {
-    limit: query.limit + 1,
+  const page = await listInstancePage(ctx, {
+    limit: query.limit,
+    filters: query.status === undefined ? {} : { status: query.status },
     ...(appId === undefined ? {} : { appId }),
-    ...(query.status === undefined ? {} : { status: query.status }),
     ...(after === undefined ? {} : { after }),
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    instances: page.map(instanceView),
-    next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last) : null,
-  };
-}
-
-/** An instance as the admin API shows it. */
-export function instanceView(row: InstanceWithApp) {
-  return {
-    instance_id: row.instanceId,
-    app_slug: row.appSlug,
-    app_version: row.appVersion,
-    status: row.status,
-    environment: row.environment,
-    deployment_mode: row.deploymentMode,
-    os_arch: row.osArch,
-    first_seen: row.firstSeen.toISOString(),
-    last_seen: row.lastSeen.toISOString(),
-    last_snapshot_at: row.lastSnapshotAt?.toISOString() ?? null,
-    metrics: row.metrics,
-  };
-}
-
-function encodeCursor(row: InstanceKey): string {
-  return btoa(`${row.firstSeenMicros}/${row.instanceId}`).replaceAll("+", "-")
-    .replaceAll("/", "_").replaceAll("=", "");
-}
-
-function decodeCursor(cursor: string): InstanceKey {
-  let text = "";
-  try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    text = "";
-  }
-  const match = /^(-?\d{1,19})\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
-    .exec(text);
-  // Microseconds within ±10,000 years of 1970: every time PostgreSQL can hold and compare.
-  const inRange = match?.[1] !== undefined &&
-    BigInt(match[1]) <= 315_569_520_000_000_000n && BigInt(match[1]) >= -315_569_520_000_000_000n;
-  if (match === null || match[1] === undefined || match[2] === undefined || !inRange) {
-    throw new ClientError(
-      400,
-      "invalid_cursor",
-      `Cannot use "cursor" as it is not one this server made: current value is "${
-        cursor.slice(0, 80)
-      }"`,
-    );
-  }
-  return { firstSeenMicros: match[1], instanceId: match[2] };
+  return { kind: "page", ...page };
 }

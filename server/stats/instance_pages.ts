@@ -4,25 +4,21 @@
  * with its latest metrics and daily history.
  */
 
-import { ClientError } from "../errors.ts";
 import {
-  type AppInstanceFilters,
-  type AppInstanceKey,
-  type AppInstanceRow,
   findApplication,
   findInstanceDetail,
   findSummaryFigures,
   type InstanceDayRow,
+  type InstanceFilters,
+  type InstanceListRow,
   type InstanceSort,
   type InstanceWithApp,
-  listAppInstances,
   listInstanceDays,
   type SummaryFigures,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
-
-/** The sort orders of the instances table, as they appear in its URL. */
-export const INSTANCE_SORTS: readonly InstanceSort[] = ["last_seen", "first_seen", "version"];
+import { listInstancePage, readInstanceCursor } from "./instance_paging.ts";
+import { INVALID_CURSOR, type InvalidCursor, UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
 /** Days of history the instance page shows. */
 const HISTORY_DAYS = 90;
@@ -31,53 +27,52 @@ const HISTORY_DAYS = 90;
 export interface AppInstanceQuery {
   readonly sort: InstanceSort;
   readonly limit: number;
-  readonly filters: AppInstanceFilters;
+  readonly filters: InstanceFilters;
   readonly cursor?: string;
 }
 
 /** One page of an application's instances. */
 export interface AppInstancePage {
+  readonly kind: "page";
   readonly app: { readonly slug: string; readonly name: string };
-  readonly instances: AppInstanceRow[];
+  readonly instances: InstanceListRow[];
   /** The cursor of the next page; null on the last one. */
   readonly nextCursor: string | null;
   readonly choices: SummaryFigures["filterValues"];
 }
 
 /**
- * Returns one page of application `slug`'s instances; null when the slug is
- * unknown. Throws 400 for a cursor this server did not make or one made for
- * another sort order.
+ * One page of application `slug`'s instances in the query's order;
+ * `invalid_cursor` for a cursor this server did not make or one made for
+ * another sort order (checked first), `unknown_app` when no application has
+ * that slug.
  */
 export async function appInstancePage(
   ctx: StatsContext,
   slug: string,
   query: AppInstanceQuery,
-): Promise<AppInstancePage | null> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
+): Promise<AppInstancePage | UnknownApp | InvalidCursor> {
+  const after = readInstanceCursor(query.cursor, query.sort);
+  if (after === "invalid") return INVALID_CURSOR;
   const app = await findApplication(ctx.db, slug);
-  if (app === null) return null;
-  const [summary, rows] = await Promise.all([
+  if (app === null) return UNKNOWN_APP;
+  const [summary, page] = await Promise.all([
     findSummaryFigures(ctx.db, app.id),
-    listAppInstances(ctx.db, {
+    listInstancePage(ctx, {
       appId: app.id,
       sort: query.sort,
-      limit: query.limit + 1,
+      limit: query.limit,
       filters: query.filters,
       ...(after === undefined ? {} : { after }),
     }),
   ]);
   // The filter choices are those of the last summary: a version first seen since comes next round.
-  const choices = summary.filterValues;
-  const instances = rows.slice(0, query.limit);
-  const last = instances.at(-1);
   return {
+    kind: "page",
     app: { slug: app.slug, name: app.name },
-    instances,
-    nextCursor: rows.length > query.limit && last !== undefined
-      ? encodeCursor(query.sort, last)
-      : null,
-    choices,
+    instances: page.instances,
+    nextCursor: page.nextCursor,
+    choices: summary.filterValues,
   };
 }
 
@@ -115,36 +110,3 @@ export async function instanceDetail(
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function encodeCursor(sort: InstanceSort, row: AppInstanceRow): string {
-  const text = JSON.stringify([sort, row.sortKey, row.instanceId]);
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replaceAll("+", "-")
-    .replaceAll("/", "_").replaceAll("=", "");
-}
-
-function decodeCursor(cursor: string, sort: InstanceSort): AppInstanceKey {
-  let parsed: unknown = null;
-  try {
-    const bytes = Uint8Array.from(
-      atob(cursor.replaceAll("-", "+").replaceAll("_", "/")),
-      (c) => c.charCodeAt(0),
-    );
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    parsed = null;
-  }
-  if (
-    Array.isArray(parsed) && parsed.length === 3 && parsed[0] === sort &&
-    typeof parsed[1] === "string" && typeof parsed[2] === "string" && UUID.test(parsed[2]) &&
-    (sort === "version" ? parsed[1].length <= 1000 : /^-?\d{1,18}$/.test(parsed[1]))
-  ) {
-    return { sortKey: parsed[1], instanceId: parsed[2] };
-  }
-  throw new ClientError(
-    400,
-    "invalid_cursor",
-    `Cannot use "cursor" as it is not one this server made for sort ${sort}: current value is "${
-      cursor.slice(0, 80)
-    }"`,
-  );
-}

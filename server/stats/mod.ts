@@ -1,12 +1,65 @@
-/** Stats: stored facts turned into the numbers the admin API, pages and badges show. */
+/**
+ * Stats: stored facts turned into the numbers the admin API, pages and badges
+ * show. Domain values only (camelCase, `Date`, results discriminated by
+ * `kind` such as `{ kind: "unknown_app" }`): no wire JSON, no status codes.
+ */
 
 export { activeSince, type StatsContext } from "./context.ts";
-export { applicationDetail, applicationsOverview, fleetSummary } from "./fleet.ts";
-export { instancePage, type InstanceQuery, instanceView } from "./instance_list.ts";
-export { dailyMetrics, type MetricDay } from "./daily_metrics.ts";
-export * from "./badges.ts";
-export * from "./dashboard.ts";
-export * from "./app_activity.ts";
+export { INVALID_CURSOR, type InvalidCursor, UNKNOWN_APP, type UnknownApp } from "./results.ts";
+export {
+  type ApplicationDetail,
+  applicationDetail,
+  type ApplicationFigures,
+  applicationsOverview,
+  type FleetSummary,
+  fleetSummary,
+} from "./fleet.ts";
+export { instancePage, type InstanceQuery } from "./instance_list.ts";
+export { INSTANCE_SORTS, type InstancePage, isInstanceSort } from "./instance_paging.ts";
+export {
+  type ActivityDay,
+  type DailyMetrics,
+  dailyMetrics,
+  type MetricDay,
+} from "./daily_metrics.ts";
+export {
+  activeInstancesFigure,
+  type BadgeContext,
+  type BadgeFigure,
+  type CombinedFigure,
+  combinedFigure,
+  commonVersionFigure,
+  metricFigure,
+} from "./badges.ts";
+export { type ApplicationCard, dashboardOverview, TREND_DAYS } from "./dashboard.ts";
+export {
+  type ApplicationActivity,
+  applicationActivity,
+  type DailyDetail,
+  DASHBOARD_PERIODS,
+  type DashboardPeriod,
+  isDashboardPeriod,
+  type NumberMetricSeries,
+  PLATFORM_FIELDS,
+  type ShareSeries,
+  shareSeries,
+  type ValueMetricSeries,
+} from "./app_activity.ts";
+export { applicationPage, type ApplicationPageFigures } from "./app_page.ts";
 export { FigureCache } from "./figure_cache.ts";
-export * from "./instance_pages.ts";
-export { type ApplicationSettingsView, applicationSettingsView } from "./app_settings.ts";
+export {
+  type AppInstancePage,
+  appInstancePage,
+  type AppInstanceQuery,
+  type InstanceDetail,
+  instanceDetail,
+} from "./instance_pages.ts";
+export {
+  type ApplicationSettings,
+  applicationSettings,
+  type ApplicationSettingsChange,
+  type ApplicationSettingsView,
+  applicationSettingsView,
+  changeApplicationSettings,
+} from "./app_settings.ts";
+export type { InstanceFilters, InstanceListRow, InstanceSort } from "../store/mod.ts";

@@ -1,7 +1,7 @@
 /**
- * Read queries about instances: the fleet's counts, the admin API's list, an
- * application's instances table (filtered, sorted and paged by keyset), one
- * instance with its application, and its daily history.
+ * Read queries about instances: the fleet's counts, the one list behind the
+ * admin API and the instances table (filtered, sorted and paged by keyset),
+ * one instance with its application, and its daily history.
  */
 
 import { type Database, sql, type SqlQuery } from "./drivers/database.ts";
@@ -47,70 +47,23 @@ const INSTANCE_WITH_APP_COLUMNS = sql`i.instance_id::text as "instanceId", a.slu
   i.first_seen as "firstSeen", i.last_seen as "lastSeen",
   i.last_snapshot_at as "lastSnapshotAt", i.metrics`;
 
-/** Where the previous page ended: the last row's first-seen time and id. */
-export interface InstanceKey {
-  readonly firstSeenMicros: string;
-  readonly instanceId: string;
-}
-
-/**
- * Lists instances newest first (by first seen, then id), at most `limit`,
- * starting after `after`. Filters are optional and combine.
- */
-export async function listInstances(
-  db: Database,
-  options: {
-    limit: number;
-    appId?: number;
-    status?: InstanceStatus;
-    after?: InstanceKey;
-  },
-): Promise<(InstanceWithApp & InstanceKey)[]> {
-  const conditions = [sql`true`];
-  if (options.appId !== undefined) conditions.push(sql`i.app_id = ${options.appId}`);
-  if (options.status !== undefined) conditions.push(sql`i.status = ${options.status}`);
-  if (options.after !== undefined) {
-    conditions.push(sql`(i.first_seen, i.instance_id) < (
-      'epoch'::timestamptz + ${options.after.firstSeenMicros}::bigint * interval '1 microsecond',
-      ${options.after.instanceId}::uuid)`);
-  }
-  const where = conditions.reduce((all, next) => sql`${all} and ${next}`);
-  return await db.query<InstanceWithApp & InstanceKey>(sql`
-    select ${INSTANCE_WITH_APP_COLUMNS},
-      (extract(epoch from i.first_seen) * 1000000)::bigint::text as "firstSeenMicros"
-    from instances i
-    join applications a on a.id = i.app_id
-    where ${where}
-    order by i.first_seen desc, i.instance_id desc
-    limit ${options.limit}`);
-}
-
-/** The orders the instances table offers, each newest (or highest) first. */
+/** The orders instances are listed in, each newest (or highest) first. */
 export type InstanceSort = "last_seen" | "first_seen" | "version";
 
-/** Where the previous page ended: the last row's sort value and id. */
-export interface AppInstanceKey {
+/**
+ * Where the previous page ended: the last row's sort value (exact
+ * microseconds since the epoch as text for a time, the version itself) and id.
+ */
+export interface InstanceKey {
   readonly sortKey: string;
   readonly instanceId: string;
 }
 
-/** An instance as the instances table shows it, with its sort key. */
-export type AppInstanceRow =
-  & Pick<
-    Instance,
-    | "instanceId"
-    | "appVersion"
-    | "status"
-    | "environment"
-    | "deploymentMode"
-    | "osArch"
-    | "firstSeen"
-    | "lastSeen"
-  >
-  & AppInstanceKey;
+/** An instance as a list shows it, with its application and its sort key. */
+export type InstanceListRow = InstanceWithApp & InstanceKey;
 
-/** Filters of the instances table; each is optional and they combine. */
-export interface AppInstanceFilters {
+/** Filters of an instance list; each is optional and they combine. */
+export interface InstanceFilters {
   readonly version?: string;
   readonly status?: InstanceStatus;
   readonly environment?: string;
@@ -148,22 +101,24 @@ const SORTS: Record<
 };
 
 /**
- * Lists application `appId`'s instances in `sort` order (descending, ties by
- * id descending), at most `limit`, starting after `after`.
+ * Lists instances (of application `appId` when given) in `sort` order
+ * (descending, ties by id descending), at most `limit`, starting after
+ * `after`: keyset paging, so a late page costs what the first does.
  */
-export async function listAppInstances(
+export async function listInstances(
   db: Database,
   options: {
-    appId: number;
+    appId?: number;
     sort: InstanceSort;
     limit: number;
-    filters: AppInstanceFilters;
-    after?: AppInstanceKey;
+    filters: InstanceFilters;
+    after?: InstanceKey;
   },
-): Promise<AppInstanceRow[]> {
+): Promise<InstanceListRow[]> {
   const sort = SORTS[options.sort];
   const f = options.filters;
-  const conditions = [sql`i.app_id = ${options.appId}`];
+  const conditions = [sql`true`];
+  if (options.appId !== undefined) conditions.push(sql`i.app_id = ${options.appId}`);
   if (f.version !== undefined) conditions.push(sql`i.app_version = ${f.version}`);
   if (f.status !== undefined) conditions.push(sql`i.status = ${f.status}`);
   if (f.environment !== undefined) conditions.push(sql`i.environment = ${f.environment}`);
@@ -175,11 +130,10 @@ export async function listAppInstances(
       ${sort.after(options.after.sortKey)}, ${options.after.instanceId}::uuid)`);
   }
   const where = conditions.reduce((all, next) => sql`${all} and ${next}`);
-  return await db.query<AppInstanceRow>(sql`
-    select i.instance_id::text as "instanceId", i.app_version as "appVersion", i.status,
-      i.environment, i.deployment_mode as "deploymentMode", i.os_arch as "osArch",
-      i.first_seen as "firstSeen", i.last_seen as "lastSeen", ${sort.key} as "sortKey"
+  return await db.query<InstanceListRow>(sql`
+    select ${INSTANCE_WITH_APP_COLUMNS}, ${sort.key} as "sortKey"
     from instances i
+    join applications a on a.id = i.app_id
     where ${where}
     order by ${sort.column} desc, i.instance_id desc
     limit ${options.limit}`);

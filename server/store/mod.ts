@@ -25,16 +25,14 @@ export {
   setInstanceStatus,
 } from "./instances.ts";
 export {
-  type AppInstanceFilters,
-  type AppInstanceKey,
-  type AppInstanceRow,
   countFleet,
   findInstanceDetail,
   type InstanceDayRow,
+  type InstanceFilters,
   type InstanceKey,
+  type InstanceListRow,
   type InstanceSort,
   type InstanceWithApp,
-  listAppInstances,
   listInstanceDays,
   listInstances,
 } from "./instance_queries.ts";
