@@ -144,3 +144,24 @@ Deno.test("route table: a session form posted with a session but without its CSR
   }
   assert.deepEqual(await fingerprint(app), before, "a refused form changed the data");
 });
+
+Deno.test("route table: a client's error under a page route is answered as a page with its status, not as JSON", async () => {
+  await using app = await openDashboard();
+  const session = await signIn(app);
+  const before = await fingerprint(app);
+  // The session form's body is read before the CSRF check: 9 KiB is over its 8 KiB limit.
+  const response = await app.fetch("/settings/tokens", {
+    method: "POST",
+    headers: {
+      cookie: `shm_session=${session}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: `name=${"x".repeat(9 * 1024)}`,
+  });
+  assert.equal(response.status, 413);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+  const html = await response.text();
+  assert.match(html, /Too large/);
+  assert.match(html, /8 KiB/);
+  assert.deepEqual(await fingerprint(app), before, "a refused form changed the data");
+});
