@@ -1,7 +1,8 @@
-/** The endpoints instances call: register, activate, snapshot. */
+/** The endpoints instances call: register, activate, snapshot, erase. */
 
 import {
   acceptActivation,
+  acceptErasure,
   acceptRegistration,
   acceptSnapshot,
   type IngestContext,
@@ -14,13 +15,14 @@ import type { Handler } from "./route_declaration.ts";
 /**
  * The handlers of `POST /v1/register` (public: the body is signed by the key
  * it registers, checked by ingest; rate limited per address here),
- * `/v1/activate` and `/v1/snapshot` (access `instance`: the signature and the
+ * `/v1/activate`, `/v1/snapshot` and `/v1/erase` (access `instance`: the signature and the
  * rate limits are checked before they run).
  */
 export function instanceHandlers(deps: { ingest: IngestContext; perAddress: RateLimiter }): {
   register: Handler<"public">;
   activate: Handler<"instance">;
   snapshot: Handler<"instance">;
+  erase: Handler<"instance">;
 } {
   const { ingest } = deps;
   return {
@@ -45,6 +47,10 @@ export function instanceHandlers(deps: { ingest: IngestContext; perAddress: Rate
         { status: "ok", message: "Snapshot received", ...(dropped.length ? { dropped } : {}) },
         202,
       );
+    },
+    erase: async ({ instance, body }) => {
+      await acceptErasure(ingest, instance, body);
+      return jsonResponse({ status: "erased" });
     },
   };
 }

@@ -57,6 +57,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "POST", path: "/v1/register",                              access: "public",           errors: "json",  handle: instances.register }),
     route({ method: "POST", path: "/v1/activate",                              access: "instance",         errors: "json",  handle: instances.activate }),
     route({ method: "POST", path: "/v1/snapshot",                              access: "instance",         errors: "json",  handle: instances.snapshot }),
+    route({ method: "POST", path: "/v1/erase",                                 access: "instance",         errors: "json",  handle: instances.erase }),
 
     // The admin API.
     route({ method: "GET",  path: "/api/v1/admin/stats",                       access: "token_or_session", errors: "json",  handle: admin.fleet }),

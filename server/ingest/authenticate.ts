@@ -24,8 +24,9 @@ export interface SignatureHeaders {
  * Verifies that `body` was signed by the instance named in the headers, with
  * the key it registered. Throws 401 when a header is missing, 403 when the
  * instance is unknown or the signature does not verify (or, when its key was
- * not cached yet, when it is revoked). Reads at most the instance's key;
- * writes nothing.
+ * not cached yet, when it is revoked). Reads the instance's key only when it
+ * is not cached or the cached one fails (an instance erased and registered
+ * again); writes nothing.
  */
 export async function authenticateInstance(
   ctx: IngestContext,
@@ -45,26 +46,35 @@ export async function authenticateInstance(
   }
   const instanceId = headers.instanceId.trim().toLowerCase();
   if (!isUuid(instanceId)) throw unknownInstance(headers.instanceId);
-  let key = ctx.keys.cached(instanceId);
-  let revoked = false;
-  if (key === undefined) {
-    const identity = await findInstanceIdentity(ctx.db, instanceId);
-    if (identity === null) throw unknownInstance(instanceId);
-    revoked = identity.status === "revoked";
-    key = await ctx.keys.remember(instanceId, identity.publicKey) ?? undefined;
-  }
   const signature = decodeHex(headers.signature.trim(), 64);
-  if (signature === null || key === undefined || !await verifyEd25519(key, signature, body)) {
-    throw new ClientError(
-      403,
-      "bad_signature",
-      `Cannot accept the request as X-Signature is not a valid Ed25519 signature of the body ` +
-        `by instance ${instanceId}`,
-    );
+  const cachedKey = ctx.keys.cached(instanceId);
+  if (cachedKey !== undefined) {
+    if (signature === null) throw badSignature(instanceId);
+    if (await verifyEd25519(cachedKey, signature, body)) {
+      // A revoked instance found in the cache is refused by the write itself.
+      return { instanceId };
+    }
+    // The instance may have been erased and registered again with another key, through
+    // another server process: the stored key decides.
+    ctx.keys.forget(instanceId);
   }
-  // A revoked instance found in the cache is refused by the write itself.
-  if (revoked) throw revokedInstance(instanceId);
+  const identity = await findInstanceIdentity(ctx.db, instanceId);
+  if (identity === null) throw unknownInstance(instanceId);
+  const key = await ctx.keys.remember(instanceId, identity.publicKey) ?? undefined;
+  if (signature === null || key === undefined || !await verifyEd25519(key, signature, body)) {
+    throw badSignature(instanceId);
+  }
+  if (identity.status === "revoked") throw revokedInstance(instanceId);
   return { instanceId };
+}
+
+function badSignature(instanceId: string): ClientError {
+  return new ClientError(
+    403,
+    "bad_signature",
+    `Cannot accept the request as X-Signature is not a valid Ed25519 signature of the body ` +
+      `by instance ${instanceId}`,
+  );
 }
 
 /** The 403 for an instance id the server does not know. */

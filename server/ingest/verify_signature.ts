@@ -3,9 +3,11 @@
 import { Point } from "@noble/ed25519";
 
 /**
- * Imported public keys by instance id. A key is pinned to its instance for
- * life, so a cached key never goes stale and a signed request from a known
- * instance needs no database read to be verified.
+ * Imported public keys by instance id. A key is pinned to its instance until
+ * the instance is erased, so a signed request from a known instance needs no
+ * database read to be verified; after an erase the same id may register again
+ * with another key, which is why a failed check re-reads the stored key (see
+ * `authenticateInstance`).
  */
 export class PublicKeyCache {
   readonly #keys = new Map<string, CryptoKey>();
@@ -24,6 +26,11 @@ export class PublicKeyCache {
       this.#keys.set(instanceId, key);
     }
     return key;
+  }
+
+  /** Drops the key of `instanceId` (an erased instance). */
+  forget(instanceId: string): void {
+    this.#keys.delete(instanceId);
   }
 
   /** Imports `publicKey` (as stored for `instanceId`), caches and returns it; null when unusable. */

@@ -125,6 +125,39 @@ export async function refusalReason(
   return identity.status === "revoked" ? "revoked" : null;
 }
 
+/** What became of an erase: done, or why not. */
+export type EraseOutcome = "erased" | "revoked" | "unknown";
+
+/**
+ * Removes every row of an instance in one transaction: its raw snapshots, its
+ * per-day history and its instance row, so the same id may register again as
+ * a new instance. The days it had history are marked for the upkeep to compute
+ * again, so the application's figures drop it at the next round. A revoked
+ * instance is left as it is (`"revoked"`) unless `includeRevoked` is set, as
+ * for an operator's delete; an unknown one answers `"unknown"`.
+ */
+export async function eraseInstance(
+  db: Database,
+  instanceId: string,
+  options: { includeRevoked?: boolean } = {},
+): Promise<EraseOutcome> {
+  return await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ status: InstanceStatus }>(
+      sql`select status from instances where instance_id = ${instanceId}::uuid for update`,
+    );
+    if (row === undefined) return "unknown";
+    if (row.status === "revoked" && !options.includeRevoked) return "revoked";
+    await tx.query(sql`
+      insert into rollup_stale (app_id, day)
+      select distinct app_id, day from instance_days where instance_id = ${instanceId}::uuid
+      on conflict (app_id, day) do update set mark = excluded.mark`);
+    await tx.query(sql`delete from snapshots where instance_id = ${instanceId}::uuid`);
+    await tx.query(sql`delete from instance_days where instance_id = ${instanceId}::uuid`);
+    await tx.query(sql`delete from instances where instance_id = ${instanceId}::uuid`);
+    return "erased";
+  });
+}
+
 /** Sets an instance's status (an operator revoking or restoring it); false when the instance is unknown. */
 export async function setInstanceStatus(
   db: Database,

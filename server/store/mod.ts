@@ -17,6 +17,8 @@ export {
 // ingestion, and the reads of the admin API and the instance pages.
 export {
   activateInstance,
+  eraseInstance,
+  type EraseOutcome,
   findInstanceIdentity,
   type Instance,
   type InstanceStatus,
