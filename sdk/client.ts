@@ -6,7 +6,7 @@
 
 import type { SHMOptions } from "./options.ts";
 import type { MetricsProvider } from "./provider.ts";
-import type { PreviewResult, SendResult } from "./results.ts";
+import type { ForgetResult, PreviewResult, SendResult } from "./results.ts";
 import { Reporter } from "./reporter.ts";
 import { defaultRuntime } from "./runtime.ts";
 
@@ -176,5 +176,34 @@ export class SHMClient {
    */
   preview(): Promise<PreviewResult> {
     return this.#reporter.preview();
+  }
+
+  /**
+   * Erases this instance: stops the client, asks the server to remove every
+   * row it holds of this instance (`POST /v1/erase`), then deletes the
+   * identity file. The way to honour a user who turns telemetry off and wants
+   * what was sent removed. Afterwards this client sends nothing more; a client
+   * started later makes a new identity, so keep the user's choice and do not
+   * start one. When the server cannot be reached the identity file is kept,
+   * so that a later call can still erase. Never rejects. With telemetry off
+   * (`DO_NOT_TRACK`, `enabled: false`) nothing is sent and `disabled` is the
+   * answer: call `forget()` before turning it off.
+   *
+   * @example Erasing when the user opts out
+   * ```ts
+   * import { SHMClient } from "@shm/sdk";
+   *
+   * const client = new SHMClient({
+   *   serverUrl: "https://telemetry.example.com",
+   *   appName: "my-app",
+   *   appVersion: "1.4.2",
+   * });
+   * const result = await client.forget();
+   * if (result.ok) console.log("telemetry data erased");
+   * else console.warn(`could not erase yet: ${result.message}`);
+   * ```
+   */
+  forget(): Promise<ForgetResult> {
+    return this.#reporter.forget();
   }
 }

@@ -24,6 +24,7 @@ export function createDenoHost(): Host {
     readTextFile,
     ensureDir,
     writeFileAtomic,
+    removeFile,
     restrictToOwner,
     fileMode,
   };
@@ -113,6 +114,19 @@ async function writeFileAtomic(path: string, text: string, mode: number): Promis
     return { ok: true };
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
+    return { ok: false, kind: failureKind(error), message: describe(error) };
+  }
+}
+
+async function removeFile(path: string): Promise<FileWrite> {
+  if (!granted({ name: "write", path })) {
+    return { ok: false, kind: "denied", message: `no write permission for ${path}` };
+  }
+  try {
+    await Deno.remove(path);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { ok: true };
     return { ok: false, kind: failureKind(error), message: describe(error) };
   }
 }

@@ -65,6 +65,8 @@ export interface Host {
    * `mode` beside it, flushes it to disk, then renames it over `path`.
    */
   writeFileAtomic(path: string, text: string, mode: number): Promise<FileWrite>;
+  /** Deletes a file; a file that is not there counts as deleted. */
+  removeFile(path: string): Promise<FileWrite>;
   /** Removes group and other permission bits from a file (POSIX only; best effort). */
   restrictToOwner(path: string): Promise<void>;
   /** The permission bits of a file (POSIX), if they can be read. */

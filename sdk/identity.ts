@@ -97,6 +97,31 @@ export async function loadOrCreateIdentity(
     : { ok: true, identity, path, source: "replaced", replacedBecause };
 }
 
+/**
+ * Finds the stored identity of `appName` in `dataDir` without creating one:
+ * `found` with its path, `none` when there is no usable file (nothing was
+ * ever sent from here, or the file is corrupt and would be replaced), or
+ * `unreadable` when the file may not be read. Never throws.
+ */
+export async function findIdentity(
+  host: Host,
+  options: { readonly dataDir: string; readonly appName: string },
+): Promise<
+  | { readonly kind: "found"; readonly identity: Identity; readonly path: string }
+  | { readonly kind: "none"; readonly path: string }
+  | { readonly kind: "unreadable"; readonly path: string; readonly message: string }
+> {
+  const path = await choosePath(host, options.dataDir, options.appName);
+  const read = await host.readTextFile(path);
+  if (!read.ok) {
+    return read.kind === "not_found"
+      ? { kind: "none", path }
+      : { kind: "unreadable", path, message: read.message };
+  }
+  const parsed = await parseIdentity(read.text);
+  return parsed.ok ? { kind: "found", identity: parsed.identity, path } : { kind: "none", path };
+}
+
 /** A new identity: a random UUID and a new key pair. */
 export async function createIdentity(): Promise<Identity> {
   const seed = await generateSeed();

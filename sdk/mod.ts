@@ -28,7 +28,7 @@ export { SHMClient } from "./client.ts";
 export { collectSystemMetricsFromEnv } from "./options.ts";
 export type { Config, SHMOptions } from "./options.ts";
 export type { Metrics, MetricsProvider } from "./provider.ts";
-export type { PreviewResult, SendResult } from "./results.ts";
+export type { ForgetResult, PreviewResult, SendResult } from "./results.ts";
 export type { RegisterRequest, SendErrorCode, SnapshotRequest, Step } from "./protocol.ts";
 export type { DeploymentMode, SystemMetrics } from "./system_metrics.ts";
 export type { SHMLogger } from "./log.ts";

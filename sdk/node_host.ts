@@ -35,6 +35,7 @@ export function createNodeHost(): Host {
     readTextFile,
     ensureDir,
     writeFileAtomic,
+    removeFile,
     restrictToOwner: (path) => restrictToOwner(process, path),
     fileMode: (path) => fileMode(process, path),
   };
@@ -117,6 +118,16 @@ async function writeFileAtomic(path: string, text: string, mode: number): Promis
     return { ok: true };
   } catch (error) {
     await fs?.rm(temporary, { force: true }).catch(() => {});
+    return { ok: false, kind: failureKind(error), message: describe(error) };
+  }
+}
+
+async function removeFile(path: string): Promise<FileWrite> {
+  try {
+    const fs = await import("node:fs/promises");
+    await fs.rm(path, { force: true });
+    return { ok: true };
+  } catch (error) {
     return { ok: false, kind: failureKind(error), message: describe(error) };
   }
 }

@@ -124,7 +124,7 @@ export function snapshotPayload(
 
 /**
  * The protocol's steps, in the order an instance takes them: `register`,
- * `activate`, `snapshot`.
+ * `activate`, `snapshot`; and `erase`, sent by {@linkcode SHMClient.forget}.
  *
  * @example Telling which step of a send failed
  * ```ts
@@ -139,14 +139,20 @@ export function snapshotPayload(
  * const failedAt: Step | undefined = result.ok ? undefined : result.step;
  * ```
  */
-export type Step = "register" | "activate" | "snapshot";
+export type Step = "register" | "activate" | "snapshot" | "erase";
 
 /** The path of each step's endpoint. */
 export const STEP_PATH: Readonly<Record<Step, string>> = {
   register: "/v1/register",
   activate: "/v1/activate",
   snapshot: "/v1/snapshot",
+  erase: "/v1/erase",
 };
+
+/** The JSON body of an erase request (this server's extension), timed `timestamp`. */
+export function eraseBody(identity: Identity, timestamp: string): string {
+  return JSON.stringify({ instance_id: identity.instanceId, action: "erase", timestamp });
+}
 
 /**
  * Why a send did not succeed:
@@ -220,8 +226,13 @@ export function judge(step: Step, outcome: HttpOutcome): StepVerdict {
     };
   }
   const { status, body, retryAfterMs } = outcome;
-  const expected = step === "register" ? [200, 201] : step === "activate" ? [200] : [202];
+  const expected = step === "register" ? [200, 201] : step === "snapshot" ? [202] : [200];
   if (expected.includes(status)) return { ok: true, status, body };
+  // An erase of an instance the server does not know (erased before, or never registered
+  // there) leaves nothing behind: that is what was asked.
+  if (step === "erase" && status === 403 && errorCode(body) === "unknown_instance") {
+    return { ok: true, status, body };
+  }
   const detail = errorMessage(body);
   const fail = (code: SendErrorCode, retry: boolean, message: string): StepVerdict => ({
     ok: false,
@@ -250,6 +261,15 @@ export function droppedKeys(body: string): string[] {
     return Array.isArray(dropped) ? dropped.filter((d): d is string => typeof d === "string") : [];
   } catch {
     return [];
+  }
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === "string" ? code : undefined;
+  } catch {
+    return undefined;
   }
 }
 

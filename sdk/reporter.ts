@@ -9,7 +9,7 @@
 
 import { backoffDelayMs } from "./backoff.ts";
 import type { Identity } from "./identity.ts";
-import { loadOrCreateIdentity } from "./identity.ts";
+import { findIdentity, loadOrCreateIdentity } from "./identity.ts";
 import type { SHMLogger } from "./log.ts";
 import { consoleLogger, OnceLogger } from "./log.ts";
 import type { Resolution, Settings, SHMOptions } from "./options.ts";
@@ -24,13 +24,14 @@ import type {
 import {
   ACTIVATE_BODY,
   droppedKeys,
+  eraseBody,
   judge,
   registerBody,
   snapshotPayload,
   STEP_PATH,
 } from "./protocol.ts";
 import type { MetricsProvider } from "./provider.ts";
-import type { PreviewResult, SendFailure, SendResult } from "./results.ts";
+import type { ForgetResult, PreviewResult, SendFailure, SendResult } from "./results.ts";
 import type { Runtime } from "./runtime.ts";
 import { describeInstance, gatherMetrics } from "./snapshot.ts";
 import type { TimerHandle } from "./timers.ts";
@@ -60,6 +61,7 @@ export class Reporter {
   #failures = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #lastTimestampMs = 0;
+  #forgotten: SendFailure | undefined;
 
   /** Reads `options` and the environment once; never throws. */
   constructor(options: SHMOptions, runtime: Runtime) {
@@ -143,6 +145,9 @@ export class Reporter {
     if (settings === undefined) {
       return { ok: false, code: "disabled", message: this.#disabledMessage() };
     }
+    if (this.#forgotten !== undefined) {
+      return { ok: false, code: "disabled", message: this.#forgotten.message };
+    }
     try {
       const identity = await this.#ensureIdentity(settings);
       if ("ok" in identity) {
@@ -153,6 +158,65 @@ export class Reporter {
     } catch (error) {
       return { ok: false, code: "internal_error", message: describe(error) };
     }
+  }
+
+  /** Stops, has the server erase this instance, then deletes the identity file. */
+  async forget(): Promise<ForgetResult> {
+    const settings = this.settings;
+    if (settings === undefined) return failure("disabled", this.#disabledMessage());
+    await this.stop();
+    const signal = this.#inFlight.signal;
+    return await this.#serial(async (): Promise<ForgetResult> => {
+      try {
+        return await this.#erase(settings, signal);
+      } catch (error) {
+        const message = `Telemetry failed unexpectedly: ${describe(error)}`;
+        this.#log.once("internal", "error", message);
+        return { ok: false, status: null, code: "internal_error", message, step: "erase" };
+      }
+    });
+  }
+
+  async #erase(settings: Settings, signal: AbortSignal): Promise<ForgetResult> {
+    const host = this.#runtime.host!;
+    const stored = await findIdentity(host, settings);
+    if (stored.kind === "unreadable") {
+      return failure(
+        "identity_unavailable",
+        `Cannot erase as the identity file ${stored.path} cannot be read: ${stored.message}`,
+      );
+    }
+    if (stored.kind === "none") {
+      this.#forget("no identity was stored, so nothing had been sent");
+      return { ok: true, instanceId: undefined };
+    }
+    const { identity, path } = stored;
+    const timestamp = new Date(this.#runtime.now()).toISOString();
+    const verdict = await this.#call("erase", eraseBody(identity, timestamp), identity, signal);
+    if (!verdict.ok) {
+      const { code, status, message } = verdict;
+      if (code !== "aborted" && code !== "dry_run") this.#log.log("warn", message);
+      return { ok: false, status, code, message, step: "erase" };
+    }
+    this.#forget(`forget() erased instance ${identity.instanceId}`);
+    const removed = await host.removeFile(path);
+    if (!removed.ok) {
+      const message = `The server erased instance ${identity.instanceId}, but the identity file ` +
+        `${path} cannot be deleted: ${removed.message}; delete it by hand`;
+      this.#log.log("warn", message);
+      return failure("identity_unavailable", message);
+    }
+    this.#log.log("info", `Erased instance ${identity.instanceId} and deleted ${path}`);
+    return { ok: true, instanceId: identity.instanceId };
+  }
+
+  /** From now on this reporter sends nothing: every attempt answers `disabled`. */
+  #forget(why: string): void {
+    this.#forgotten = failure("disabled", `Telemetry is off as ${why}`);
+    this.#halted = this.#forgotten;
+    this.#identity = undefined;
+    this.#registered = false;
+    this.#activated = false;
   }
 
   async #tick(generation: number): Promise<void> {
@@ -307,12 +371,14 @@ export class Reporter {
       this.#log.log("info", `${verb} POST ${path} ${body}`);
     }
     if (settings.debug === "dry-run") {
-      if (step !== "snapshot") return { ok: true, status: 200, body: "" };
+      if (step === "register" || step === "activate") return { ok: true, status: 200, body: "" };
       return {
         ok: false,
         code: "dry_run",
         status: null,
-        message: "SHM_TELEMETRY_DEBUG=dry-run: the snapshot was printed, not sent",
+        message: `SHM_TELEMETRY_DEBUG=dry-run: the ${
+          step === "erase" ? "erase request" : "snapshot"
+        } was printed, not sent`,
         retry: false,
       };
     }

@@ -80,5 +80,31 @@ export type PreviewResult =
     readonly message: string;
   };
 
+/**
+ * The outcome of {@linkcode SHMClient.forget}: the server erased every row of
+ * this instance and the identity file is deleted, or why not. `instanceId` is
+ * `undefined` when there was no identity here, so nothing had been sent.
+ *
+ * @example Honouring a user who turns telemetry off
+ * ```ts
+ * import { type ForgetResult, SHMClient } from "@shm/sdk";
+ *
+ * const client = new SHMClient({
+ *   serverUrl: "https://telemetry.example.com",
+ *   appName: "my-app",
+ *   appVersion: "1.4.2",
+ * });
+ * const result: ForgetResult = await client.forget();
+ * if (!result.ok) console.warn(`telemetry data not erased yet: ${result.message}`);
+ * ```
+ */
+export type ForgetResult =
+  | {
+    readonly ok: true;
+    /** The id of the erased instance; `undefined` when no identity was stored here. */
+    readonly instanceId: string | undefined;
+  }
+  | Extract<SendResult, { ok: false }>;
+
 /** A failed {@linkcode SendResult}. */
 export type SendFailure = Extract<SendResult, { ok: false }>;

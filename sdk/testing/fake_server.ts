@@ -1,6 +1,6 @@
 /**
  * A small stand-in for the SHM server, for the SDK's unit tests: it speaks
- * the instance side of the protocol (register, activate, snapshot), checks
+ * the instance side of the protocol (register, activate, snapshot, erase), checks
  * every signature with WebCrypto's own Ed25519 (not the SDK's code), records
  * each request, and can be told to answer otherwise.
  *
@@ -132,6 +132,17 @@ function protocolAnswer(request: RecordedRequest, instances: Map<string, KnownIn
     }
     known.lastTimestamp = timestamp;
     return json(202, { status: "ok", message: "Snapshot received" });
+  }
+  if (request.path === "/v1/erase") {
+    if (body.instance_id !== id) return json(403, { error: { code: "id_mismatch", message: "" } });
+    if (body.action !== "erase") {
+      return json(400, { error: { code: "invalid_field", message: "" } });
+    }
+    if (!(Math.abs(Date.parse(String(body.timestamp)) - Date.now()) <= 5 * 60_000)) {
+      return json(400, { error: { code: "timestamp_out_of_window", message: "" } });
+    }
+    instances.delete(id);
+    return json(200, { status: "erased" });
   }
   return json(404, { error: { code: "not_found", message: "no such endpoint" } });
 }

@@ -77,6 +77,7 @@ export function withFailures(
   failures: {
     readonly read?: FileRead;
     readonly write?: FileWrite;
+    readonly remove?: FileWrite;
     readonly envUnreadable?: boolean;
   },
 ): Host {
@@ -91,6 +92,8 @@ export function withFailures(
       failures.write === undefined
         ? host.writeFileAtomic(path, text, mode)
         : Promise.resolve(failures.write),
+    removeFile: (path) =>
+      failures.remove === undefined ? host.removeFile(path) : Promise.resolve(failures.remove),
   };
 }
 
