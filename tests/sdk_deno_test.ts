@@ -64,6 +64,10 @@ Deno.test("sdk on Deno, against a real server", async (t) => {
     "sdk/mod.ts imported by path from a folder outside the repository, with no deno.json",
     () => importedFromOutside(server),
   );
+  await t.step(
+    "forget() has the server erase the instance and deletes the identity file",
+    () => forget(server),
+  );
 });
 
 /**
@@ -214,6 +218,39 @@ async function doNotTrack(server: TestServer): Promise<void> {
   } finally {
     await Deno.remove(workDir, { recursive: true });
   }
+}
+
+async function forget(server: TestServer): Promise<void> {
+  const workDir = await Deno.makeTempDir({ prefix: "shm_sdk_deno_forget_" });
+  try {
+    const script = `${workDir}/forget.ts`;
+    await Deno.writeTextFile(script, forgetScript(new URL("../sdk/mod.ts", import.meta.url).href));
+    const run = await runDeno(
+      ["run", `--config=${REPO}deno.json`, "--allow-all", script, server.url, workDir],
+      { cwd: workDir },
+    );
+    assert.equal(run.code, 0, `forget failed:\n${run.stdout}\n${run.stderr}`);
+    const [sent, forgotten] = run.stdout.trim().split("\n").slice(-2).map((l) => JSON.parse(l));
+    assert.equal(sent.ok, true, JSON.stringify(sent));
+    assert.deepEqual(forgotten, { ok: true, instanceId: sent.instanceId });
+    assert.equal((await allInstanceIds(server)).includes(sent.instanceId), false, "erased");
+    const files: string[] = [];
+    for await (const entry of Deno.readDir(workDir)) files.push(entry.name);
+    assert.deepEqual(files, ["forget.ts"], "the identity file is gone");
+  } finally {
+    await Deno.remove(workDir, { recursive: true });
+  }
+}
+
+/** A script that sends one snapshot, then forgets the instance, and prints both outcomes. */
+function forgetScript(sdkUrl: string): string {
+  return `
+import { SHMClient } from ${JSON.stringify(sdkUrl)};
+const [serverUrl, dataDir] = Deno.args;
+const client = new SHMClient({ serverUrl, appName: "SDK Forget App", appVersion: "1.0.0", dataDir });
+console.log(JSON.stringify(await client.sendNow()));
+console.log(JSON.stringify(await client.forget()));
+`;
 }
 
 async function allInstanceIds(server: TestServer): Promise<string[]> {
