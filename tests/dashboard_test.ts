@@ -418,7 +418,7 @@ Deno.test("the overview's trend compares active instances with a week before, fr
   assert.match(html, /data-field="trend">\+50 % \(2 → 3\)</);
 });
 
-Deno.test("applicationActivity() charts the runtime the SDKs send with the platforms", async () => {
+Deno.test("applicationActivity() charts the runtime the SDKs send with the platforms, the original SDK's sys_node_version as node", async () => {
   await using app = await openDashboard({ clock: new FakeClock("2026-11-20T10:00:00Z") });
   await feedInstance(app, {
     appName: "Runtimes",
@@ -435,6 +435,12 @@ Deno.test("applicationActivity() charts the runtime the SDKs send with the platf
     version: "1.0.0",
     metrics: { sys_runtime: "node" },
   });
+  // The original Node.js SDK sends sys_node_version instead: its instances run on node too.
+  await feedInstance(app, {
+    appName: "Runtimes",
+    version: "1.0.0",
+    metrics: { sys_node_version: "v20.11.0" },
+  });
   await app.rollUp();
   const week = await applicationActivity(
     { db: app.db, now: app.clock.now, activeDays: 30 },
@@ -444,8 +450,12 @@ Deno.test("applicationActivity() charts the runtime the SDKs send with the platf
   assert.ok(week?.daily);
   const runtime = week.daily.platforms.find((p) => p.title === "Runtime");
   assert.deepEqual(runtime?.series, [
-    { label: "node", instances: [0, 0, 0, 0, 0, 0, 2] },
+    { label: "node", instances: [0, 0, 0, 0, 0, 0, 3] },
     { label: "deno", instances: [0, 0, 0, 0, 0, 0, 1] },
   ]);
-  assert.equal(week.daily.valueMetrics.length, 0, "not charted twice");
+  assert.deepEqual(
+    week.daily.valueMetrics.map((m) => m.name),
+    ["sys_node_version"],
+    "sys_runtime is not charted twice; the original's Node.js versions keep their chart",
+  );
 });

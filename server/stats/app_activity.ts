@@ -63,6 +63,15 @@ export const PLATFORM_FIELDS = [
  */
 const PLATFORM_METRICS: ReadonlyMap<string, string> = new Map([["sys_runtime", "Runtime"]]);
 
+/**
+ * Metrics whose presence tells a platform metric's value for the SDKs that do
+ * not send it: the original Node.js SDK sends `sys_node_version` where ours
+ * sends `sys_runtime`, so its instances count as `node` in the runtime chart.
+ */
+const PLATFORM_METRIC_MARKERS: ReadonlyMap<string, { metric: string; value: string }> = new Map([
+  ["sys_runtime", { metric: "sys_node_version", value: "node" }],
+]);
+
 /** A numeric metric per day, over the instances that sent it as a number that day. */
 export interface NumberMetricSeries {
   readonly name: string;
@@ -240,11 +249,12 @@ export async function activityOf(
         })),
         // A platform metric shows when the application sends it; instances without it are "other".
         ...[...PLATFORM_METRICS]
-          .filter(([name]) => byField.has(`metric:${name}`))
-          .map(([name, title]) => ({
+          .map(([name, title]) => ({ name, title, rows: platformMetricRows(byField, name) }))
+          .filter(({ rows }) => rows.length > 0)
+          .map(({ name, title, rows }) => ({
             field: `metric:${name}`,
             title,
-            series: shareSeries(byField.get(`metric:${name}`) ?? [], days, reporting),
+            series: shareSeries(rows, days, reporting),
           })),
       ],
       numberMetrics,
@@ -252,6 +262,20 @@ export async function activityOf(
       computedAt: computedAt === null ? null : new Date(computedAt),
     },
   };
+}
+
+/** The share rows of platform metric `name`, with those its marker metric stands in for. */
+function platformMetricRows(
+  byField: ReadonlyMap<string, readonly AppDayShareRow[]>,
+  name: string,
+): AppDayShareRow[] {
+  const rows = [...byField.get(`metric:${name}`) ?? []];
+  const marker = PLATFORM_METRIC_MARKERS.get(name);
+  if (marker === undefined) return rows;
+  for (const row of byField.get(`metric:${marker.metric}`) ?? []) {
+    if (row.value !== null) rows.push({ ...row, value: marker.value });
+  }
+  return rows;
 }
 
 /**
