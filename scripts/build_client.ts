@@ -8,7 +8,7 @@
  * what this script makes from the current sources.
  */
 
-import * as esbuild from "esbuild";
+import * as esbuild from "npm:esbuild@^0.28.2";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 

@@ -8,7 +8,7 @@
  * Run with `deno task screenshots`.
  */
 
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "npm:playwright-core@^1.65.1";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from "../tests/support/browser.ts";
 import { startServer } from "../tests/support/server.ts";
 

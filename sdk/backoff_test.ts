@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../tests/support/dev_deps.ts";
 import { BACKOFF_BASE_MS, backoffDelayMs, parseRetryAfter } from "./backoff.ts";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../tests/support/dev_deps.ts";
 import { identitySlug, legacyIdentitySlug } from "./slug.ts";
 
 Deno.test("identitySlug() follows the rules of the identity file name", () => {

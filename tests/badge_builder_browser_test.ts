@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "./support/dev_deps.ts";
 import { httpSender, TestInstance } from "./support/instance_client.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
 import { startServer, waitForRollup } from "./support/server.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { validate as validateDockerfile } from "dockerfile-utils";
+import { validateDockerfile } from "./support/dev_deps.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "./support/dev_deps.ts";
 import { setInstanceStatus } from "../server/store/mod.ts";
 import { openTestApp, storeFingerprint, type TestApp } from "./support/app.ts";
 import { TestInstance } from "./support/instance_client.ts";

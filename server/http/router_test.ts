@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../../tests/support/dev_deps.ts";
 import { ClientError } from "../errors.ts";
 import { type PathParamRule, type RouteHandler, type RouteMatch, Router } from "./router.ts";
 

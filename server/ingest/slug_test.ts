@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../../tests/support/dev_deps.ts";
 import { appSlug } from "./slug.ts";
 
 const SLUG_SHAPE = /^[a-z0-9]+(-[a-z0-9]+)*$/;

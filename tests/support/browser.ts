@@ -3,7 +3,7 @@
  * one path and one set of flags, so both see the same browser.
  */
 
-import type { Page, Request } from "playwright-core";
+import type { Page, Request } from "./dev_deps.ts";
 
 /** Where Debian's chromium package installs the browser. */
 export const CHROMIUM = "/usr/bin/chromium";

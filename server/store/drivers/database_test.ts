@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../../../tests/support/dev_deps.ts";
 import { sql, type SqlQuery } from "./database.ts";
 
 /** Calls the tag the way a template literal would, for templates built at run time. */

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../../../tests/support/dev_deps.ts";
 import { StoreUnavailableError } from "../../errors.ts";
 import { pgClusterUnavailableReason, startPgCluster } from "../../../tests/support/pg_cluster.ts";
 import { TEST_STORE_KIND } from "../../../tests/support/store.ts";
