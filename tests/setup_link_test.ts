@@ -48,10 +48,20 @@ Deno.test("process: with no account and no password, the printed setup link crea
     await response.body?.cancel();
     assert.equal(response.status, status, JSON.stringify(fields));
   }
+  const hint = await get("/login");
+  assert.match(await hint.text(), /No account yet: open the setup link/);
   const created = await post({ ...account, confirm_password: account.password, token });
   await created.body?.cancel();
   assert.equal(created.status, 303);
-  assert.equal(created.headers.get("location"), "/login");
+  assert.equal(created.headers.get("location"), "/", "the new account is signed in");
+  const session = cookieValue(created, "shm_session");
+  assert.ok(session);
+  const overview = await fetch(`${server.url}/`, {
+    redirect: "manual",
+    headers: { cookie: `shm_session=${session}` },
+  });
+  assert.equal(overview.status, 200, "the session works at once");
+  assert.match(await overview.text(), /owner/);
 
   const reused = await post({
     username: "intruder",
@@ -67,7 +77,7 @@ Deno.test("process: with no account and no password, the printed setup link crea
 
   const login = await get("/login");
   const csrf = cookieValue(login, "shm_login_csrf") ?? "";
-  await login.body?.cancel();
+  assert.doesNotMatch(await login.text(), /No account yet/, "the hint goes once an account exists");
   const signedIn = await fetch(`${server.url}/login`, {
     method: "POST",
     redirect: "manual",

@@ -1,15 +1,17 @@
 /**
  * The one-time setup link: when the server starts with no account and no
  * `SHM_ADMIN_PASSWORD`, it prints `/setup?token=…`; that page creates the
- * first account, once. The token lives only in this process's memory.
+ * first account, once, and signs it in. The token lives only in this
+ * process's memory.
  */
 
 import { isUsername, passwordProblem, USERNAME_RULE } from "../../shared/account_rules.ts";
-import { createAccount, hasAccounts, sameToken } from "../accounts/mod.ts";
+import { createAccount, hasAccounts, sameToken, SESSION_TTL_MS, signIn } from "../accounts/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { SetupPage } from "../ui/SetupPage.tsx";
 import { messagePage, page, readForm, redirect } from "./page_support.ts";
 import type { Handler } from "./route_declaration.ts";
+import { cookieHeader, SESSION_COOKIE } from "./session_auth.ts";
 
 /** What the setup routes need. */
 export interface SetupDeps {
@@ -20,8 +22,9 @@ export interface SetupDeps {
 }
 
 /**
- * The handlers of `GET /setup` (the form) and `POST /setup` (its post),
- * both public: each checks the link's token itself.
+ * The handlers of `GET /setup` (the form) and `POST /setup` (its post, which
+ * creates the account and signs it in), both public: each checks the link's
+ * token itself.
  */
 export function setupHandlers(deps: SetupDeps): {
   form: Handler<"public">;
@@ -78,7 +81,15 @@ export function setupHandlers(deps: SetupDeps): {
         message: "An account exists already: sign in instead.",
       });
     }
-    return redirect("/login");
+    // The person who just chose the password is the one at the keyboard: no second sign-in.
+    const session = await signIn(db, { username, password, now: now() });
+    if (session === null) return redirect("/login");
+    return redirect("/", {
+      "set-cookie": cookieHeader(SESSION_COOKIE, session.token, {
+        secure: ctx.facts.secure,
+        maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000),
+      }),
+    });
   };
 
   return { form, create };

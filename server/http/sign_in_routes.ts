@@ -1,6 +1,13 @@
 /** Signing in and out of the dashboard: the login page, its form, and `/logout`. */
 
-import { randomToken, sameToken, SESSION_TTL_MS, signIn, signOut } from "../accounts/mod.ts";
+import {
+  hasAccounts,
+  randomToken,
+  sameToken,
+  SESSION_TTL_MS,
+  signIn,
+  signOut,
+} from "../accounts/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { LoginPage } from "../ui/LoginPage.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
@@ -46,7 +53,8 @@ export function signInHandlers(deps: SignInDeps): {
       const next = safeLocation(ctx.url.searchParams.get("next"));
       if (await signedIn(db, ctx.request, now()) !== null) return redirect(next);
       const csrfToken = randomToken();
-      return page(LoginPage({ csrfToken, next }), 200, {
+      const noAccountYet = !await hasAccounts(db);
+      return page(LoginPage({ csrfToken, next, noAccountYet }), 200, {
         "set-cookie": cookieHeader(LOGIN_CSRF_COOKIE, csrfToken, {
           secure: ctx.facts.secure,
           path: "/login",
@@ -94,6 +102,7 @@ export function signInHandlers(deps: SignInDeps): {
             next,
             username: printableText(username, 64),
             error: "Wrong username or password.",
+            noAccountYet: !await hasAccounts(db),
           }),
           401,
         );

@@ -9,6 +9,8 @@ export interface LoginPageProps {
   readonly next: string;
   readonly username?: string;
   readonly error?: string;
+  /** No account exists: the page says how to make the first one. */
+  readonly noAccountYet?: boolean;
 }
 
 /** Renders the login form: fields `username` and `password`, plus the CSRF token. */
@@ -17,6 +19,15 @@ export function LoginPage(props: LoginPageProps) {
     <Layout title="Sign in" viewer={null}>
       <section class="login panel">
         <h1>Sign in</h1>
+        {props.noAccountYet
+          ? (
+            <p class="notice" data-field="no-account">
+              No account yet: open the setup link the server printed when it started (in its
+              terminal or its log; restart it to print a new one), or create one with{" "}
+              <code>shm user add NAME</code>.
+            </p>
+          )
+          : null}
         {props.error === undefined ? null : <p class="error" role="alert">{props.error}</p>}
         <form method="post" action={`/login?next=${encodeURIComponent(props.next)}`}>
           <input type="hidden" name="_csrf" value={props.csrfToken} />
