@@ -26,7 +26,8 @@ import {
   instancePageJson,
 } from "../server/http/admin_json.ts";
 import { runShm } from "./support/cli.ts";
-import { openTestDatabase } from "./support/store.ts";
+import { startServer } from "./support/server.ts";
+import { freshEmbeddedFolder, openTestDatabase } from "./support/store.ts";
 
 const DAY_MS = 86_400_000;
 const NOW = new Date("2026-03-10T15:30:00Z");
@@ -285,4 +286,18 @@ Deno.test("process: shm demo seeds an empty store once, then refuses without --f
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("process: shm demo while a server runs on the embedded store says to stop the server first", async () => {
+  await using folder = await freshEmbeddedFolder();
+  const dataDir = folder.setting.kind === "embedded" ? folder.setting.dataDir : "";
+  await using _server = await startServer({ store: folder.setting });
+  const run = await runDemoCli(dataDir, ["--instances", "10"]);
+  assert.equal(run.code, 1, run.text);
+  assert.equal(
+    run.stdout.trim(),
+    `shm: cannot fill the embedded store in ${dataDir} while another process (most likely ` +
+      "the server: shm serve, deno task start) has it open: stop the server first and run the " +
+      "demo again, or fill a PostgreSQL database with --database-url",
+  );
 });

@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import { seedDemo } from "../demo/seed_demo.ts";
 import type { Logger } from "../log.ts";
 import type { ShowProgress } from "./progress.ts";
+import { StoreUnavailableError } from "../errors.ts";
 import { countFleet, openMigratedStore } from "../store/mod.ts";
 
 /** The flags of `shm demo`, as parsed from the command line (strings not yet checked). */
@@ -25,8 +26,9 @@ const LIMITS = {
 /**
  * Seeds the store named by `config` (migrated first) and prints what was
  * written. Resolves with the exit code: 0 when done, 1 when the store already
- * holds instances and `--force` is not given, 2 for a malformed flag. Throws
- * when the store fails.
+ * holds instances and `--force` is not given or when another process (the
+ * server) has the embedded store open, 2 for a malformed flag. Throws when the
+ * store fails.
  */
 export async function demoCommand(
   flags: DemoFlags,
@@ -50,7 +52,20 @@ export async function demoCommand(
     }
     numbers[name] = value;
   }
-  const { db, applied } = await openMigratedStore(config.store);
+  let opened;
+  try {
+    opened = await openMigratedStore(config.store);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || config.store.kind !== "embedded") throw error;
+    // The embedded store takes one process at a time, and that is most often the server.
+    io.print(
+      `shm: cannot fill the embedded store in ${config.store.dataDir} while another process ` +
+        "(most likely the server: shm serve, deno task start) has it open: stop the server " +
+        "first and run the demo again, or fill a PostgreSQL database with --database-url",
+    );
+    return 1;
+  }
+  const { db, applied } = opened;
   try {
     if (applied.length > 0) io.log.info("migrated", { applied });
     const now = new Date();
