@@ -10,6 +10,7 @@ import m0003 from "./0003_accounts.sql" with { type: "text" };
 import m0004 from "./0004_rollups.sql" with { type: "text" };
 import m0005 from "./0005_app_display_name.sql" with { type: "text" };
 import m0006 from "./0006_reported_deployment_mode.sql" with { type: "text" };
+import m0007 from "./0007_public_page.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "0004_rollups.sql", sql: m0004 },
   { version: 5, name: "0005_app_display_name.sql", sql: m0005 },
   { version: 6, name: "0006_reported_deployment_mode.sql", sql: m0006 },
+  { version: 7, name: "0007_public_page.sql", sql: m0007 },
 ];

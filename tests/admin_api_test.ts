@@ -838,12 +838,16 @@ Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, an
   assert.deepEqual(saved.body, {
     slug: "named-app",
     public_badges: true,
+    public_page: false,
+    public_metrics: [],
     display_name: "Our App",
     reported_name: "Named App",
   });
   assert.deepEqual(await adminOk(app, "/api/v1/admin/applications/named-app/settings"), {
     slug: "named-app",
     public_badges: true,
+    public_page: false,
+    public_metrics: [],
     display_name: "Our App",
     reported_name: "Named App",
   });
@@ -901,7 +905,71 @@ Deno.test("admin settings: a bad display_name is a 400 invalid_setting and nothi
   assert.deepEqual(await adminOk(app, "/api/v1/admin/applications/named-app/settings"), {
     slug: "named-app",
     public_badges: true,
+    public_page: false,
+    public_metrics: [],
     display_name: "Kept",
     reported_name: "Named App",
   });
+});
+
+Deno.test("admin settings: public_page is off by default; it and public_metrics are saved and read back", async () => {
+  await using app = await openTestApp();
+  await register(app, "Named App", "1.0.0");
+  const before = await adminOk(app, "/api/v1/admin/applications/named-app/settings");
+  assert.equal(before.public_page, false, "the public page is off by default");
+  assert.deepEqual(before.public_metrics, []);
+
+  const saved = await putSettings(
+    app,
+    "named-app",
+    '{"public_page": true, "public_metrics": ["users", "db.rows", "users"]}',
+  );
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  assert.equal(saved.body.public_page, true);
+  assert.deepEqual(saved.body.public_metrics, ["users", "db.rows"], "a duplicate is kept once");
+  const read = await adminOk(app, "/api/v1/admin/applications/named-app/settings");
+  assert.equal(read.public_page, true);
+  assert.deepEqual(read.public_metrics, ["users", "db.rows"]);
+
+  const other = await putSettings(app, "named-app", '{"display_name": "Ours"}');
+  assert.equal(other.body.public_page, true, "a change without public_page keeps it");
+  assert.deepEqual(other.body.public_metrics, ["users", "db.rows"]);
+  const cleared = await putSettings(
+    app,
+    "named-app",
+    '{"public_page": false, "public_metrics": []}',
+  );
+  assert.equal(cleared.body.public_page, false);
+  assert.deepEqual(cleared.body.public_metrics, []);
+  const fifty = Array.from({ length: 50 }, (_, i) => `m${i}`);
+  const most = await putSettings(app, "named-app", JSON.stringify({ public_metrics: fifty }));
+  assert.deepEqual(most.body.public_metrics, fifty, "50 metrics are allowed");
+});
+
+Deno.test("admin settings: a bad public_page or public_metrics is a 400 invalid_setting and nothing is written", async () => {
+  await using app = await openTestApp();
+  await register(app, "Named App", "1.0.0");
+  const kept = '{"public_page": true, "public_metrics": ["users"]}';
+  assert.equal((await putSettings(app, "named-app", kept)).status, 200);
+  const tooMany = Array.from({ length: 51 }, (_, i) => `m${i}`);
+  const bad: [string, RegExp][] = [
+    ['{"public_page": "yes"}', /"public_page" as it must be true or false/],
+    ['{"public_page": null}', /"public_page" as it must be true or false/],
+    ['{"public_metrics": "users"}', /must be an array of metric names/],
+    ['{"public_metrics": null}', /must be an array of metric names/],
+    ['{"public_metrics": [1]}', /each must be a metric name/],
+    ['{"public_metrics": ["has space"]}', /each must be a metric name/],
+    ['{"public_metrics": [""]}', /each must be a metric name/],
+    [JSON.stringify({ public_metrics: ["x".repeat(65)] }), /each must be a metric name/],
+    [JSON.stringify({ public_metrics: tooMany }), /more than 50 metrics: current count is 51/],
+    // A bad value next to a good one: the good one is not written either.
+    ['{"public_page": false, "public_metrics": [true]}', /each must be a metric name/],
+  ];
+  for (const [body, message] of bad) {
+    const result = await putSettings(app, "named-app", body);
+    assert.match(assertError(result, 400, "invalid_setting", body), message, body);
+  }
+  const settings = await adminOk(app, "/api/v1/admin/applications/named-app/settings");
+  assert.equal(settings.public_page, true);
+  assert.deepEqual(settings.public_metrics, ["users"]);
 });

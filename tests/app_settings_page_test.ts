@@ -278,3 +278,54 @@ Deno.test("the badge builder is rendered on the server: default snippets, numeri
     "an unknown metric falls back to the first one the app sends",
   );
 });
+
+Deno.test("the public page switch and its metrics are saved from the form; more than 50 metrics are refused", async () => {
+  await using app = await openDashboard();
+  await settingsFleet(app);
+  await app.rollUp();
+  const { session, csrf } = await signedInWithToken(app);
+  const post = (fields: [string, string][]) =>
+    app.fetch(
+      SETTINGS,
+      asSignedIn(session, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams([["_csrf", csrf], ["display_name", ""], ...fields]).toString(),
+      }),
+    );
+  const stored = async () => {
+    const [row] = await app.db.query<{ publicPage: boolean; publicMetrics: string[] }>(sql`
+      select public_page as "publicPage", public_metrics as "publicMetrics"
+      from applications where slug = ${SLUG}`);
+    return row;
+  };
+  assert.deepEqual(await stored(), { publicPage: false, publicMetrics: [] }, "off by default");
+  const before = await getPage(app, session, SETTINGS);
+  assert.doesNotMatch(before.html, /name="public_page" checked/);
+  assert.doesNotMatch(before.html, /data-field="public-page-link"/, "no link while it is off");
+  assert.match(before.html, /name="public_metrics" value="db.rows"/, "numeric metrics offered");
+  assert.doesNotMatch(before.html, /name="public_metrics" value="edition"/, "text metrics not");
+
+  const on = await post([["public_page", "on"], ["public_metrics", "users"]]);
+  assert.equal(on.status, 303);
+  assert.deepEqual(await stored(), { publicPage: true, publicMetrics: ["users"] });
+  const after = await getPage(app, session, SETTINGS);
+  assert.match(after.html, /name="public_page" checked/);
+  assert.match(after.html, /name="public_metrics" value="users" checked/);
+  assert.doesNotMatch(after.html, /name="public_metrics" value="db.rows" checked/);
+  assert.match(after.html, new RegExp(`data-field="public-page-link"[^]*href="/p/${SLUG}"`));
+
+  const many = Array.from({ length: 51 }, (_, i): [string, string] => ["public_metrics", `m${i}`]);
+  const refused = await post([["public_page", "on"], ...many]);
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /at most 50 metrics/);
+  assert.deepEqual(
+    await stored(),
+    { publicPage: true, publicMetrics: ["users"] },
+    "nothing written",
+  );
+
+  const off = await post([]);
+  assert.equal(off.status, 303);
+  assert.deepEqual(await stored(), { publicPage: false, publicMetrics: [] });
+});

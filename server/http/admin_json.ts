@@ -88,6 +88,8 @@ export function settingsJson(settings: ApplicationSettings) {
   return {
     slug: settings.slug,
     public_badges: settings.publicBadges,
+    public_page: settings.publicPage,
+    public_metrics: [...settings.publicMetrics],
     display_name: settings.displayName,
     reported_name: settings.reportedName,
   };

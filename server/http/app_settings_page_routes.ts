@@ -1,13 +1,14 @@
 /** The dashboard page of one application's settings, `/apps/{slug}/settings`, and its form. */
 
 import { readBadgeChoice } from "../../shared/badge_snippets.ts";
+import { isMetricKey } from "../../shared/text_rules.ts";
 import {
   applicationSettingsView,
   changeApplicationSettings,
   type StatsContext,
 } from "../stats/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
-import { parseDisplayName } from "./app_settings_routes.ts";
+import { MAX_PUBLIC_METRICS, parseDisplayName } from "./app_settings_routes.ts";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
 import type { Handler } from "./route_declaration.ts";
 import type { RouteContext } from "./router.ts";
@@ -21,8 +22,9 @@ export interface AppSettingsPageDeps {
 /**
  * The handlers of `GET /apps/{slug}/settings` (the page, access `session`)
  * and `POST` (its form, access `session_form`: `display_name`,
- * `public_badges` as a checkbox). A bad display name shows the page again
- * with 400 and writes nothing; a saved form redirects to the page with a notice.
+ * `public_badges` and `public_page` as checkboxes, `public_metrics` as one
+ * checkbox per metric). A bad display name or more than 50 public metrics
+ * shows the page again with 400 and writes nothing; a saved form redirects to the page with a notice.
  */
 export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
   page: Handler<"session">;
@@ -68,9 +70,22 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           typedDisplayName: typed.slice(0, 200),
         }, 400);
       }
+      const publicMetrics = [...new Set(form.getAll("public_metrics"))];
+      if (publicMetrics.length > MAX_PUBLIC_METRICS || !publicMetrics.every(isMetricKey)) {
+        return await settingsPage(ctx, session, {
+          error: `The public page shows at most ${MAX_PUBLIC_METRICS} metrics, each a metric ` +
+            "name the instances send.",
+          typedDisplayName: typed.slice(0, 200),
+        }, 400);
+      }
       const saved = await changeApplicationSettings(deps.stats, {
         slug,
-        change: { displayName: reading.name, publicBadges: form.get("public_badges") === "on" },
+        change: {
+          displayName: reading.name,
+          publicBadges: form.get("public_badges") === "on",
+          publicPage: form.get("public_page") === "on",
+          publicMetrics,
+        },
       });
       if (saved.kind === "unknown_app") return notFound(session, slug);
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);

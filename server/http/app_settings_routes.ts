@@ -7,7 +7,7 @@ import {
   changeApplicationSettings,
   type StatsContext,
 } from "../stats/mod.ts";
-import { isDisplayText } from "../../shared/text_rules.ts";
+import { isDisplayText, isMetricKey } from "../../shared/text_rules.ts";
 import { settingsJson } from "./admin_json.ts";
 import { unknownApp } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
@@ -16,16 +16,20 @@ import type { Handler } from "./route_declaration.ts";
 
 /** Largest settings body accepted. */
 const MAX_SETTINGS_BYTES = 4096;
-const SETTING_NAMES = ["public_badges", "display_name"] as const;
+const SETTING_NAMES = ["public_badges", "display_name", "public_page", "public_metrics"] as const;
+
+/** Most metrics a public page shows. */
+export const MAX_PUBLIC_METRICS = 50;
 
 /** Longest display name, in characters. */
 export const MAX_DISPLAY_NAME_LENGTH = 100;
 
 /**
  * The handlers of `GET` and `PUT /api/v1/admin/applications/{slug}/settings`
- * (access `token`). `PUT` takes a JSON object with `public_badges` (boolean)
- * and/or `display_name` (string or null); any other key or type is a 400 and
- * nothing is written, an unknown slug a 404.
+ * (access `token`). `PUT` takes a JSON object with any of `public_badges`
+ * (boolean), `display_name` (string or null), `public_page` (boolean) and
+ * `public_metrics` (array of at most 50 metric keys, replacing the list); any
+ * other key or type is a 400 and nothing is written, an unknown slug a 404.
  */
 export function appSettingsApiHandlers(stats: StatsContext): {
   read: Handler<"token">;
@@ -102,8 +106,60 @@ function readDisplayName(value: unknown): string | null {
 }
 
 /**
+ * Reads a list of public metrics as an operator gave it: at most 50 metric
+ * keys (`isMetricKey`), duplicates kept once, in the order given. Throws a
+ * 400 `invalid_setting` naming the first problem.
+ */
+export function readPublicMetrics(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "public_metrics" as it must be an array of metric names: current value is ${
+        JSON.stringify(value ?? null).slice(0, 80)
+      }`,
+    );
+  }
+  const names = [...new Set(value)];
+  if (names.length > MAX_PUBLIC_METRICS) {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "public_metrics" as it names more than ${MAX_PUBLIC_METRICS} metrics: current count is ${names.length}`,
+    );
+  }
+  const bad = names.find((name) => typeof name !== "string" || !isMetricKey(name));
+  if (bad !== undefined) {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "public_metrics" as each must be a metric name (1 to 64 of A-Z a-z 0-9 _ . : -): current value is ${
+        JSON.stringify(bad ?? null).slice(0, 80)
+      }`,
+    );
+  }
+  return names as string[];
+}
+
+/** A setting that must be true or false; throws a 400 naming it otherwise. */
+function readBoolean(fields: Record<string, unknown>, name: string): boolean {
+  const value = fields[name];
+  if (typeof value !== "boolean") {
+    throw new ClientError(
+      400,
+      "invalid_setting",
+      `Cannot use "${name}" as it must be true or false: current value is ${
+        JSON.stringify(value ?? null).slice(0, 80)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
  * Reads the body's settings; throws a 400 for anything but a JSON object
- * with `public_badges` (boolean) and/or `display_name` (string or null).
+ * with some of `public_badges` (boolean), `display_name` (string or null),
+ * `public_page` (boolean) and `public_metrics` (metric names).
  */
 function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   let body: unknown;
@@ -131,17 +187,13 @@ function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   const fields = body as Record<string, unknown>;
   let change: ApplicationSettingsChange = {};
   if ("public_badges" in fields) {
-    const value = fields["public_badges"];
-    if (typeof value !== "boolean") {
-      throw new ClientError(
-        400,
-        "invalid_setting",
-        `Cannot use "public_badges" as it must be true or false: current value is ${
-          JSON.stringify(value ?? null).slice(0, 80)
-        }`,
-      );
-    }
-    change = { ...change, publicBadges: value };
+    change = { ...change, publicBadges: readBoolean(fields, "public_badges") };
+  }
+  if ("public_page" in fields) {
+    change = { ...change, publicPage: readBoolean(fields, "public_page") };
+  }
+  if ("public_metrics" in fields) {
+    change = { ...change, publicMetrics: readPublicMetrics(fields["public_metrics"]) };
   }
   if ("display_name" in fields) {
     change = { ...change, displayName: readDisplayName(fields["display_name"]) };

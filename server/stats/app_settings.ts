@@ -2,7 +2,8 @@
  * An application's settings: what its settings page shows (with the metrics
  * its badges can use), and the change an operator makes, from the page or
  * the admin API. The one write `stats` makes: settings decide what the
- * figures show (a display name, public badges), and they live with them.
+ * figures show (a display name, public badges, the public page and its
+ * metrics), and they live with them.
  */
 
 import {
@@ -23,6 +24,10 @@ export interface ApplicationSettings {
   /** The name the dashboard shows instead; null shows `reportedName`. */
   readonly displayName: string | null;
   readonly publicBadges: boolean;
+  /** Whether the public stats page `/p/{slug}` answers. */
+  readonly publicPage: boolean;
+  /** The metric keys the public page shows as aggregates. */
+  readonly publicMetrics: readonly string[];
 }
 
 /** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
@@ -73,7 +78,7 @@ export async function applicationSettingsView(
 }
 
 function settingsOf(
-  app: Pick<ApplicationSettings, "slug" | "reportedName" | "displayName" | "publicBadges">,
+  app: Omit<ApplicationSettings, "kind">,
 ): ApplicationSettings {
   return {
     kind: "found",
@@ -81,5 +86,7 @@ function settingsOf(
     reportedName: app.reportedName,
     displayName: app.displayName,
     publicBadges: app.publicBadges,
+    publicPage: app.publicPage,
+    publicMetrics: [...app.publicMetrics],
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Applications: the one look-up by slug, and the settings an operator
  * chooses (whether public badges answer, and the display name the dashboard
- * shows instead of the reported one). An application is made by the first
+ * shows instead of the reported one, whether its public stats page answers
+ * and which metrics it shows). An application is made by the first
  * registration of its slug (`registerInstance`) or by a bulk mover.
  */
 
@@ -18,25 +19,32 @@ export interface Application {
   /** The name the dashboard shows instead; null shows `reportedName`. */
   readonly displayName: string | null;
   readonly publicBadges: boolean;
+  /** Whether the public stats page `/p/{slug}` answers (off by default). */
+  readonly publicPage: boolean;
+  /** The metric keys the public page shows as aggregates, in the owner's order. */
+  readonly publicMetrics: readonly string[];
   readonly createdAt: Date;
 }
 
 /** An application's settings, with the name its instances report. */
 export type ApplicationSettings = Pick<
   Application,
-  "slug" | "reportedName" | "displayName" | "publicBadges"
+  "slug" | "reportedName" | "displayName" | "publicBadges" | "publicPage" | "publicMetrics"
 >;
 
 /** A change of settings: an absent field is left as it is; `displayName` null clears it. */
 export interface ApplicationSettingsChange {
   readonly publicBadges?: boolean;
   readonly displayName?: string | null;
+  readonly publicPage?: boolean;
+  /** Replaces the list whole. */
+  readonly publicMetrics?: readonly string[];
 }
 
 /** The columns of an {@linkcode Application}, as every query that returns one selects them. */
 const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
   name as "reportedName", display_name as "displayName", public_badges as "publicBadges",
-  created_at as "createdAt"`;
+  public_page as "publicPage", public_metrics as "publicMetrics", created_at as "createdAt"`;
 
 /** Finds the application with `slug`; null when there is none. */
 export async function findApplication(db: Database, slug: string): Promise<Application | null> {
@@ -57,6 +65,10 @@ export async function updateApplicationSettings(
   const sets = [sql`updated_at = ${options.now}`];
   if (change.publicBadges !== undefined) sets.push(sql`public_badges = ${change.publicBadges}`);
   if (change.displayName !== undefined) sets.push(sql`display_name = ${change.displayName}`);
+  if (change.publicPage !== undefined) sets.push(sql`public_page = ${change.publicPage}`);
+  if (change.publicMetrics !== undefined) {
+    sets.push(sql`public_metrics = ${[...change.publicMetrics]}::text[]`);
+  }
   const assignments = sets.reduce((all, next) => sql`${all}, ${next}`);
   const [row] = await db.query<Application>(sql`
     update applications set ${assignments}

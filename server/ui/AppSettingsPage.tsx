@@ -1,4 +1,8 @@
-/** An application's settings page: its display name, its public badges, and the badge builder. */
+/**
+ * An application's settings page: its display name, its public badges, its
+ * public page and the metrics that page shows, and the badge builder (with a
+ * link to the public page when it is on).
+ */
 
 import type { BadgeChoice } from "../../shared/badge_snippets.ts";
 import type { ApplicationSettingsView } from "../stats/mod.ts";
@@ -26,6 +30,9 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
   const { app } = props;
   const counter = new IslandCounter();
   const appPath = `/apps/${encodeURIComponent(app.slug)}`;
+  const publicPath = `/p/${encodeURIComponent(app.slug)}`;
+  // A chosen metric stays listed when no active instance sends it now, so that saving keeps it.
+  const metricChoices = [...new Set([...app.publicMetrics, ...app.metricKeys])].sort();
   return (
     <Layout title={`${app.name} · Settings`} viewer={props.viewer}>
       <p>
@@ -61,6 +68,27 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
           <input type="checkbox" name="public_badges" checked={app.publicBadges} />
           Public badges: anyone may load this application's badges
         </label>
+        <label class="checkbox">
+          <input type="checkbox" name="public_page" checked={app.publicPage} />
+          Public page: anyone may read this application's figures at <code>{publicPath}</code>{" "}
+          (aggregates only)
+        </label>
+        <fieldset data-field="public-metrics">
+          <legend>Metrics on the public page (sum, average and median)</legend>
+          {metricChoices.length === 0
+            ? <p class="muted">No numeric metric has been reported yet.</p>
+            : metricChoices.map((metric) => (
+              <label class="checkbox" key={metric}>
+                <input
+                  type="checkbox"
+                  name="public_metrics"
+                  value={metric}
+                  checked={app.publicMetrics.includes(metric)}
+                />
+                <code>{metric}</code>
+              </label>
+            ))}
+        </fieldset>
         <button type="submit" class="primary">Save</button>
       </form>
 
@@ -71,6 +99,14 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
           switched on.
         </p>
       )}
+      {app.publicPage
+        ? (
+          <p data-field="public-page-link">
+            Public page: <a href={publicPath}>{props.serverUrl}{publicPath}</a>{" "}
+            (and its figures as JSON at <a href={`${publicPath}.json`}>{publicPath}.json</a>).
+          </p>
+        )
+        : null}
       <p class="muted">
         Choose a badge for a README; the preview is drawn by this server, the snippets point at{" "}
         <code>{props.serverUrl}</code>.
