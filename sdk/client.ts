@@ -16,8 +16,12 @@ import { defaultRuntime } from "./runtime.ts";
  * `reportIntervalMs`. It never throws into the application, never delays its
  * start, and never keeps its process alive.
  *
- * With `DO_NOT_TRACK=1` (or `true`) in the environment, or `enabled: false`,
- * it does nothing at all: no request, no file, no timer.
+ * With `DO_NOT_TRACK=1` (or `true`) in the environment, the application's
+ * own `optOutEnv` variable set likewise, or `enabled: false`, it does
+ * nothing at all: no request, no file, no timer. On a CI service (`CI`,
+ * `GITHUB_ACTIONS`, …) it reports `environment: "ci"` unless the
+ * application set an environment. The first time it creates the instance's
+ * identity it logs one notice saying what is sent and how to turn it off.
  *
  * @example Reporting an application's users every hour
  * ```ts
@@ -42,9 +46,24 @@ export class SHMClient {
   #reporter: Reporter;
 
   /**
-   * Checks `options` and reads the environment (`DO_NOT_TRACK`,
-   * `SHM_COLLECT_SYSTEM_METRICS`, `SHM_TELEMETRY_DEBUG`) once. Never throws:
-   * options that are wrong turn telemetry off with a warning.
+   * Checks `options` and reads the environment (`DO_NOT_TRACK`, the
+   * `optOutEnv` variable, `SHM_COLLECT_SYSTEM_METRICS`, `SHM_TELEMETRY_DEBUG`
+   * and the CI services' variables) once. Never throws: options that are
+   * wrong turn telemetry off with a warning.
+   *
+   * @example An application's own opt-out variable, and no notice
+   * ```ts
+   * import { SHMClient } from "@shm/sdk";
+   *
+   * // MYAPP_NO_TELEMETRY=1 now turns telemetry off, exactly as DO_NOT_TRACK=1 does.
+   * const client = new SHMClient({
+   *   serverUrl: "https://telemetry.example.com",
+   *   appName: "my-app",
+   *   appVersion: "1.4.2",
+   *   optOutEnv: "MYAPP_NO_TELEMETRY",
+   *   notice: false,
+   * });
+   * ```
    *
    * @example Options read from the application's configuration
    * ```ts

@@ -59,7 +59,14 @@ Deno.test("SHMClient: start() returns at once, reports in the background, and ne
     });
     // The program ends without stop(): the schedule's timer is unref'd.
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout.trim(), "started");
+    // The default logger shows the notice of a new identity, after start() has returned.
+    const [started, notice, ...rest] = run.stdout.trim().split("\n");
+    assert.equal(started, "started");
+    assert.match(
+      notice ?? "",
+      /^\[shm\] Telemetry: Exit Test sends usage statistics to 127\.0\.0\.1:\d+ every hour .* Turn it off with DO_NOT_TRACK=1\.$/,
+    );
+    assert.deepEqual(rest, []);
     assert.equal(run.stderr, "");
     assert.deepEqual(server.requests.map((r) => r.path), [
       "/v1/register",
@@ -69,6 +76,14 @@ Deno.test("SHMClient: start() returns at once, reports in the background, and ne
     const [snapshot] = server.bodies("/v1/snapshot");
     assert.equal((snapshot!.metrics as Record<string, unknown>).jobs, 3);
     assert.deepEqual(await filesIn(dir), ["exit-test_shm_identity.json"]);
+
+    const again = await runScript(START_ONLY, {
+      flags: ["--allow-all"],
+      args: [server.url, dir],
+      dir,
+    });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), "started", "no notice once the identity exists");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -150,5 +165,50 @@ Deno.test("SHMClient never throws: wrong options and enabled: false give results
     assert.equal(preview.ok === false && preview.code, "disabled");
     await client.stop();
     assert.equal(controller.signal.aborted, true);
+  }
+});
+
+const SEND_ENVIRONMENT = `
+import { SHMClient } from ${JSON.stringify(MOD)};
+const [serverUrl, dataDir] = Deno.args;
+const client = new SHMClient({ serverUrl, appName: "CI Test", appVersion: "1.0.0", dataDir, notice: false });
+console.log(JSON.stringify(await client.sendNow()));
+`;
+
+Deno.test("SHMClient on Deno: CI=true reports environment ci, and without --allow-env for CI it does not prompt", async (t) => {
+  await using server: FakeServer = startFakeServer();
+  const dir = await Deno.makeTempDir({ prefix: "shm_client_ci_test_" });
+  const net = `--allow-net=${new URL(server.url).host}`;
+  const files = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+  const cases: [string, string[], string | undefined][] = [
+    ["with --allow-env", ["--allow-env", net, ...files], "ci"],
+    [
+      "with --allow-env for the SDK's own variables only",
+      ["--allow-env=DO_NOT_TRACK,SHM_COLLECT_SYSTEM_METRICS,SHM_TELEMETRY_DEBUG", net, ...files],
+      undefined,
+    ],
+  ];
+  try {
+    for (const [name, flags, environment] of cases) {
+      await t.step(name, async () => {
+        const before = server.bodies("/v1/register").length;
+        // A CI variable the SDK may not read leaves telemetry on, unlabelled and without a warning.
+        const run = await runScript(SEND_ENVIRONMENT, {
+          flags,
+          args: [server.url, dir],
+          env: { CI: "true" },
+          dir,
+        });
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.stderr, "");
+        assert.equal(JSON.parse(run.stdout).ok, true, run.stdout);
+        const register = server.bodies("/v1/register").at(-1);
+        assert.equal(server.bodies("/v1/register").length, before + 1);
+        assert.equal(register?.environment, environment);
+        await Deno.remove(`${dir}/ci-test_shm_identity.json`);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

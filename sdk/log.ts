@@ -38,10 +38,23 @@ export interface SHMLogger {
   error(message: string): void;
 }
 
-/** The default logger: warnings and errors always, the rest only when `verbose`. */
-export function consoleLogger(verbose: boolean): SHMLogger {
+/** The default logger, which also has a way to show a notice that `verbose` does not hide. */
+export interface ConsoleLogger extends SHMLogger {
+  /** Prints `message` at info level whether or not the logger is verbose. */
+  notice(message: string): void;
+}
+
+/**
+ * The default logger: warnings and errors always, the rest only when
+ * `verbose`, and notices always.
+ */
+export function consoleLogger(verbose: boolean): ConsoleLogger {
   const prefix = (message: string) => `[shm] ${message}`;
   return {
+    notice(message) {
+      // deno-lint-ignore no-console
+      console.info(prefix(message));
+    },
     debug(message) {
       // deno-lint-ignore no-console
       if (verbose) console.debug(prefix(message));
@@ -67,11 +80,29 @@ export function consoleLogger(verbose: boolean): SHMLogger {
  */
 export class OnceLogger {
   #logger: SHMLogger;
+  #notice: ((message: string) => void) | undefined;
   #active = new Map<string, string>();
 
-  /** Wraps `logger`. */
-  constructor(logger: SHMLogger) {
+  /**
+   * Wraps `logger`. `notice`, when given, is where {@linkcode OnceLogger.notice}
+   * goes instead of `logger.info` (the default logger's always-shown line).
+   */
+  constructor(logger: SHMLogger, notice?: (message: string) => void) {
     this.#logger = logger;
+    this.#notice = notice;
+  }
+
+  /** Logs a notice meant for the person who runs the application: at info level. */
+  notice(message: string): void {
+    if (this.#notice === undefined) {
+      this.log("info", message);
+      return;
+    }
+    try {
+      this.#notice(message);
+    } catch {
+      // A broken console must not break the host application.
+    }
   }
 
   /** Logs at `level`, whatever came before. */

@@ -5,8 +5,10 @@
  * An application creates one {@linkcode SHMClient}, gives it a provider of
  * its own metrics, and starts it. The client keeps an Ed25519 identity in
  * `{dataDir}/{slug}_shm_identity.json`, registers the instance with the
- * server, and sends a signed snapshot every hour. `DO_NOT_TRACK=1` turns it
- * off entirely; `await client.preview()` shows what it would send.
+ * server, and sends a signed snapshot every hour. `DO_NOT_TRACK=1` (or the
+ * application's own `optOutEnv` variable) turns it off entirely; `await
+ * client.preview()` shows what it would send; a CI run reports
+ * `environment: "ci"`.
  *
  * @example Reporting an application's users
  * ```ts

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { detectCi } from "./ci.ts";
 import { detectHost } from "./detect_host.ts";
 import type { Host } from "./host.ts";
 import type { SHMLogger } from "./log.ts";
@@ -34,10 +35,27 @@ export interface SHMOptions {
   appVersion: string;
   /** Directory of the identity file, created if missing. Default: `.` (the working directory). */
   dataDir?: string;
-  /** Environment label sent with each snapshot (`production`, `staging`, …), at most 50 characters. */
+  /**
+   * Environment label sent with each snapshot (`production`, `staging`, …),
+   * at most 50 characters. Default: `ci` when a CI service's environment
+   * variable is set (`CI`, `GITHUB_ACTIONS`, …; see the README), otherwise none.
+   */
   environment?: string;
   /** `false` turns telemetry off: no request, no file, no timer. Default: `true`. */
   enabled?: boolean;
+  /**
+   * The name of the application's own opt-out variable, e.g.
+   * `MYAPP_NO_TELEMETRY`: set to `1` or `true`, it turns telemetry off
+   * exactly as `DO_NOT_TRACK` does. Letters, digits and `_`, not starting
+   * with a digit. Default: none.
+   */
+  optOutEnv?: string;
+  /**
+   * `false` silences the one-line notice logged (at info level, shown by the
+   * default logger too) when this instance's identity is first created,
+   * saying what is sent and how to turn it off. Default: `true`.
+   */
+  notice?: boolean;
   /** Milliseconds between snapshots. Default: 3 600 000 (1 h); at least 60 000 (1 min). */
   reportIntervalMs?: number;
   /**
@@ -74,7 +92,14 @@ export interface Settings {
   readonly appName: string;
   readonly appVersion: string;
   readonly dataDir: string;
+  /** The application's environment, or `ci` when it set none and a CI variable is set. */
   readonly environment: string | undefined;
+  /** The variable that made the environment `ci`, when it was detected rather than set. */
+  readonly ciVariable: string | undefined;
+  /** The application's own opt-out variable, if it named one. */
+  readonly optOutEnv: string | undefined;
+  /** Whether to log the notice when the identity is first created. */
+  readonly notice: boolean;
   readonly reportIntervalMs: number;
   readonly collectSystemMetrics: boolean;
   readonly providerTimeoutMs: number;
@@ -93,12 +118,14 @@ export const MIN_REPORT_INTERVAL_MS = 60_000;
 /** Default time a metrics provider may take. */
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 5_000;
 
-const ENV_NAMES = "DO_NOT_TRACK, SHM_COLLECT_SYSTEM_METRICS, SHM_TELEMETRY_DEBUG";
+const ENV_NAMES = ["DO_NOT_TRACK", "SHM_COLLECT_SYSTEM_METRICS", "SHM_TELEMETRY_DEBUG"];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 
 /**
  * Reads `options` and the environment once. Never throws: options that are
  * wrong (a JavaScript caller can pass anything) turn telemetry off with a
- * reason. `DO_NOT_TRACK` and `enabled: false` turn it off quietly.
+ * reason. `DO_NOT_TRACK`, the application's `optOutEnv` and `enabled: false`
+ * turn it off quietly.
  */
 export function resolveSettings(options: SHMOptions, host: Host | undefined): Resolution {
   if (host === undefined) {
@@ -107,19 +134,30 @@ export function resolveSettings(options: SHMOptions, host: Host | undefined): Re
   if (options?.enabled === false) {
     return { enabled: false, reason: "the enabled option is false", warn: false };
   }
-  const doNotTrack = host.env("DO_NOT_TRACK");
-  if (!doNotTrack.readable) {
+  const optOutEnv = options?.optOutEnv;
+  const optOutValid = optOutEnv === undefined ||
+    (typeof optOutEnv === "string" && ENV_NAME.test(optOutEnv));
+  const optOutNames = optOutValid && optOutEnv !== undefined ? [optOutEnv] : [];
+  for (const name of ["DO_NOT_TRACK", ...optOutNames]) {
+    const read = host.env(name);
+    if (!read.readable) {
+      const grant = [...ENV_NAMES, ...optOutNames].join(",");
+      return {
+        enabled: false,
+        reason:
+          `the environment variable ${name} may not be read (with Deno, grant --allow-env=${grant})`,
+        warn: true,
+      };
+    }
+    if (isTrue(read.value)) return { enabled: false, reason: `${name} is set`, warn: false };
+  }
+  if (!optOutValid) {
     return {
       enabled: false,
-      reason:
-        `the environment variable DO_NOT_TRACK may not be read (with Deno, grant --allow-env=${
-          ENV_NAMES.replaceAll(", ", ",")
-        })`,
+      reason: `optOutEnv must be the name of an environment variable (letters, digits and _, ` +
+        `not starting with a digit, at most 100 characters): ${describeValue(optOutEnv)}`,
       warn: true,
     };
-  }
-  if (isTrue(doNotTrack.value)) {
-    return { enabled: false, reason: "DO_NOT_TRACK is set", warn: false };
   }
 
   const problem = checkOptions(options);
@@ -143,12 +181,16 @@ export function resolveSettings(options: SHMOptions, host: Host | undefined): Re
   }
   reportIntervalMs = Math.min(reportIntervalMs, MAX_TIMER_MS);
 
+  const ciVariable = options.environment === undefined ? detectCi(host) : undefined;
   const settings: Settings = Object.freeze({
     serverUrl: serverUrl.href.replace(/\/+$/, ""),
     appName: options.appName,
     appVersion: options.appVersion,
     dataDir: options.dataDir ?? ".",
-    environment: options.environment,
+    environment: options.environment ?? (ciVariable === undefined ? undefined : "ci"),
+    ciVariable,
+    optOutEnv: options.optOutEnv,
+    notice: options.notice !== false,
     reportIntervalMs,
     collectSystemMetrics: options.collectSystemMetrics !== false &&
       systemMetricsAllowedByEnv(host),
@@ -217,6 +259,9 @@ function checkOptions(options: SHMOptions): string | undefined {
   if (dataDir !== undefined && (typeof dataDir !== "string" || dataDir === "")) {
     return "dataDir must be a non-empty string";
   }
+  if (options.notice !== undefined && typeof options.notice !== "boolean") {
+    return `notice must be true or false: ${describeValue(options.notice)}`;
+  }
   for (const name of ["reportIntervalMs", "providerTimeoutMs"] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== "number" || !(value > 0) || !isFinite(value))) {
@@ -232,4 +277,8 @@ function checkText(name: string, value: unknown, max: number): string | undefine
     return `${name} is longer than ${max} characters: "${value.slice(0, 20)}…"`;
   }
   return undefined;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

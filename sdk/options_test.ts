@@ -21,6 +21,9 @@ Deno.test("resolveSettings() fills in the original SDK's defaults and freezes th
     appVersion: "1.4.2",
     dataDir: ".",
     environment: undefined,
+    ciVariable: undefined,
+    optOutEnv: undefined,
+    notice: true,
     reportIntervalMs: 3_600_000,
     collectSystemMetrics: true,
     providerTimeoutMs: 5_000,
@@ -122,6 +125,8 @@ Deno.test("resolveSettings() names the wrong option and its value", () => {
       `environment is longer than 50 characters: "${"e".repeat(20)}…"`,
     ],
     [{ ...BASE, dataDir: "" }, "dataDir must be a non-empty string"],
+    [{ ...BASE, notice: "no" }, 'notice must be true or false: "no"'],
+    [{ ...BASE, notice: 0 }, "notice must be true or false: 0"],
     [{ ...BASE, reportIntervalMs: -1 }, "reportIntervalMs must be a positive number: -1"],
     [
       { ...BASE, providerTimeoutMs: Infinity },
@@ -141,4 +146,75 @@ Deno.test("debugMode() reads SHM_TELEMETRY_DEBUG", () => {
   assert.equal(debugMode(hostWith({ SHM_TELEMETRY_DEBUG: "0" })), "off");
   assert.equal(debugMode(hostWith({})), "off");
   assert.equal(debugMode(undefined), "off");
+});
+
+Deno.test("optOutEnv set to 1 or true turns telemetry off quietly, as DO_NOT_TRACK does", () => {
+  const options = { ...BASE, optOutEnv: "MYAPP_NO_TELEMETRY" };
+  for (const value of ["1", "true", "True", " TRUE "]) {
+    assert.deepEqual(resolveSettings(options, hostWith({ MYAPP_NO_TELEMETRY: value })), {
+      enabled: false,
+      reason: "MYAPP_NO_TELEMETRY is set",
+      warn: false,
+    }, value);
+  }
+  for (const value of ["0", "false", "", "no"]) {
+    const resolution = resolveSettings(options, hostWith({ MYAPP_NO_TELEMETRY: value }));
+    assert.equal(resolution.enabled, true, value);
+    assert.equal(resolution.enabled && resolution.settings.optOutEnv, "MYAPP_NO_TELEMETRY");
+  }
+  // Another application's variable means nothing to this one.
+  assert.equal(resolveSettings(BASE, hostWith({ MYAPP_NO_TELEMETRY: "1" })).enabled, true);
+});
+
+Deno.test("optOutEnv that is not a variable name turns telemetry off with a warning naming it", () => {
+  const cases: [unknown, string][] = [
+    ["MY-APP_OFF", '"MY-APP_OFF"'],
+    ["1APP", '"1APP"'],
+    ["", '""'],
+    ["A".repeat(101), `"${"A".repeat(101)}"`],
+    [42, "42"],
+  ];
+  for (const [optOutEnv, shown] of cases) {
+    const resolution = resolveSettings(
+      { ...BASE, optOutEnv } as unknown as SHMOptions,
+      hostWith(),
+    );
+    assert.equal(resolution.enabled, false, shown);
+    assert.equal(!resolution.enabled && resolution.warn, true, shown);
+    assert.equal(
+      !resolution.enabled && resolution.reason,
+      "optOutEnv must be the name of an environment variable (letters, digits and _, " +
+        `not starting with a digit, at most 100 characters): ${shown}`,
+    );
+  }
+  // DO_NOT_TRACK still turns it off quietly, as with any other wrong option.
+  const quiet = resolveSettings({ ...BASE, optOutEnv: "MY-APP" }, hostWith({ DO_NOT_TRACK: "1" }));
+  assert.deepEqual(quiet, { enabled: false, reason: "DO_NOT_TRACK is set", warn: false });
+});
+
+Deno.test("optOutEnv that may not be read turns telemetry off with the --allow-env to grant", () => {
+  const base = hostWith({});
+  const host = {
+    ...base,
+    env: (name: string) =>
+      name === "MYAPP_NO_TELEMETRY" ? { readable: false as const } : base.env(name),
+  };
+  const resolution = resolveSettings({ ...BASE, optOutEnv: "MYAPP_NO_TELEMETRY" }, host);
+  assert.deepEqual(resolution, {
+    enabled: false,
+    reason: "the environment variable MYAPP_NO_TELEMETRY may not be read (with Deno, grant " +
+      "--allow-env=DO_NOT_TRACK,SHM_COLLECT_SYSTEM_METRICS,SHM_TELEMETRY_DEBUG,MYAPP_NO_TELEMETRY)",
+    warn: true,
+  });
+});
+
+Deno.test("notice is on unless the application sets notice: false", () => {
+  const notice = (options: Partial<SHMOptions>) => {
+    const resolution = resolveSettings({ ...BASE, ...options }, hostWith());
+    assert.ok(resolution.enabled);
+    return resolution.settings.notice;
+  };
+  assert.equal(notice({}), true);
+  assert.equal(notice({ notice: true }), true);
+  assert.equal(notice({ notice: false }), false);
 });

@@ -33,6 +33,7 @@ import {
 import type { MetricsProvider } from "./provider.ts";
 import type { ForgetResult, PreviewResult, SendFailure, SendResult } from "./results.ts";
 import type { Runtime } from "./runtime.ts";
+import { firstRunNotice } from "./notice.ts";
 import { describeInstance, gatherMetrics } from "./snapshot.ts";
 import type { TimerHandle } from "./timers.ts";
 import { postSigned } from "./transport.ts";
@@ -77,11 +78,17 @@ export class Reporter {
       };
     }
     this.#resolution = resolution;
-    this.#log = new OnceLogger(loggerOf(options, runtime));
+    this.#log = loggerOf(options, runtime);
     if (!resolution.enabled && resolution.warn) {
       this.#log.once("disabled", "warn", `Telemetry is off as ${resolution.reason}`);
     }
-    if (resolution.enabled) { for (const note of resolution.notes) this.#log.log("warn", note); }
+    if (resolution.enabled) {
+      for (const note of resolution.notes) this.#log.log("warn", note);
+      const { ciVariable } = resolution.settings;
+      if (ciVariable !== undefined) {
+        this.#log.log("debug", `${ciVariable} is set, so this CI run reports environment "ci"`);
+      }
+    }
   }
 
   /** The checked settings, or `undefined` when telemetry is off. */
@@ -415,6 +422,7 @@ export class Reporter {
         );
       } else if (loaded.source === "created") {
         this.#log.log("debug", `Created the identity file ${loaded.path}`);
+        if (settings.notice) this.#log.notice(firstRunNotice(settings));
       }
       return loaded.identity;
     })();
@@ -463,14 +471,15 @@ function failure(code: SendErrorCode, message: string): SendFailure {
   return { ok: false, status: null, code, message };
 }
 
-function loggerOf(options: SHMOptions, runtime: Runtime): SHMLogger {
+function loggerOf(options: SHMOptions, runtime: Runtime): OnceLogger {
   try {
     const custom = (options as { logger?: unknown } | undefined)?.logger;
-    if (isLogger(custom)) return custom;
+    if (isLogger(custom)) return new OnceLogger(custom);
   } catch {
     // An options object whose getter throws gets the default logger.
   }
-  return consoleLogger(debugMode(runtime.host) !== "off");
+  const logger = consoleLogger(debugMode(runtime.host) !== "off");
+  return new OnceLogger(logger, (message) => logger.notice(message));
 }
 
 function isLogger(value: unknown): value is SHMLogger {

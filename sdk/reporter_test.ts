@@ -97,6 +97,16 @@ for (
     ["DO_NOT_TRACK=true", { DO_NOT_TRACK: "true" }, {}],
     ["DO_NOT_TRACK=TRUE", { DO_NOT_TRACK: "TRUE" }, {}],
     ["enabled: false", {}, { enabled: false }],
+    [
+      "optOutEnv MYAPP_NO_TELEMETRY=1",
+      { MYAPP_NO_TELEMETRY: "1" },
+      { optOutEnv: "MYAPP_NO_TELEMETRY" },
+    ],
+    [
+      "optOutEnv MYAPP_NO_TELEMETRY=True",
+      { MYAPP_NO_TELEMETRY: "True" },
+      { optOutEnv: "MYAPP_NO_TELEMETRY" },
+    ],
   ] as const
 ) {
   Deno.test(`${name}: no request, no file, no timer`, async () => {
@@ -114,8 +124,38 @@ for (
     assert.deepEqual(await filesIn(s.dataDir), []);
     assert.equal(s.timers.pending.size, 0);
     assert.deepEqual(s.logger.find("warn", ""), []);
+    assert.deepEqual(s.logger.find("info", "Telemetry:"), [], "no notice");
   });
 }
+
+Deno.test("optOutEnv=0 or false leaves telemetry on", async () => {
+  for (const value of ["0", "false", ""]) {
+    await using s = await setup();
+    const reporter = s.reporter({ optOutEnv: "MYAPP_NO_TELEMETRY" }, {
+      env: { MYAPP_NO_TELEMETRY: value },
+    });
+    assert.equal((await reporter.sendNow()).ok, true, value);
+  }
+});
+
+Deno.test('on CI the instance registers and reports environment "ci", unless the application set one', async () => {
+  for (
+    const [env, options, expected] of [
+      [{ GITHUB_ACTIONS: "true" }, {}, "ci"],
+      [{ CI: "1" }, {}, "ci"],
+      [{ CI: "true" }, { environment: "staging" }, "staging"],
+      [{ CI: "false" }, {}, undefined],
+    ] as const
+  ) {
+    await using s = await setup();
+    const result = await s.reporter(options, { env }).sendNow();
+    assert.equal(result.ok, true);
+    const [register] = s.server.bodies("/v1/register");
+    const [snapshot] = s.server.bodies("/v1/snapshot");
+    assert.equal(register!.environment, expected, JSON.stringify(env));
+    assert.equal(snapshot!.environment, expected, JSON.stringify(env));
+  }
+});
 
 Deno.test("DO_NOT_TRACK=0 or false leaves telemetry on", async () => {
   for (const value of ["0", "false", ""]) {
@@ -142,6 +182,8 @@ Deno.test("wrong options turn telemetry off with a warning instead of throwing",
     [{ appName: 42 as unknown as string }, /appName must be/],
     [{ appVersion: "x".repeat(51) }, /appVersion is longer than 50/],
     [{ reportIntervalMs: Number.NaN }, /reportIntervalMs must be a positive number/],
+    [{ optOutEnv: "MYAPP NO TELEMETRY" }, /optOutEnv must be the name of an environment variable/],
+    [{ notice: "off" as unknown as boolean }, /notice must be true or false/],
   ];
   for (const [options, message] of cases) {
     await using s = await setup();
