@@ -20,6 +20,8 @@ export type StoreSetting =
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** The address users open (`https://metrics.example.org`), without a trailing slash; null: unknown. */
+  readonly publicUrl: string | null;
   readonly store: StoreSetting;
   /**
    * Longest a request's statement or transaction waits for PostgreSQL before the request is
@@ -86,6 +88,13 @@ export const SETTINGS = {
     help: "TCP port to listen on (0: any free port)",
   },
   host: { flag: "host", env: ["SHM_HOST"], fallback: "0.0.0.0", help: "address to listen on" },
+  publicUrl: {
+    flag: "public-url",
+    env: ["SHM_PUBLIC_URL"],
+    fallback: null,
+    help: "the address users open (`https://metrics.example.org`, e.g. behind a proxy); the " +
+      "setup link printed at start is built from it, else from the listen address",
+  },
   databaseUrl: {
     flag: "database-url",
     env: ["SHM_DATABASE_URL", "DATABASE_URL", "SHM_DB_DSN"],
@@ -261,6 +270,7 @@ export function readConfig(
 
   const port = integerSetting(raw("port"), { min: 0, max: 65535 });
   const host = requiredText(raw("host"));
+  const publicUrl = publicUrlSetting(raw("publicUrl"));
   const dataDir = requiredText(raw("dataDir"));
   const databaseUrl = raw("databaseUrl");
   const adminToken = raw("adminToken");
@@ -290,6 +300,7 @@ export function readConfig(
   return Object.freeze({
     port,
     host,
+    publicUrl,
     store: databaseUrl.value === null
       ? Object.freeze({ kind: "embedded" as const, dataDir })
       : Object.freeze({
@@ -336,6 +347,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     port: config.port,
     host: config.host,
+    public_url: config.publicUrl ?? "not set",
     store: config.store.kind === "embedded"
       ? `embedded (${config.store.dataDir})`
       : `postgres (${redactUrl(config.store.url)})`,
@@ -464,6 +476,26 @@ function booleanSetting({ value, source }: RawSetting): boolean {
   throw new ConfigError(
     `Cannot use ${source} as it is not true or false: current value is "${value}"`,
   );
+}
+
+function publicUrlSetting({ value, source }: RawSetting): string | null {
+  if (value === null) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    parsed = null;
+  }
+  if (
+    parsed === null || !["http:", "https:"].includes(parsed.protocol) || parsed.search !== "" ||
+    parsed.hash !== "" || parsed.username !== "" || parsed.password !== ""
+  ) {
+    throw new ConfigError(
+      `Cannot use ${source} as it is not an http:// or https:// address such as ` +
+        `https://metrics.example.org: current value is "${value.slice(0, 200)}"`,
+    );
+  }
+  return parsed.href.replace(/\/+$/, "");
 }
 
 function postgresUrl({ value, source }: RawSetting): string {

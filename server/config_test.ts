@@ -41,6 +41,7 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
   assert.deepEqual({ ...configFrom({}) }, {
     port: 8080,
     host: "0.0.0.0",
+    publicUrl: null,
     store: { kind: "embedded", dataDir: "./shm-data" },
     storeQueryTimeoutMs: 1_500,
     dataDir: "./shm-data",
@@ -69,6 +70,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
   const config = configFrom({
     PORT: "9000",
     SHM_HOST: "127.0.0.1",
+    SHM_PUBLIC_URL: "https://metrics.example.org/",
     SHM_DATA_DIR: "/var/lib/shm",
     SHM_ADMIN_TOKEN: TOKEN,
     SHM_ACTIVE_DAYS: "7",
@@ -93,6 +95,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
   assert.deepEqual({ ...config }, {
     port: 9000,
     host: "127.0.0.1",
+    publicUrl: "https://metrics.example.org",
     store: { kind: "embedded", dataDir: "/var/lib/shm" },
     storeQueryTimeoutMs: 3_000,
     dataDir: "/var/lib/shm",
@@ -424,6 +427,7 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
   assert.deepEqual(describeConfig(config), {
     port: 8080,
     host: "0.0.0.0",
+    public_url: "not set",
     store: "postgres (postgres://shm:***@db.internal:5432/metrics)",
     db_connect_timeout: "1s",
     db_query_timeout: "1500ms",
@@ -507,4 +511,22 @@ Deno.test("readConfig() refuses a first-account password under 8 characters with
   const config = configFrom({ SHM_ADMIN_PASSWORD: "long-enough" });
   assert.equal(describeConfig(config)["admin_password"], "set");
   assert.ok(!JSON.stringify(describeConfig(config)).includes("long-enough"));
+});
+
+Deno.test("readConfig() takes an http(s) public URL without its trailing slash, and refuses others", () => {
+  assert.equal(
+    configFrom({ SHM_PUBLIC_URL: "https://metrics.example.org/shm/" }).publicUrl,
+    "https://metrics.example.org/shm",
+  );
+  assert.equal(
+    configFrom({ SHM_PUBLIC_URL: "http://10.0.0.5:8080" }).publicUrl,
+    "http://10.0.0.5:8080",
+  );
+  for (const bad of ["metrics.example.org", "ftp://example.org", "https://example.org/?a=1"]) {
+    assertConfigError(
+      thrownBy(() => configFrom({ SHM_PUBLIC_URL: bad })),
+      "Cannot use SHM_PUBLIC_URL as it is not an http:// or https:// address such as " +
+        `https://metrics.example.org: current value is "${bad}"`,
+    );
+  }
 });

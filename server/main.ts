@@ -16,6 +16,8 @@ import { exportCommand } from "./cli/export_command.ts";
 import { userCommand } from "./cli/user_command.ts";
 import { progressWriter } from "./cli/progress.ts";
 import { unknownFlagMessage } from "./cli/unknown_flag.ts";
+import { portTakenMessage } from "./cli/port_check.ts";
+import { startBanner } from "./cli/start_banner.ts";
 import { MIGRATIONS, migrationStatus, openStore, runMigrations } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 import { buildDescription } from "./build_info.ts";
@@ -173,7 +175,22 @@ export async function main(args: string[]): Promise<number> {
 }
 
 async function serve(config: Parameters<typeof startServer>[0], log: Logger): Promise<number> {
+  // Before the store opens and migrates (seconds), so that a taken port is said at once.
+  const taken = portTakenMessage(config.host, config.port);
+  if (taken !== null) {
+    writeLine(taken);
+    return 1;
+  }
   const server = await startServer(config, log);
+  if (Deno.stdout.isTerminal()) {
+    writeLine(startBanner({
+      version: VERSION,
+      url: server.url,
+      publicUrl: config.publicUrl,
+      setupUrl: server.setupUrl,
+      store: config.store,
+    }));
+  }
   const stop = () => void server.stop();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);

@@ -20,6 +20,8 @@ export interface RunningServer {
   /** The URL it answers on. */
   readonly url: string;
   readonly port: number;
+  /** The one-time link that creates the first account, while none exists (else null). */
+  readonly setupUrl: string | null;
   /** Stops accepting, finishes requests in flight, closes the store. Safe to call twice. */
   stop(): Promise<void>;
   /** Resolves once the server has stopped. */
@@ -55,11 +57,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const addr = server.addr;
   const shownHost = ["0.0.0.0", "::"].includes(addr.hostname) ? "localhost" : addr.hostname;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${addr.port}`;
+  // Built from the address users open when it is known: behind a proxy the listen address is not.
+  const setupUrl = setupToken === null
+    ? null
+    : `${config.publicUrl ?? url}/setup?token=${setupToken}`;
   // Before "listening", so whoever waits for that line has seen the link.
-  if (setupToken !== null) {
+  if (setupUrl !== null) {
     log.warn(
       "no dashboard account yet: open the setup link to create one, or set SHM_ADMIN_PASSWORD",
-      { setup_url: `${url}/setup?token=${setupToken}` },
+      { setup_url: setupUrl },
     );
   }
   log.info("listening", {
@@ -82,6 +88,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     url,
     port: addr.port,
+    setupUrl,
     stop,
     finished: server.finished.then(() => stopping ?? undefined),
   };
