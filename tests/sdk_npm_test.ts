@@ -5,7 +5,9 @@
  * the machine's Node.js, with Node.js 18 (the oldest supported) and with Bun.
  * Node.js 18 and Bun come from npm too, as optional dependencies of that
  * project; where one cannot be installed or run, its step says why and is
- * ignored.
+ * ignored. On each runtime: the example app (and its first-run notice), two
+ * sends across an upgrade, and `forget()` erasing the instance on the server
+ * and its identity file on the disk.
  */
 
 import assert from "node:assert/strict";
@@ -124,6 +126,7 @@ async function installFromTarball(work: string): Promise<string> {
   );
   await Deno.copyFile(`${REPO}examples/node/main.mjs`, `${project}/main.mjs`);
   await Deno.writeTextFile(`${project}/send.mjs`, SEND_SCRIPT);
+  await Deno.writeTextFile(`${project}/forget.mjs`, FORGET_SCRIPT);
   return project;
 }
 
@@ -138,7 +141,32 @@ await client.stop();
 console.log(JSON.stringify(result));
 `;
 
-/** The example app, then two sends across an upgrade, on `runtime`; checked in the admin API. */
+/** Sends one snapshot, then forgets the instance, and prints both outcomes as JSON lines. */
+const FORGET_SCRIPT = `
+import { SHMClient } from "@shm/sdk";
+const [serverUrl, dataDir] = process.argv.slice(2);
+const client = new SHMClient({ serverUrl, appName: "SDK Forget App", appVersion: "1.0.0", dataDir });
+console.log(JSON.stringify(await client.sendNow()));
+console.log(JSON.stringify(await client.forget()));
+`;
+
+async function instanceIdsOf(server: TestServer, slug: string): Promise<string[]> {
+  const listed = await adminGet(server, `/api/v1/admin/instances?app=${slug}`) as {
+    instances: AdminInstance[];
+  };
+  return listed.instances.map((instance) => instance.instance_id);
+}
+
+async function namesIn(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  return names.sort();
+}
+
+/**
+ * The example app, two sends across an upgrade, then `forget()`, on `runtime`; checked in the
+ * admin API and on the disk.
+ */
 async function scenario(
   server: TestServer,
   options: { project: string; runtime: string; binary: string; version: string },
@@ -166,6 +194,9 @@ async function scenario(
   assert.equal(reported.metrics.notes_count, 2);
   assert.equal(reported.metrics.sys_runtime, runtime);
   assert.equal(reported.metrics.sys_runtime_version, options.version);
+  const notices = example.stdout.split("\n").filter((line) => line.startsWith("[shm] Telemetry:"));
+  assert.equal(notices.length, 1, `one first-run notice:\n${example.stdout}`);
+  assert.match(notices[0]!, /sends usage statistics to .* Turn it off with DO_NOT_TRACK=1\.$/);
 
   const send = async (appVersion: string) => {
     const result = succeeded(
@@ -191,6 +222,24 @@ async function scenario(
   assert.equal(second.instanceId, first.instanceId);
   instance = await instanceById(server, "sdk-e2e-app", first.instanceId);
   assert.equal(instance.app_version, "3.1.0");
+
+  const forgetDir = await Deno.makeTempDir({ dir: project, prefix: `forget-${runtime}-` });
+  const forgotten = succeeded(
+    `forget.mjs on ${runtime}`,
+    await run(binary, ["forget.mjs", server.url, forgetDir], { cwd: project }),
+  );
+  assert.equal(forgotten.stderr, "", "forget() warned about nothing");
+  const [sent, erased] = forgotten.stdout.trim().split("\n").slice(-2).map((line) =>
+    JSON.parse(line)
+  );
+  assert.equal(sent.ok, true, JSON.stringify(sent));
+  assert.deepEqual(erased, { ok: true, instanceId: sent.instanceId });
+  assert.equal(
+    (await instanceIdsOf(server, "sdk-forget-app")).includes(sent.instanceId),
+    false,
+    "the server erased the instance",
+  );
+  assert.deepEqual(await namesIn(forgetDir), [], "the identity file is gone");
 }
 
 Deno.test("sdk from npm (packed tarball) on Node.js, Node.js 18 and Bun, against a real server", async (t) => {
