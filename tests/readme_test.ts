@@ -53,6 +53,7 @@ const EXPECTED: readonly { readonly line: RegExp; readonly output: RegExp }[] = 
   { line: /task start/, output: /"msg":"listening"/ },
   { line: /\/api\/v1\/admin\/stats/, output: /\{"applications":\d+,"instances":\{"total":/ },
   { line: /"display_name": "Acme Server"/, output: /"display_name":"Acme Server"/ },
+  { line: /format=csv/, output: /^instance_id,app_slug,app_version,status,/m },
   { line: /task demo/, output: /demo: 3 applications, 1,500 instances/ },
 ];
 

@@ -1,4 +1,7 @@
-/** The admin read API under `/api/v1/admin/`: its JSON is made in `admin_json.ts`, its statuses here. */
+/**
+ * The admin read API under `/api/v1/admin/`: its JSON is made in `admin_json.ts`, its CSV in
+ * `admin_csv.ts`, its statuses here.
+ */
 
 import { ClientError } from "../errors.ts";
 import {
@@ -18,6 +21,8 @@ import {
   fleetJson,
   instancePageJson,
 } from "./admin_json.ts";
+import { dailyMetricsCsv, instancesCsv } from "./admin_csv.ts";
+import { csvResponse } from "./csv.ts";
 import { jsonResponse } from "./respond.ts";
 import type { Handler } from "./route_declaration.ts";
 
@@ -53,10 +58,19 @@ export function adminHandlers(stats: StatsContext): {
         throw invalidParam("app", app, "an application slug (a-z, 0-9 and inner dashes)");
       }
       const cursor = q.get("cursor") || undefined;
-      const page = await instancePage(stats, {
-        limit: integerParam(q, "limit", { fallback: 100, min: 1, max: 500 }),
+      const csv = formatParam(q) === "csv";
+      // A CSV holds every instance from the cursor on (or `limit` of them when given), read a
+      // page at a time; JSON answers one page.
+      const limit = csv && !q.get("limit")
+        ? undefined
+        : integerParam(q, "limit", { fallback: 100, min: 1, max: csv ? 1_000_000 : 500 });
+      const filters = {
         ...(app === undefined ? {} : { appSlug: app }),
         ...(status === undefined ? {} : { status }),
+      };
+      const page = await instancePage(stats, {
+        limit: Math.min(limit ?? 500, 500),
+        ...filters,
         ...(cursor === undefined ? {} : { cursor }),
       });
       if (page.kind === "invalid_cursor") {
@@ -71,6 +85,14 @@ export function adminHandlers(stats: StatsContext): {
       if (page.kind === "unknown_app") {
         throw new ClientError(404, "unknown_application", `No application has the slug "${app}"`);
       }
+      if (csv) {
+        const next = (after: string) =>
+          instancePage(stats, { limit: 500, ...filters, cursor: after });
+        return csvResponse(
+          `instances${app === undefined ? "" : `-${app}`}.csv`,
+          instancesCsv(page, { next, limit }),
+        );
+      }
       return jsonResponse(instancePageJson(page));
     },
     metrics: async ({ url, params }) => {
@@ -78,9 +100,20 @@ export function adminHandlers(stats: StatsContext): {
       const days = integerParam(url.searchParams, "days", { fallback: 30, min: 1, max: 366 });
       const metrics = await dailyMetrics(stats, slug, days);
       if (metrics.kind === "unknown_app") throw unknownApp(slug);
+      if (formatParam(url.searchParams) === "csv") {
+        return csvResponse(`metrics-${slug}.csv`, dailyMetricsCsv(metrics));
+      }
       return jsonResponse(dailyMetricsJson(metrics));
     },
   };
+}
+
+/** The `format` parameter of a list or series: `json` (the default) or `csv`. */
+function formatParam(query: URLSearchParams): "json" | "csv" {
+  const format = query.get("format");
+  if (format === null || format === "" || format === "json") return "json";
+  if (format === "csv") return "csv";
+  throw invalidParam("format", format, "json or csv");
 }
 
 function integerParam(
