@@ -2,13 +2,18 @@ import assert from "node:assert/strict";
 import { fc } from "../../tests/support/dev_deps.ts";
 import { ConfigError, readConfig } from "../config.ts";
 import { ClientError } from "../errors.ts";
-import { bearerTokenCheck } from "./admin_auth.ts";
+import { type BearerCheckOptions, bearerTokenCheck } from "./admin_auth.ts";
 
 const TOKEN = "0123456789abcdef-admin-token";
-const DISABLED =
-  "The admin API is off: set SHM_ADMIN_TOKEN (at least 16 characters) and restart the server";
-const UNAUTHORIZED =
-  "Cannot serve the admin API without a valid token: send Authorization: Bearer <SHM_ADMIN_TOKEN>";
+const NO_ADMIN_TOKEN = "Cannot serve the admin API without authentication (this server has no " +
+  "SHM_ADMIN_TOKEN): send Authorization: Bearer <token> with an API token made on the " +
+  "dashboard's settings page (/settings), or sign in to the dashboard";
+const OFF = "The admin API is off as no SHM_ADMIN_TOKEN is set and no API token exists: set " +
+  "SHM_ADMIN_TOKEN (at least 16 characters) and restart the server, or make an API token on " +
+  "the dashboard's settings page (/settings)";
+const UNAUTHORIZED = "Cannot serve the admin API without a valid token: send Authorization: " +
+  "Bearer <token> with SHM_ADMIN_TOKEN or an API token made on the dashboard's settings page " +
+  "(/settings), or sign in to the dashboard";
 
 function adminRequest(authorization?: string): Request {
   const headers = new Headers();
@@ -39,16 +44,41 @@ function assertUnauthorized(error: unknown): void {
   );
 }
 
-Deno.test("bearerTokenCheck() without a configured token refuses every request with 401 admin_disabled", async () => {
-  const check = bearerTokenCheck(null);
-  for (const header of [undefined, "Bearer anything-at-all-here", "Bearer "]) {
-    const error = await rejectionOf(check(adminRequest(header)));
-    assert.ok(error instanceof ClientError);
-    assert.deepEqual(
-      { status: error.status, code: error.code, message: error.message },
-      { status: 401, code: "admin_disabled", message: DISABLED },
-    );
+Deno.test("bearerTokenCheck() without a configured token refuses every request with 401 admin_disabled, saying how to authenticate", async () => {
+  const cases: [BearerCheckOptions, string][] = [
+    [{}, NO_ADMIN_TOKEN],
+    [{ apiTokensExist: () => Promise.resolve(true) }, NO_ADMIN_TOKEN],
+    [{ apiTokensExist: () => Promise.resolve(false) }, OFF],
+  ];
+  for (const [options, message] of cases) {
+    const check = bearerTokenCheck(null, options);
+    for (const header of [undefined, "Bearer anything-at-all-here", "Bearer "]) {
+      const error = await rejectionOf(check(adminRequest(header)));
+      assert.ok(error instanceof ClientError);
+      assert.deepEqual(
+        { status: error.status, code: error.code, message: error.message },
+        { status: 401, code: "admin_disabled", message },
+      );
+    }
   }
+});
+
+Deno.test("bearerTokenCheck() says the API is off only when asked whether API tokens exist, and none does", async () => {
+  let asked = 0;
+  const check = bearerTokenCheck(null, {
+    apiTokensExist: () => {
+      asked++;
+      return Promise.resolve(true);
+    },
+  });
+  const error = await rejectionOf(check(adminRequest()));
+  assert.ok(error instanceof ClientError);
+  assert.doesNotMatch(error.message, /is off/);
+  assert.equal(asked, 1);
+  const withToken = await rejectionOf(
+    bearerTokenCheck(TOKEN, { apiTokensExist: () => Promise.resolve(false) })(adminRequest()),
+  );
+  assertUnauthorized(withToken);
 });
 
 Deno.test("bearerTokenCheck() lets the right token through", async () => {
