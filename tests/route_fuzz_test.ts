@@ -64,7 +64,7 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     kind: "page",
     query: ["version", "status", "environment", "q", "sort", "limit", "cursor"],
   },
-  "GET /instances/:instanceId": { kind: "page" },
+  "GET /instances/:instanceId": { kind: "page", query: ["confirm", "done"] },
   "GET /apps/:slug/settings": {
     kind: "page",
     query: ["done", "badge", "metric", "agg", "label", "color", "style"],
@@ -84,10 +84,36 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "POST /setup": { kind: "page", form: ["token", "username", "password", "confirm_password"] },
   "GET /badge/:slug/:badge": { kind: "badge", query: ["label", "color", "style", "agg", "metric"] },
   "GET /badge/:slug/metric/:metric": { kind: "badge", query: ["label", "color", "style", "agg"] },
+  // Last, as the deletes remove the fixture's instance: the routes above see it. The API's
+  // delete comes before the page's, which still answers with a redirect once it is gone.
+  "GET /api/v1/admin/audit": { kind: "json", query: ["limit"] },
+  "GET /api/v1/admin/instances/:instanceId": { kind: "json" },
+  "POST /api/v1/admin/instances/:instanceId/revoke": { kind: "json" },
+  "POST /api/v1/admin/instances/:instanceId/restore": { kind: "json" },
+  "POST /instances/:instanceId/revoke": { kind: "page", form: ["_csrf"] },
+  "POST /instances/:instanceId/restore": { kind: "page", form: ["_csrf"] },
+  "DELETE /api/v1/admin/instances/:instanceId": { kind: "json" },
+  "POST /instances/:instanceId/delete": { kind: "page", form: ["_csrf"] },
 };
 
 /** Statuses any route may give here (the store is up, rate limits apply only to sign-in). */
-const STATUSES = new Set([200, 201, 202, 303, 304, 400, 401, 403, 404, 405, 409, 410, 413, 429]);
+const STATUSES = new Set([
+  200,
+  201,
+  202,
+  204,
+  303,
+  304,
+  400,
+  401,
+  403,
+  404,
+  405,
+  409,
+  410,
+  413,
+  429,
+]);
 
 /** What a Location may be: one leading slash, printable ASCII. */
 const SAFE_LOCATION = /^\/(?![/\\])[\x21-\x7e]*$/;
@@ -425,8 +451,7 @@ async function check(
     /^(\.|%2e){1,2}$/i.test(segment)
   );
   if (
-    !otherRoute && response.status !== 303 && response.status !== 304 &&
-    request.init.method !== "HEAD"
+    !otherRoute && ![204, 303, 304].includes(response.status) && request.init.method !== "HEAD"
   ) {
     const types = {
       json: /^application\/json/,

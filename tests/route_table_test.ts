@@ -42,6 +42,7 @@ async function fingerprint(app: Awaited<ReturnType<typeof openDashboard>>) {
     settings: await app.db.query(
       sql`select slug, display_name, public_badges from applications order by slug`,
     ),
+    audit: await app.db.query(sql`select * from audit_log order by id`),
   };
 }
 

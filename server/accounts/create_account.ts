@@ -3,35 +3,51 @@
  * first account made at start from `SHM_ADMIN_USER` and `SHM_ADMIN_PASSWORD`.
  */
 
-import { type Database, insertFirstUser, insertUser } from "../store/mod.ts";
+import { type Database, insertFirstUser, insertUser, withAuditEntry } from "../store/mod.ts";
 import { hasAccounts } from "./account_list.ts";
 import { hashPassword } from "./password_hash.ts";
 
 /**
  * Creates the account `username` with `password` (stored as a slow hash) at
- * `now`. The caller has checked both: `isUsername` and `passwordProblem`
- * (`shared/account_rules.ts`), or the configuration for the first account.
- * With `firstOnly`, the account is made only while none exists, in one
- * statement, so that several servers starting at once make at most one.
- * Returns "created", or "exists" when the username is taken (with
- * `firstOnly`: when any account exists).
+ * `now`, and records it in the audit log as done by `actor` (`setup link`,
+ * `cli`, `startup`) in the same transaction. The caller has checked both:
+ * `isUsername` and `passwordProblem` (`shared/account_rules.ts`), or the
+ * configuration for the first account. With `firstOnly`, the account is made
+ * only while none exists, in one statement, so that several servers starting
+ * at once make at most one. Returns "created", or "exists" when the username
+ * is taken (with `firstOnly`: when any account exists); nothing is recorded then.
  */
 export async function createAccount(
   db: Database,
   account: { username: string; password: string; now: Date },
-  options: { firstOnly?: boolean } = {},
+  options: { actor: string; firstOnly?: boolean },
 ): Promise<"created" | "exists"> {
   const user = {
     username: account.username,
     passwordHash: await hashPassword(account.password),
     createdAt: account.now,
   };
-  if (options.firstOnly === true) return await insertFirstUser(db, user) ? "created" : "exists";
-  return await insertUser(db, user) === null ? "exists" : "created";
+  return await withAuditEntry(
+    db,
+    async (tx) => {
+      if (options.firstOnly === true) return await insertFirstUser(tx, user) ? "created" : "exists";
+      return await insertUser(tx, user) === null ? "exists" : "created";
+    },
+    (outcome) =>
+      outcome === "exists" ? null : {
+        at: account.now,
+        actor: options.actor,
+        action: "account.create",
+        target: account.username,
+        detail: {},
+      },
+  );
 }
 
 /**
- * Creates the first account when none exists and a password is given.
+ * Creates the first account when none exists and a password is given (from
+ * `SHM_ADMIN_USER` and `SHM_ADMIN_PASSWORD` at start: the audit log's actor
+ * is `startup`).
  * Returns what happened: "created", "exists" (an account was already
  * there) or "no_password" (none exists and none was given).
  */
@@ -45,5 +61,5 @@ export async function ensureFirstAccount(
     username: account.username,
     password: account.password,
     now: account.now,
-  }, { firstOnly: true });
+  }, { firstOnly: true, actor: "startup" });
 }

@@ -7,7 +7,13 @@
  */
 
 export { hasAccounts, listAccounts } from "./account_list.ts";
-export { apiTokenUser, createApiToken, revokeUserApiToken, userApiTokens } from "./api_tokens.ts";
+export {
+  apiTokenHolder,
+  apiTokenUser,
+  createApiToken,
+  revokeUserApiToken,
+  userApiTokens,
+} from "./api_tokens.ts";
 export { createAccount, ensureFirstAccount } from "./create_account.ts";
 export { hashPassword, verifyPassword } from "./password_hash.ts";
 export {

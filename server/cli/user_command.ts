@@ -58,7 +58,9 @@ export async function userCommand(
     }
     const username = name ?? "";
     if (action === "add") {
-      const created = await createAccount(db, { username, password, now: deps.now });
+      const created = await createAccount(db, { username, password, now: deps.now }, {
+        actor: "cli",
+      });
       if (created === "exists") {
         deps.print(`shm user: cannot add "${username}" as the account exists`);
         return 1;
@@ -66,7 +68,12 @@ export async function userCommand(
       deps.print(`shm user: added "${username}"`);
       return 0;
     }
-    const outcome = await setPassword(db, { username, newPassword: password });
+    const outcome = await setPassword(db, {
+      username,
+      newPassword: password,
+      actor: "cli",
+      now: deps.now,
+    });
     if (outcome !== "changed") {
       deps.print(`shm user: cannot set the password of "${username}" as no such account exists`);
       return 1;

@@ -54,7 +54,8 @@ export interface Granted {
   session: { readonly session: SignedIn };
   session_form: { readonly session: SignedIn; readonly form: URLSearchParams };
   token_or_session: Record<never, never>;
-  token: Record<never, never>;
+  /** Who called, as the audit log names them: `api token NAME` or `admin token`. */
+  token: { readonly actor: string };
 }
 
 /** What enforcing access needs, built once at start. */
@@ -106,8 +107,7 @@ export function accessGate(
         await tokenOrSession(ctx.request);
         return {};
       case "token":
-        await token(ctx.request);
-        return {};
+        return { actor: await token(ctx.request) };
     }
   };
 }

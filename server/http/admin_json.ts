@@ -10,9 +10,10 @@ import type {
   ApplicationSettings,
   DailyMetrics,
   FleetSummary,
-  InstanceListRow,
+  InstanceDetail,
   InstancePage,
 } from "../stats/mod.ts";
+import type { AuditEntry } from "../lifecycle/mod.ts";
 
 /** `GET /api/v1/admin/stats`. */
 export function fleetJson(fleet: FleetSummary) {
@@ -53,8 +54,8 @@ export function instancePageJson(page: InstancePage) {
   return { instances: page.instances.map(instanceJson), next_cursor: page.nextCursor };
 }
 
-/** An instance as the admin API shows it. */
-export function instanceJson(row: InstanceListRow) {
+/** An instance as the admin API shows it: in the list, alone, and after a revoke or restore. */
+export function instanceJson(row: InstanceDetail["instance"]) {
   return {
     instance_id: row.instanceId,
     app_slug: row.appSlug,
@@ -67,6 +68,19 @@ export function instanceJson(row: InstanceListRow) {
     last_seen: row.lastSeen.toISOString(),
     last_snapshot_at: isoOrNull(row.lastSnapshotAt),
     metrics: row.metrics,
+  };
+}
+
+/** `GET /api/v1/admin/audit`: the audit log's lines, newest first. */
+export function auditJson(entries: readonly AuditEntry[]) {
+  return {
+    data: entries.map((entry) => ({
+      at: entry.at.toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      detail: entry.detail,
+    })),
   };
 }
 

@@ -116,7 +116,8 @@ function formatParam(query: URLSearchParams): "json" | "csv" {
   throw invalidParam("format", format, "json or csv");
 }
 
-function integerParam(
+/** A whole-number query parameter within `range` (`fallback` when absent or empty); a 400 naming it otherwise. */
+export function integerParam(
   query: URLSearchParams,
   name: string,
   range: { fallback: number; min: number; max: number },

@@ -86,6 +86,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           publicPage: form.get("public_page") === "on",
           publicMetrics,
         },
+        actor: session.user.username,
       });
       if (saved.kind === "unknown_app") return notFound(session, slug);
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);

@@ -42,10 +42,10 @@ export function appSettingsApiHandlers(stats: StatsContext): {
       if (settings.kind === "unknown_app") throw unknownApp(slug);
       return jsonResponse(settingsJson(settings));
     },
-    change: async ({ request, params }) => {
+    change: async ({ request, params, actor }) => {
       const slug = params["slug"] ?? "";
       const change = parseSettings(await readBody(request, MAX_SETTINGS_BYTES));
-      const saved = await changeApplicationSettings(stats, { slug, change });
+      const saved = await changeApplicationSettings(stats, { slug, change, actor });
       if (saved.kind === "unknown_app") throw unknownApp(slug);
       return jsonResponse(settingsJson(saved));
     },

@@ -1,4 +1,7 @@
-/** The instance pages: an application's instances table and one instance's page. */
+/**
+ * The instance pages: an application's instances table, one instance's page,
+ * and the page's forms that revoke, restore or delete the instance.
+ */
 
 import {
   appInstancePage,
@@ -7,22 +10,51 @@ import {
   isInstanceSort,
   type StatsContext,
 } from "../stats/mod.ts";
-import { InstancePage } from "../ui/InstancePage.tsx";
+import {
+  deleteInstance,
+  type LifecycleContext,
+  restoreInstance,
+  revokeInstance,
+} from "../lifecycle/mod.ts";
+import { type ConfirmedAction, InstancePage } from "../ui/InstancePage.tsx";
 import { InstancesPage } from "../ui/InstancesPage.tsx";
-import { messagePage, page, viewerOf } from "./page_support.ts";
+import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
 import type { Handler } from "./route_declaration.ts";
+import type { SignedIn } from "./session_auth.ts";
 import { isInstanceStatus } from "../../shared/instance_status.ts";
 import { isStorableText, printableText } from "../../shared/text_rules.ts";
 
+/** The notices `?done=` names on the instance page; a Map, so no request names a property of Object. */
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ["revoked", "The instance was revoked: its requests are refused from now on."],
+  ["restored", "The instance was restored: its requests are accepted again."],
+]);
+
 /**
  * The handlers of `GET /apps/{slug}/instances` (an application's instances
- * table) and `/instances/{instanceId}` (one instance), both access `session`.
+ * table) and `/instances/{instanceId}` (one instance; `?confirm=revoke` or
+ * `?confirm=delete` shows that action's confirmation form), both access
+ * `session`, and of the forms `POST /instances/{instanceId}/revoke`,
+ * `…/restore` and `…/delete` (access `session_form`), which act in the
+ * signed-in user's name and redirect: to the instance page, or after a
+ * delete to the application's instances.
  */
-export function instancePagesHandlers(deps: { stats: StatsContext; now: () => Date }): {
+export function instancePagesHandlers(
+  deps: { stats: StatsContext; now: () => Date; lifecycle: LifecycleContext },
+): {
   list: Handler<"session">;
   instance: Handler<"session">;
+  revoke: Handler<"session_form">;
+  restore: Handler<"session_form">;
+  remove: Handler<"session_form">;
 } {
-  const { stats } = deps;
+  const { stats, lifecycle } = deps;
+  const notFound = (session: SignedIn, id: string) =>
+    messagePage(viewerOf(session), {
+      status: 404,
+      title: "Not found",
+      message: `No instance has the id "${id.slice(0, 100)}".`,
+    });
   return {
     list: async (ctx) => {
       const viewer = viewerOf(ctx.session);
@@ -59,9 +91,46 @@ export function instancePagesHandlers(deps: { stats: StatsContext; now: () => Da
           message: `No instance has the id "${id.slice(0, 100)}".`,
         });
       }
-      return page(InstancePage({ viewer: viewerOf(ctx.session), detail, now: deps.now() }));
+      const confirm = ctx.url.searchParams.get("confirm");
+      const notice = NOTICES.get(ctx.url.searchParams.get("done") ?? "");
+      return page(InstancePage({
+        viewer: viewerOf(ctx.session),
+        detail,
+        now: deps.now(),
+        ...(isConfirmedAction(confirm) ? { confirm } : {}),
+        ...(notice === undefined ? {} : { notice }),
+      }));
+    },
+
+    revoke: async ({ params, session }) => {
+      const id = params["instanceId"] ?? "";
+      const result = await revokeInstance(lifecycle, id, session.user.username);
+      if (result.kind === "unknown") return notFound(session, id);
+      return redirect(`/instances/${id.toLowerCase()}?done=revoked`);
+    },
+
+    restore: async ({ params, session }) => {
+      const id = params["instanceId"] ?? "";
+      const result = await restoreInstance(lifecycle, id, session.user.username);
+      if (result.kind === "unknown") return notFound(session, id);
+      return redirect(`/instances/${id.toLowerCase()}?done=restored`);
+    },
+
+    remove: async ({ params, session }) => {
+      const id = params["instanceId"] ?? "";
+      const detail = await instanceDetail(stats, id);
+      if (
+        detail === null || await deleteInstance(lifecycle, id, session.user.username) === "unknown"
+      ) {
+        return notFound(session, id);
+      }
+      return redirect(`/apps/${encodeURIComponent(detail.instance.appSlug)}/instances`);
     },
   };
+}
+
+function isConfirmedAction(text: string | null): text is ConfirmedAction {
+  return text === "revoke" || text === "delete";
 }
 
 /**

@@ -20,7 +20,7 @@ export type Handler<A extends Access> = (
 
 /** One route: who may call it, how its errors look, and what answers it. */
 export interface RouteDeclaration<A extends Access = Access> {
-  readonly method: "GET" | "POST" | "PUT";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
   /** The path, `:name` for a parameter checked by its rule in `path_params.ts`. */
   readonly path: string;
   /** Who may call it, enforced before the handler runs (`access.ts`). */

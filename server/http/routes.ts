@@ -13,6 +13,7 @@ import { appSettingsApiHandlers } from "./app_settings_routes.ts";
 import { badgeHandlers } from "./badge_routes.ts";
 import { dashboardHandlers } from "./dashboard_routes.ts";
 import { instancePagesHandlers } from "./instance_pages_routes.ts";
+import { instanceAdminHandlers } from "./instance_admin_routes.ts";
 import { instanceHandlers } from "./instance_routes.ts";
 import { probeHandlers } from "./probe_routes.ts";
 import { route, type RouteDeclaration } from "./route_declaration.ts";
@@ -42,7 +43,10 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const dashboard = dashboardHandlers(s);
   const signIn = signInHandlers(s);
   const setup = setupHandlers(s);
-  const instancePages = instancePagesHandlers(s);
+  // What operators do to instances goes through ingestion's key cache, so that it acts at once.
+  const lifecycle = { db: s.db, now: s.now, keys: s.ingest.keys };
+  const instanceAdmin = instanceAdminHandlers({ stats: s.stats, lifecycle });
+  const instancePages = instancePagesHandlers({ ...s, lifecycle });
   const settings = settingsHandlers(s);
   const appSettingsPage = appSettingsPageHandlers(s);
   const badges = badgeHandlers(s);
@@ -64,6 +68,11 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "GET",  path: "/api/v1/admin/applications",                access: "token_or_session", errors: "json",  handle: admin.applications }),
     route({ method: "GET",  path: "/api/v1/admin/applications/:slug",          access: "token_or_session", errors: "json",  handle: admin.application }),
     route({ method: "GET",  path: "/api/v1/admin/instances",                   access: "token_or_session", errors: "json",  handle: admin.instances }),
+    route({ method: "GET",  path: "/api/v1/admin/instances/:instanceId",       access: "token_or_session", errors: "json",  handle: instanceAdmin.instance }),
+    route({ method: "POST", path: "/api/v1/admin/instances/:instanceId/revoke", access: "token",           errors: "json",  handle: instanceAdmin.revoke }),
+    route({ method: "POST", path: "/api/v1/admin/instances/:instanceId/restore", access: "token",          errors: "json",  handle: instanceAdmin.restore }),
+    route({ method: "DELETE", path: "/api/v1/admin/instances/:instanceId",     access: "token",            errors: "json",  handle: instanceAdmin.remove }),
+    route({ method: "GET",  path: "/api/v1/admin/audit",                       access: "token_or_session", errors: "json",  handle: instanceAdmin.audit }),
     route({ method: "GET",  path: "/api/v1/admin/metrics/:slug",               access: "token_or_session", errors: "json",  handle: admin.metrics }),
     route({ method: "GET",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.read }),
     route({ method: "PUT",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.change }),
@@ -76,6 +85,9 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "POST", path: "/login",                                    access: "public",           errors: "page",  handle: signIn.login }),
     route({ method: "GET",  path: "/apps/:slug/instances",                     access: "session",          errors: "page",  handle: instancePages.list }),
     route({ method: "GET",  path: "/instances/:instanceId",                    access: "session",          errors: "page",  handle: instancePages.instance }),
+    route({ method: "POST", path: "/instances/:instanceId/revoke",             access: "session_form",     errors: "page",  handle: instancePages.revoke }),
+    route({ method: "POST", path: "/instances/:instanceId/restore",            access: "session_form",     errors: "page",  handle: instancePages.restore }),
+    route({ method: "POST", path: "/instances/:instanceId/delete",             access: "session_form",     errors: "page",  handle: instancePages.remove }),
     route({ method: "GET",  path: "/settings",                                 access: "session",          errors: "page",  handle: settings.page }),
     route({ method: "POST", path: "/settings/tokens",                          access: "session_form",     errors: "page",  handle: settings.createToken }),
     route({ method: "POST", path: "/settings/tokens/:tokenId/revoke",          access: "session_form",     errors: "page",  handle: settings.revokeToken }),

@@ -5,7 +5,7 @@
  */
 
 import {
-  apiTokenUser,
+  apiTokenHolder,
   csrfTokenFor,
   type SessionAccount,
   sessionAccount,
@@ -99,17 +99,20 @@ export function sessionOrBearer(
 /**
  * The check of admin endpoints that change things: a live API token passes;
  * otherwise `bearer` (the `SHM_ADMIN_TOKEN` check) decides. Sessions are not
- * accepted here, so no browser form can reach these endpoints.
+ * accepted here, so no browser form can reach these endpoints. Resolves to
+ * who called, as the audit log names them: `api token NAME` or `admin token`.
  */
 export function apiTokenOrBearer(
   deps: { db: Database; now: () => Date },
   bearer: (request: Request) => Promise<void>,
-): (request: Request) => Promise<void> {
+): (request: Request) => Promise<string> {
   return async (request) => {
     const apiToken = /^Bearer\s+(shm_\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
     if (apiToken?.[1] !== undefined) {
-      if (await apiTokenUser(deps.db, apiToken[1], deps.now()) !== null) return;
+      const holder = await apiTokenHolder(deps.db, apiToken[1], deps.now());
+      if (holder !== null) return `api token ${holder.name}`;
     }
     await bearer(request);
+    return "admin token";
   };
 }

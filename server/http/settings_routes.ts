@@ -1,4 +1,8 @@
-/** The settings page and its forms: API tokens (create, revoke) and changing one's password. */
+/**
+ * The settings page (with the audit log's newest lines) and its forms: API
+ * tokens (create, revoke) and changing one's password, each recorded in the
+ * audit log in the signed-in user's name.
+ */
 
 import { passwordProblem } from "../../shared/account_rules.ts";
 import { isDisplayText } from "../../shared/text_rules.ts";
@@ -9,6 +13,7 @@ import {
   setPassword,
   userApiTokens,
 } from "../accounts/mod.ts";
+import { auditTrail } from "../lifecycle/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { SettingsPage, type SettingsPageProps } from "../ui/SettingsPage.tsx";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
@@ -20,6 +25,9 @@ export interface SettingsDeps {
   readonly db: Database;
   readonly now: () => Date;
 }
+
+/** How many audit lines the settings page shows. */
+const AUDIT_LINES_SHOWN = 50;
 
 /** The notices `?done=` names; a Map, so that no request can name a property of Object. */
 const NOTICES: ReadonlyMap<string, string> = new Map([
@@ -44,12 +52,13 @@ export function settingsHandlers(deps: SettingsDeps): {
     extra: Pick<SettingsPageProps, "newToken" | "notice" | "error"> = {},
     status = 200,
   ) => {
-    const [accounts, tokens] = await Promise.all([
+    const [accounts, tokens, audit] = await Promise.all([
       listAccounts(db),
       userApiTokens(db, session.user.userId),
+      auditTrail(db, AUDIT_LINES_SHOWN),
     ]);
     return page(
-      SettingsPage({ viewer: viewerOf(session), accounts, tokens, now: now(), ...extra }),
+      SettingsPage({ viewer: viewerOf(session), accounts, tokens, audit, now: now(), ...extra }),
       status,
     );
   };
@@ -71,6 +80,7 @@ export function settingsHandlers(deps: SettingsDeps): {
         userId: session.user.userId,
         name,
         now: now(),
+        actor: session.user.username,
       });
       return await settingsPage(session, { newToken: { name, token: created.token } }, 201);
     },
@@ -79,7 +89,12 @@ export function settingsHandlers(deps: SettingsDeps): {
       const idText = params["tokenId"] ?? "";
       const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
       const revoked = id !== null &&
-        await revokeUserApiToken(db, { id, userId: session.user.userId, now: now() });
+        await revokeUserApiToken(db, {
+          id,
+          userId: session.user.userId,
+          now: now(),
+          actor: session.user.username,
+        });
       if (!revoked) {
         return messagePage(viewerOf(session), {
           status: 404,
@@ -103,6 +118,8 @@ export function settingsHandlers(deps: SettingsDeps): {
         currentPassword: current,
         newPassword: next,
         keepSessionToken: session.token,
+        actor: session.user.username,
+        now: now(),
       });
       if (outcome !== "changed") {
         return await settingsPage(session, { error: "The current password is wrong." }, 403);

@@ -73,6 +73,7 @@ export function setupHandlers(deps: SetupDeps): {
     if (problem !== null) return again(problem);
     const created = await createAccount(db, { username, password, now: now() }, {
       firstOnly: true,
+      actor: "setup link",
     });
     if (created === "exists") {
       return messagePage(null, {

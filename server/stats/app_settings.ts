@@ -11,6 +11,7 @@ import {
   findApplication,
   findSummaryFigures,
   updateApplicationSettings,
+  withAuditEntry,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
@@ -51,14 +52,33 @@ export async function applicationSettings(
 
 /**
  * Changes application `slug`'s settings (an absent field stays as it is) and
- * returns them as saved; `unknown_app` (and nothing written) when no
- * application has that slug.
+ * returns them as saved, recording the change in the audit log as done by
+ * `actor` (the fields sent, snake_case as the admin API names them) in the
+ * same transaction; `unknown_app` (and nothing written) when no application
+ * has that slug.
  */
 export async function changeApplicationSettings(
   ctx: StatsContext,
-  options: { slug: string; change: ApplicationSettingsChange },
+  options: { slug: string; change: ApplicationSettingsChange; actor: string },
 ): Promise<ApplicationSettings | UnknownApp> {
-  const saved = await updateApplicationSettings(ctx.db, { ...options, now: ctx.now() });
+  const now = ctx.now();
+  const saved = await withAuditEntry(
+    ctx.db,
+    (tx) => updateApplicationSettings(tx, { slug: options.slug, change: options.change, now }),
+    (saved) =>
+      saved === null ? null : {
+        at: now,
+        actor: options.actor,
+        action: "app_settings.change",
+        target: options.slug,
+        detail: Object.fromEntries(
+          Object.entries(options.change).map(([key, value]) => [
+            key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+            value,
+          ]),
+        ),
+      },
+  );
   return saved === null ? UNKNOWN_APP : settingsOf(saved);
 }
 

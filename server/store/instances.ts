@@ -1,7 +1,7 @@
 /**
  * Instances: the one row type, and the writes of ingestion on it:
- * registering, the identity a signature check needs, activating, and an
- * operator's change of status. Snapshots are `snapshots.ts`'s; the lists and
+ * registering, the identity a signature check needs, activating, erasing, and
+ * an operator's change of status. Snapshots are `snapshots.ts`'s; the lists and
  * the detail are `instance_queries.ts`'s.
  */
 
@@ -168,4 +168,31 @@ export async function setInstanceStatus(
     sql`update instances set status = ${status} where instance_id = ${instanceId}::uuid returning 1`,
   );
   return rows.length > 0;
+}
+
+/** An operator's change of status: from what status to what, or null for an unknown instance. */
+export type StatusChange = { readonly before: InstanceStatus; readonly after: InstanceStatus };
+
+/**
+ * Revokes an instance (`"revoke"`) or restores a revoked one (`"restore"`) in
+ * one statement. A restored instance is `active` when it has sent a snapshot,
+ * else `pending`; restoring one that is not revoked changes nothing. Answers
+ * the status before and after, or null when the instance is unknown.
+ */
+export async function changeInstanceStatus(
+  db: Database,
+  instanceId: string,
+  change: "revoke" | "restore",
+): Promise<StatusChange | null> {
+  const [row] = await db.query<StatusChange>(sql`
+    update instances i set status = case
+      when ${change} = 'revoke' then 'revoked'
+      when i.status <> 'revoked' then i.status
+      when i.last_snapshot_at is null then 'pending'
+      else 'active' end
+    from (select instance_id, status from instances
+      where instance_id = ${instanceId}::uuid for update) old
+    where i.instance_id = old.instance_id
+    returning old.status as before, i.status as after`);
+  return row ?? null;
 }

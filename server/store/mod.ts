@@ -17,6 +17,7 @@ export {
 // ingestion, and the reads of the admin API and the instance pages.
 export {
   activateInstance,
+  changeInstanceStatus,
   eraseInstance,
   type EraseOutcome,
   findInstanceIdentity,
@@ -25,6 +26,7 @@ export {
   registerInstance,
   type Registration,
   setInstanceStatus,
+  type StatusChange,
 } from "./instances.ts";
 export {
   countFleet,
@@ -103,6 +105,14 @@ export {
   revokeApiToken,
   useApiToken,
 } from "./accounts/api_tokens.ts";
+
+// The audit log: who changed what and when, written in the transaction of the change.
+export {
+  type AuditEntry,
+  insertAuditEntry,
+  listAuditEntries,
+  withAuditEntry,
+} from "./audit_log.ts";
 
 // Opening the store, its schema, and the drivers' face: the database interface and the `sql`
 // tag, a request's budget of waiting, the readiness question.

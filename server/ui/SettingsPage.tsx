@@ -1,6 +1,7 @@
-/** The settings page: accounts, changing one's password, and API tokens. */
+/** The settings page: accounts, changing one's password, API tokens, and the audit log. */
 
 import type { AccountView, ApiTokenView } from "../accounts/mod.ts";
+import type { AuditEntry } from "../lifecycle/mod.ts";
 import { formatAgo } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
@@ -10,6 +11,8 @@ export interface SettingsPageProps {
   readonly viewer: Viewer;
   readonly accounts: readonly AccountView[];
   readonly tokens: readonly ApiTokenView[];
+  /** The audit log's newest lines, newest first. */
+  readonly audit: readonly AuditEntry[];
   /** A token just created: shown this once, never again. */
   readonly newToken?: { readonly name: string; readonly token: string };
   /** A success message, e.g. after a password change. */
@@ -127,6 +130,46 @@ export function SettingsPage(props: SettingsPageProps) {
           ))}
         </tbody>
       </table>
+
+      <h2>Audit log</h2>
+      <p class="muted">
+        Who changed what: instances revoked, restored or deleted, settings, tokens, passwords and
+        accounts. The newest {props.audit.length === 0 ? "" : props.audit.length}{" "}
+        {props.audit.length === 1 ? "line" : "lines"}; all of it through{" "}
+        <code>GET /api/v1/admin/audit?limit=500</code>.
+      </p>
+      {props.audit.length === 0
+        ? <p class="muted">Nothing recorded yet.</p>
+        : (
+          <table class="data audit">
+            <thead>
+              <tr>
+                <th>When (UTC)</th>
+                <th>Who</th>
+                <th>What</th>
+                <th>On</th>
+                <th>Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.audit.map((entry) => (
+                <tr data-action={entry.action}>
+                  <td>
+                    <time datetime={entry.at.toISOString()}>
+                      {entry.at.toISOString().replace("T", " ").slice(0, 19)}
+                    </time>
+                  </td>
+                  <td>{entry.actor}</td>
+                  <td>{entry.action}</td>
+                  <td>{entry.target}</td>
+                  <td>
+                    {Object.keys(entry.detail).length === 0 ? "" : JSON.stringify(entry.detail)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
     </Layout>
   );
 }

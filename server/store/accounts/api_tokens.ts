@@ -33,29 +33,30 @@ export async function listApiTokens(db: Database, userId: number): Promise<ApiTo
     order by created_at desc, id desc`);
 }
 
-/** Revokes token `id` of user `userId` at `now`; returns whether a live token was revoked. */
+/** Revokes token `id` of user `userId` at `now`; returns its name, or null when no live token was revoked. */
 export async function revokeApiToken(
   db: Database,
   options: { id: number; userId: number; now: Date },
-): Promise<boolean> {
-  const rows = await db.query(sql`
+): Promise<string | null> {
+  const [row] = await db.query<{ name: string }>(sql`
     update api_tokens set revoked_at = ${options.now}
     where id = ${options.id} and user_id = ${options.userId} and revoked_at is null
-    returning id`);
-  return rows.length === 1;
+    returning name`);
+  return row?.name ?? null;
 }
 
 /**
  * Marks the live (unrevoked) token with hash `tokenHash` as used at `now`, in
- * one statement; returns its owner's user id, or null when no live token has it.
+ * one statement; returns its owner's user id and the token's name, or null
+ * when no live token has it.
  */
 export async function useApiToken(
   db: Database,
   options: { tokenHash: Uint8Array; now: Date },
-): Promise<number | null> {
-  const [row] = await db.query<{ userId: number }>(sql`
+): Promise<{ userId: number; name: string } | null> {
+  const [row] = await db.query<{ userId: number; name: string }>(sql`
     update api_tokens set last_used_at = ${options.now}
     where token_hash = ${options.tokenHash} and revoked_at is null
-    returning user_id as "userId"`);
-  return row?.userId ?? null;
+    returning user_id as "userId", name`);
+  return row ?? null;
 }
