@@ -61,6 +61,11 @@ export interface Config {
   readonly maxConnections: number;
   /** Connections open at once from one address (an IPv6 /64 counts as one); 0 turns it off. */
   readonly maxConnectionsPerAddress: number;
+  /**
+   * Accept loops serving HTTP on the port at once, each in a web Worker with its own database
+   * pool (the first in the main thread); always 1 with the embedded store.
+   */
+  readonly workers: number;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -242,6 +247,14 @@ export const SETTINGS = {
     help: "connections open at once from one address, an IPv6 /64 counting as one; beyond, " +
       "429 (0: off; not applied with `--trust-proxy`)",
   },
+  workers: {
+    flag: "workers",
+    env: ["SHM_WORKERS"],
+    fallback: "cores",
+    help: "accept loops serving HTTP on the port, each on a core of its own with its own " +
+      "database pool (`cores`: as many as the machine has); always 1 with the embedded store " +
+      "and outside Linux",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -336,7 +349,20 @@ export function readConfig(
       min: 0,
       max: 1_000_000,
     }),
+    // The embedded store is one process's files: one accept loop serves it.
+    workers: Math.min(workerCount(raw("workers")), databaseUrl.value === null ? 1 : 256),
   });
+}
+
+/**
+ * The number of accept loops: `cores` is the machine's count. Outside Linux
+ * it is 1, as only Linux spreads a port's connections over several sockets.
+ */
+function workerCount(setting: RawSetting): number {
+  const count = setting.value?.trim() === "cores"
+    ? navigator.hardwareConcurrency
+    : integerSetting(setting, { min: 1, max: 256 });
+  return Deno.build.os === "linux" ? count : 1;
 }
 
 /**
@@ -375,6 +401,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     body_timeout: formatDuration(config.bodyTimeoutMs),
     max_connections: config.maxConnections,
     max_connections_per_address: config.maxConnectionsPerAddress,
+    workers: config.workers,
   };
 }
 

@@ -63,6 +63,7 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     bodyTimeoutMs: 10_000,
     maxConnections: 10_000,
     maxConnectionsPerAddress: 256,
+    workers: 1,
   });
 });
 
@@ -91,6 +92,7 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_BODY_TIMEOUT: "1m",
     SHM_MAX_CONNECTIONS: "500",
     SHM_MAX_CONNECTIONS_PER_ADDRESS: "0",
+    SHM_WORKERS: "4",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -117,6 +119,8 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     bodyTimeoutMs: 60_000,
     maxConnections: 500,
     maxConnectionsPerAddress: 0,
+    // The embedded store has one accept loop whatever the setting.
+    workers: 1,
   });
 });
 
@@ -449,6 +453,7 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     body_timeout: "10s",
     max_connections: 10_000,
     max_connections_per_address: 256,
+    workers: Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1,
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");
@@ -529,4 +534,23 @@ Deno.test("readConfig() takes an http(s) public URL without its trailing slash, 
         `https://metrics.example.org: current value is "${bad}"`,
     );
   }
+});
+
+Deno.test("readConfig() runs an accept loop per core with PostgreSQL, one with the embedded store", () => {
+  const url = "postgres://shm@db/shm";
+  const linux = Deno.build.os === "linux";
+  assert.equal(
+    configFrom({ SHM_DATABASE_URL: url }).workers,
+    linux ? navigator.hardwareConcurrency : 1,
+  );
+  assert.equal(configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "3" }).workers, linux ? 3 : 1);
+  assert.equal(
+    configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "cores" }).workers,
+    linux ? navigator.hardwareConcurrency : 1,
+  );
+  assert.equal(configFrom({ SHM_WORKERS: "3" }).workers, 1);
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "0" })),
+    'Cannot use SHM_WORKERS as it is not a whole number from 1 to 256: current value is "0"',
+  );
 });

@@ -108,13 +108,13 @@ const FLUSH_AT_CHARS = 64 * 1024;
  * never held back. {@linkcode flush} writes what waits; the process's
  * `unload` (its end, `Deno.exit` included) flushes too.
  */
-export class LineBuffer {
+export class LineBuffer implements LineSink {
   readonly #sink: LineSink;
   #pending = "";
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Gathers lines for `sink` (by default this process's stdout and stderr). */
-  constructor(sink: LineSink = standardStreams()) {
+  constructor(sink: LineSink = standardOutput()) {
     this.#sink = sink;
   }
 
@@ -125,7 +125,22 @@ export class LineBuffer {
       this.#sink.err(line + "\n");
       return;
     }
-    this.#pending += line + "\n";
+    this.#gather(line + "\n");
+  };
+
+  /** Takes whole lines already made (another thread's log text) to write with the rest. */
+  out(text: string): void {
+    this.#gather(text);
+  }
+
+  /** Writes whole error lines already made at once, after the lines waiting. */
+  err(text: string): void {
+    this.flush();
+    this.#sink.err(text);
+  }
+
+  #gather(text: string): void {
+    this.#pending += text;
     if (this.#pending.length >= FLUSH_AT_CHARS) this.flush();
     else if (this.#timer === undefined) {
       const timer = setTimeout(this.flush, FLUSH_AFTER_MS);
@@ -133,7 +148,7 @@ export class LineBuffer {
       Deno.unrefTimer(timer);
       this.#timer = timer;
     }
-  };
+  }
 
   /** Writes every waiting line now. */
   readonly flush = (): void => {
@@ -156,7 +171,8 @@ export function bufferedConsoleWriter(): LineBuffer {
   return buffer;
 }
 
-function standardStreams(): LineSink {
+/** This process's stdout and stderr as a {@linkcode LineSink}; a write that fails is dropped. */
+export function standardOutput(): LineSink {
   const encoder = new TextEncoder();
   const writeAll = (stream: { writeSync(p: Uint8Array): number }, text: string) => {
     const bytes = encoder.encode(text);

@@ -181,7 +181,7 @@ async function serve(config: Parameters<typeof startServer>[0], log: Logger): Pr
     writeLine(taken);
     return 1;
   }
-  const server = await startServer(config, log);
+  const server = await startServer(config, log, serveLog === null ? {} : { output: serveLog });
   if (Deno.stdout.isTerminal()) {
     writeLine(startBanner({
       version: VERSION,
@@ -199,7 +199,7 @@ async function serve(config: Parameters<typeof startServer>[0], log: Logger): Pr
   serveLog?.flush();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
-  return 0;
+  return server.failed ? 1 : 0;
 }
 
 async function migrate(

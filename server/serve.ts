@@ -1,19 +1,21 @@
-/** Running the server: store, upkeep, HTTP, and a clean stop on SIGINT/SIGTERM. */
+/** Running the server: store, upkeep, HTTP accept loops, and a clean stop on SIGINT/SIGTERM. */
 
 import { ensureFirstAccount, randomToken } from "./accounts/mod.ts";
 import { type Config, describeConfig } from "./config.ts";
-import { createHandler, serveConnections } from "./http/mod.ts";
-import type { ConnectionRules } from "./http/mod.ts";
-import type { Logger } from "./log.ts";
+import type { ConnectionServer } from "./http/serve_connections.ts";
+import { type LineSink, type Logger, standardOutput } from "./log.ts";
 import { openMigratedStore } from "./store/mod.ts";
 import { startUpkeep } from "./upkeep/mod.ts";
 import { VERSION } from "./version.ts";
+import {
+  type HttpWorkers,
+  openPoolConnections,
+  serveHttp,
+  startHttpWorkers,
+} from "./workers/mod.ts";
 
 /** How long a stopping server waits for requests in flight. */
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** Largest request body of any route; each route may allow less (instance endpoints: 64 KiB). */
-const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /** A running server. */
 export interface RunningServer {
@@ -26,13 +28,27 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Resolves once the server has stopped. */
   readonly finished: Promise<void>;
+  /** Whether it stopped because an HTTP worker failed (the process should exit with 1). */
+  readonly failed: boolean;
+}
+
+/** Where the log text of HTTP workers goes; by default this process's stdout and stderr. */
+export interface ServerOutput {
+  readonly output?: LineSink;
 }
 
 /**
  * Opens and migrates the store, starts the upkeep timer and serves HTTP on
- * the configured address. Throws when the store cannot be opened.
+ * the configured address: in the main thread, and with PostgreSQL in
+ * `config.workers - 1` HTTP workers on the same port. Throws when the store
+ * cannot be opened or the address bound. Should a worker fail later, the
+ * server stops, every loop draining, with `failed` set.
  */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: ServerOutput = {},
+): Promise<RunningServer> {
   log.info("starting", { version: VERSION, ...describeConfig(config) });
   const { db, applied } = await openMigratedStore(config.store);
   if (applied.length > 0) log.info("migrated", { applied });
@@ -46,14 +62,39 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const setupToken = account === "no_password" ? randomToken() : null;
   const upkeep = await startUpkeep(db, config, log);
 
-  const handler = createHandler({ config, db, log, setupToken });
-  const server = serveConnections({
-    hostname: config.host,
-    port: config.port,
-    rules: connectionRules(config),
-    log,
-    handler,
-  });
+  const loop = { config, db, log, setupToken, port: config.port };
+  if (config.workers > 1) await openPoolConnections(db);
+  let server: ConnectionServer;
+  let workerCount = config.workers - 1;
+  try {
+    server = serveHttp({ ...loop, reusePort: workerCount > 0 });
+  } catch (error) {
+    if (workerCount === 0 || error instanceof Deno.errors.AddrInUse) throw error;
+    // Sharing a port needs `unstable: ["net"]` (deno.json, and compiled into the executable).
+    log.warn("cannot share the port between accept loops: serving with one", {
+      workers: config.workers,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    workerCount = 0;
+    server = serveHttp({ ...loop, reusePort: false });
+  }
+  let workers: HttpWorkers | null = null;
+  if (workerCount > 0) {
+    try {
+      workers = await startHttpWorkers({
+        count: workerCount,
+        config,
+        setupToken,
+        port: server.addr.port,
+        output: options.output ?? standardOutput(),
+      });
+    } catch (error) {
+      await server.shutdown(0);
+      await upkeep.stop();
+      await db.close();
+      throw error;
+    }
+  }
   const addr = server.addr;
   const shownHost = ["0.0.0.0", "::"].includes(addr.hostname) ? "localhost" : addr.hostname;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${addr.port}`;
@@ -72,36 +113,35 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     url,
     port: addr.port,
     data: config.store.kind === "embedded" ? config.store.dataDir : "postgres",
+    workers: 1 + workerCount,
   });
 
+  let failed = false;
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      // New requests get 503 while those in flight finish, bodies still arriving included.
-      await server.shutdown(SHUTDOWN_GRACE_MS);
+      // New requests get 503 while those in flight finish, bodies still arriving included, in
+      // every accept loop at once.
+      await Promise.all([server.shutdown(SHUTDOWN_GRACE_MS), workers?.stop(SHUTDOWN_GRACE_MS)]);
       await upkeep.stop();
       await db.close();
       log.info("stopped");
     })();
     return stopping;
   };
+  void workers?.failure.then((what) => {
+    failed = true;
+    log.error("an HTTP worker failed: stopping the server", { error: what });
+    void stop();
+  });
   return {
     url,
     port: addr.port,
     setupUrl,
     stop,
     finished: server.finished.then(() => stopping ?? undefined),
-  };
-}
-
-/** The connection rules of `config`. */
-function connectionRules(config: Config): ConnectionRules {
-  return {
-    headerTimeoutMs: config.headerTimeoutMs,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-    maxConnections: config.maxConnections,
-    // Behind a reverse proxy every connection comes from the proxy.
-    maxConnectionsPerAddress: config.trustProxy ? 0 : config.maxConnectionsPerAddress,
+    get failed() {
+      return failed;
+    },
   };
 }

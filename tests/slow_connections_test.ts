@@ -178,7 +178,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using perAddress = await startServer({
-      env: { SHM_MAX_CONNECTIONS_PER_ADDRESS: "8", SHM_HEADER_TIMEOUT: "1m" },
+      // One accept loop: with several, each holds a share of the caps (tests/workers_test.ts).
+      env: { SHM_MAX_CONNECTIONS_PER_ADDRESS: "8", SHM_HEADER_TIMEOUT: "1m", SHM_WORKERS: "1" },
     });
     const eight = await openConnections(perAddress.port, 8, () => "");
     try {
@@ -198,6 +199,7 @@ Deno.test({
         SHM_MAX_CONNECTIONS: "8",
         SHM_MAX_CONNECTIONS_PER_ADDRESS: "0",
         SHM_HEADER_TIMEOUT: "1m",
+        SHM_WORKERS: "1",
       },
     });
     const full = await openConnections(total.port, 8, () => "");
@@ -218,7 +220,7 @@ Deno.test({
   async fn() {
     await using server = await startServer({
       launcher: ["prlimit", "--nofile=256:256", "--"],
-      env: { SHM_MAX_CONNECTIONS_PER_ADDRESS: "0", SHM_HEADER_TIMEOUT: "1m" },
+      env: { SHM_MAX_CONNECTIONS_PER_ADDRESS: "0", SHM_HEADER_TIMEOUT: "1m", SHM_WORKERS: "1" },
     });
     const waves: { open: number; refused: number; cut: number }[] = [];
     for (let wave = 0; wave < 2; wave++) {

@@ -43,6 +43,11 @@ export interface ServeConnectionsOptions {
   readonly handler: (request: Request, client: ConnectionClient) => Response | Promise<Response>;
   /** How often the counts of cut and refused connections are logged (default a minute). */
   readonly reportIntervalMs?: number;
+  /**
+   * Whether other sockets (other accept loops of this server) may listen on the same port,
+   * Linux spreading new connections over them (`SO_REUSEPORT`). Default false.
+   */
+  readonly reusePort?: boolean;
   /** Opens the listening socket; by default `Deno.listen` (tests pass one that fails at will). */
   readonly listen?: (address: { hostname: string; port: number }) => ConnectionListener;
 }
@@ -116,7 +121,9 @@ export function serveConnections(options: ServeConnectionsOptions): ConnectionSe
     );
     return serveUnguarded(options);
   }
-  const listen = options.listen ?? ((address) => Deno.listen(address));
+  const reusePort = options.reusePort ?? false;
+  const listen = options.listen ??
+    ((address) => Deno.listen(reusePort ? { ...address, reusePort } : address));
   const listener = listen({ hostname: options.hostname, port: options.port });
   const limits = new ConnectionLimits({
     maxTotal: rules.maxConnections,
@@ -378,6 +385,7 @@ function serveUnguarded(options: ServeConnectionsOptions): ConnectionServer {
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
+    ...(options.reusePort ? { reusePort: true } : {}),
     onListen: () => {},
   }, async (request, info) => {
     const whole = await wholeRequest(request, options.rules);
