@@ -205,8 +205,8 @@ export class SHMClient {
    * started later makes a new identity, so keep the user's choice and do not
    * start one. When the server cannot be reached the identity file is kept,
    * so that a later call can still erase. Never rejects. With telemetry off
-   * (`DO_NOT_TRACK`, `enabled: false`) nothing is sent and `disabled` is the
-   * answer: call `forget()` before turning it off.
+   * (`DO_NOT_TRACK`, the `optOutEnv` variable, `enabled: false`) nothing is
+   * sent and `disabled` is the answer: call `forget()` before turning it off.
    *
    * @example Erasing when the user opts out
    * ```ts

@@ -94,12 +94,17 @@ Deno.test("forget() with the server unreachable is a network_error and keeps the
   assert.deepEqual(await filesIn(s.dataDir), [IDENTITY_FILE]);
 });
 
-Deno.test("forget() with DO_NOT_TRACK or in dry-run sends nothing and keeps the file", async () => {
+Deno.test("forget() with DO_NOT_TRACK, the optOutEnv variable or in dry-run sends nothing and keeps the file", async () => {
   await using s = await setup();
   assert.equal((await s.reporter().sendNow()).ok, true);
   const requests = s.server.requests.length;
   const off = await s.reporter({}, { env: { DO_NOT_TRACK: "1" } }).forget();
   assert.equal(!off.ok && off.code, "disabled");
+  const optedOut = await s.reporter({ optOutEnv: "MYAPP_NO_TELEMETRY" }, {
+    env: { MYAPP_NO_TELEMETRY: "true" },
+  }).forget();
+  assert.equal(!optedOut.ok && optedOut.code, "disabled");
+  assert.match(!optedOut.ok ? optedOut.message : "", /MYAPP_NO_TELEMETRY is set/);
   const dry = await s.reporter({}, { env: { SHM_TELEMETRY_DEBUG: "dry-run" } }).forget();
   assert.equal(!dry.ok && dry.code, "dry_run");
   assert.ok(s.logger.entries.some((e) => e.message.includes("POST /v1/erase")), "printed");
