@@ -33,7 +33,12 @@ export interface Config {
   readonly activeDays: number;
   /** How far in the past a snapshot's timestamp may be, in milliseconds. */
   readonly snapshotBacklogMs: number;
+  /** Days raw snapshots are kept: the setting, but never more than `historyRetentionDays`. */
   readonly rawRetentionDays: number;
+  /** Days per-day history (and raw snapshots) are kept; older days are removed by the upkeep. */
+  readonly historyRetentionDays: number;
+  /** Instances not seen for this many days are removed with their history by the upkeep. */
+  readonly instanceRetentionDays: number;
   /** How often the daily rollups of today and yesterday are computed again, in milliseconds. */
   readonly rollupIntervalMs: number;
   readonly logLevel: LogLevel;
@@ -152,7 +157,19 @@ export const SETTINGS = {
     flag: "raw-retention-days",
     env: ["SHM_RAW_RETENTION_DAYS"],
     fallback: "14",
-    help: "days raw snapshots are kept; the per-day history is kept for good",
+    help: "days raw snapshots are kept (at most `SHM_HISTORY_RETENTION_DAYS`)",
+  },
+  historyRetentionDays: {
+    flag: "history-retention-days",
+    env: ["SHM_HISTORY_RETENTION_DAYS"],
+    fallback: "400",
+    help: "days per-day history is kept; older days are removed (their rollups stay)",
+  },
+  instanceRetentionDays: {
+    flag: "instance-retention-days",
+    env: ["SHM_INSTANCE_RETENTION_DAYS"],
+    fallback: "400",
+    help: "instances not seen for this many days are removed with their history",
   },
   rollupInterval: {
     flag: "rollup-interval",
@@ -299,6 +316,7 @@ export function readConfig(
         `choose a long random token, e.g. from \`openssl rand -hex 32\``,
     );
   }
+  const historyRetentionDays = integerSetting(raw("historyRetentionDays"), { min: 1, max: 36500 });
   const dbConnectTimeoutMs = durationSetting(raw("dbConnectTimeout"), {
     minMs: 100,
     maxMs: 60_000,
@@ -329,7 +347,13 @@ export function readConfig(
       minMs: 60_000,
       maxMs: 366 * 86_400_000,
     }),
-    rawRetentionDays: integerSetting(raw("rawRetentionDays"), { min: 1, max: 3650 }),
+    // Raw snapshots are kept no longer than the history they were folded into.
+    rawRetentionDays: Math.min(
+      integerSetting(raw("rawRetentionDays"), { min: 1, max: 3650 }),
+      historyRetentionDays,
+    ),
+    historyRetentionDays,
+    instanceRetentionDays: integerSetting(raw("instanceRetentionDays"), { min: 1, max: 36500 }),
     rollupIntervalMs: durationSetting(raw("rollupInterval"), { minMs: 1_000, maxMs: 86_400_000 }),
     logLevel: logLevel.value,
     rateLimitPerIp: integerSetting(raw("rateLimitPerIp"), { min: 0, max: 1_000_000 }),
@@ -387,6 +411,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     active_days: config.activeDays,
     snapshot_backlog: formatDuration(config.snapshotBacklogMs),
     raw_retention_days: config.rawRetentionDays,
+    history_retention_days: config.historyRetentionDays,
+    instance_retention_days: config.instanceRetentionDays,
     rollup_interval: formatDuration(config.rollupIntervalMs),
     log_level: config.logLevel,
     rate_limit_ip: config.rateLimitPerIp,

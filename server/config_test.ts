@@ -49,6 +49,8 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     activeDays: 30,
     snapshotBacklogMs: 7 * 86_400_000,
     rawRetentionDays: 14,
+    historyRetentionDays: 400,
+    instanceRetentionDays: 400,
     rollupIntervalMs: 300_000,
     logLevel: "info",
     rateLimitPerIp: 300,
@@ -105,6 +107,8 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     activeDays: 7,
     snapshotBacklogMs: 12 * 3_600_000,
     rawRetentionDays: 90,
+    historyRetentionDays: 400,
+    instanceRetentionDays: 400,
     rollupIntervalMs: 30_000,
     logLevel: "debug",
     rateLimitPerIp: 0,
@@ -122,6 +126,18 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     // The embedded store has one accept loop whatever the setting.
     workers: 1,
   });
+});
+
+Deno.test("readConfig() keeps raw snapshots no longer than the history: SHM_RAW_RETENTION_DAYS is capped by SHM_HISTORY_RETENTION_DAYS", () => {
+  const capped = configFrom({ SHM_RAW_RETENTION_DAYS: "90", SHM_HISTORY_RETENTION_DAYS: "30" });
+  assert.equal(capped.rawRetentionDays, 30);
+  assert.equal(capped.historyRetentionDays, 30);
+  const within = configFrom({ SHM_RAW_RETENTION_DAYS: "14", SHM_INSTANCE_RETENTION_DAYS: "90" });
+  assert.equal(within.rawRetentionDays, 14);
+  assert.equal(within.instanceRetentionDays, 90);
+  for (const name of ["SHM_HISTORY_RETENTION_DAYS", "SHM_INSTANCE_RETENTION_DAYS"]) {
+    assert.throws(() => configFrom({ [name]: "0" }), new RegExp(name));
+  }
 });
 
 Deno.test("readConfig() lets a flag win over the environment", () => {
@@ -439,6 +455,8 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     active_days: 30,
     snapshot_backlog: "36h",
     raw_retention_days: 14,
+    history_retention_days: 400,
+    instance_retention_days: 400,
     rollup_interval: "5m",
     log_level: "info",
     rate_limit_ip: 300,

@@ -53,6 +53,11 @@ export {
   type TimedSnapshot,
 } from "./snapshots.ts";
 export { maintainSnapshots } from "./snapshot_partitions.ts";
+export {
+  deleteHistoryBefore,
+  deleteInstancesNotSeenSince,
+  type RetentionBatch,
+} from "./retention.ts";
 
 // Summaries and rollups, computed by the upkeep: daily rollups and their reads, each
 // application's summary of its latest state, hourly activity, what a badge shows.

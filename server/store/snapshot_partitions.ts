@@ -5,8 +5,8 @@
 
 import { type Database, sql } from "./drivers/database.ts";
 
-/** Advisory lock key held while one server does the upkeep ("shm" + "keep"). */
-const MAINTENANCE_LOCK_KEY = 73_687_753_301;
+/** Advisory lock key held while one server does the upkeep ("shm" + "keep"); retention takes it too. */
+export const MAINTENANCE_LOCK_KEY = 73_687_753_301;
 
 /** What one round of upkeep did. */
 export interface MaintenanceReport {

@@ -1,6 +1,7 @@
 /**
  * The server's background work: raw snapshot partitions made ahead and
- * dropped when old (hourly), and the rollups (application summaries, hourly
+ * dropped when old, then retention (old history, instances long unseen) in
+ * bounded batches (hourly), and the rollups (application summaries, hourly
  * and daily counts) brought up to date in rounds paced by their own cost, at
  * most `SHM_ROLLUP_INTERVAL` apart. Replicas take turns under advisory locks;
  * a failed round is tried again at the next one. While the database is away
@@ -12,6 +13,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { type Database, maintainSnapshots } from "../store/mod.ts";
 import { FailureStreak } from "./failure_streak.ts";
+import { enforceRetention } from "./retention.ts";
 import { rollupPause, runRollupRound } from "./rollup_round.ts";
 
 /** How often the raw snapshot upkeep runs. */
@@ -39,12 +41,16 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
   });
   const snapshotStreak = new FailureStreak(log, "snapshot upkeep");
   const rollupStreak = new FailureStreak(log, "rollups");
+  const retentionStreak = new FailureStreak(log, "retention");
   await upkeepSnapshots(db, config, snapshotStreak);
-  const snapshots = repeat(
-    SNAPSHOT_UPKEEP_INTERVAL_MS,
-    stopping.signal,
-    () => upkeepSnapshots(db, config, snapshotStreak),
-  );
+  const snapshots = (async () => {
+    // Retention after the first partitions, not before the first request: it may take a while.
+    await upkeepRetention(db, config, retentionStreak, stopping.signal);
+    await repeat(SNAPSHOT_UPKEEP_INTERVAL_MS, stopping.signal, async () => {
+      await upkeepSnapshots(db, config, snapshotStreak);
+      await upkeepRetention(db, config, retentionStreak, stopping.signal);
+    });
+  })();
   const rollups = (async () => {
     while (!stopping.signal.aborted) {
       const roundMs = await upkeepRollups(db, config, rollupStreak, stopping.signal);
@@ -75,6 +81,31 @@ async function upkeepSnapshots(db: Database, config: Config, streak: FailureStre
     streak.succeeded();
   } catch (error) {
     streak.failed(error);
+  }
+}
+
+async function upkeepRetention(
+  db: Database,
+  config: Config,
+  streak: FailureStreak,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const report = await enforceRetention(db, {
+      now: new Date(),
+      historyDays: config.historyRetentionDays,
+      instanceDays: config.instanceRetentionDays,
+      signal,
+    });
+    if (report.instancesRemoved || report.historyRowsRemoved) {
+      streak.log.info("retention", {
+        instances_removed: report.instancesRemoved,
+        history_rows_removed: report.historyRowsRemoved,
+      });
+    }
+    streak.succeeded();
+  } catch (error) {
+    if (!signal.aborted) streak.failed(error);
   }
 }
 
