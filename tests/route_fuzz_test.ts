@@ -40,6 +40,8 @@ interface RouteSpec {
   readonly form?: readonly string[];
   /** Whether it takes a JSON body. */
   readonly json?: boolean;
+  /** Whether a success may be a CSV download. */
+  readonly csv?: boolean;
 }
 
 /** Every route, by method and path as the router lists them: a new route must be added here. */
@@ -53,13 +55,18 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "GET /api/v1/admin/stats": { kind: "json" },
   "GET /api/v1/admin/applications": { kind: "json" },
   "GET /api/v1/admin/applications/:slug": { kind: "json" },
-  "GET /api/v1/admin/instances": { kind: "json", query: ["app", "status", "limit", "cursor"] },
-  "GET /api/v1/admin/metrics/:slug": { kind: "json", query: ["days"] },
+  "GET /api/v1/admin/instances": {
+    kind: "json",
+    query: ["app", "status", "limit", "cursor", "format"],
+    csv: true,
+  },
+  "GET /api/v1/admin/metrics/:slug": { kind: "json", query: ["days", "format"], csv: true },
   "GET /api/v1/admin/applications/:slug/settings": { kind: "json" },
   "PUT /api/v1/admin/applications/:slug/settings": { kind: "json", json: true },
   "GET /assets/:asset": { kind: "asset", query: ["v"] },
   "GET /": { kind: "page" },
   "GET /apps/:slug": { kind: "page", query: ["period"] },
+  "GET /apps/:slug/export": { kind: "page", query: ["chart", "period"], csv: true },
   "GET /apps/:slug/instances": {
     kind: "page",
     query: ["version", "status", "environment", "q", "sort", "limit", "cursor"],
@@ -459,7 +466,9 @@ async function check(
       badge: /^(image\/svg\+xml|application\/json)/,
       asset: /^(text\/javascript|text\/css|text\/html|application\/json)/,
     };
-    assert.match(type, types[spec.kind], label);
+    if (!(spec.csv && response.status === 200 && type === "text/csv; charset=utf-8")) {
+      assert.match(type, types[spec.kind], label);
+    }
   }
   // (A badge's JSON is the shields endpoint form, even for a problem.)
   if (

@@ -81,6 +81,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "GET",  path: "/assets/:asset",                            access: "public",           errors: "page",  handle: dashboard.asset }),
     route({ method: "GET",  path: "/",                                         access: "session",          errors: "page",  handle: dashboard.overview }),
     route({ method: "GET",  path: "/apps/:slug",                               access: "session",          errors: "page",  handle: dashboard.application }),
+    route({ method: "GET",  path: "/apps/:slug/export",                        access: "session",          errors: "page",  handle: dashboard.export }),
     route({ method: "GET",  path: "/login",                                    access: "public",           errors: "page",  handle: signIn.loginPage }),
     route({ method: "POST", path: "/login",                                    access: "public",           errors: "page",  handle: signIn.login }),
     route({ method: "GET",  path: "/apps/:slug/instances",                     access: "session",          errors: "page",  handle: instancePages.list }),

@@ -1,13 +1,16 @@
 /** The application page: a period selector, charts over time, and today's breakdowns. */
 
-import type { ApplicationActivity, DailyDetail, ShareSeries } from "../stats/mod.ts";
+import type { ApplicationActivity, DailyDetail } from "../stats/mod.ts";
+import { type AppPageChart, appPageCharts } from "./app_page_charts.ts";
 import { DASHBOARD_PERIODS, type DashboardPeriod } from "../stats/mod.ts";
-import { formatAgo, formatCount, formatFigure, formatUtcMinute } from "./format.ts";
+import { formatAgo, formatCount, formatUtcMinute } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
 /** One breakdown of active instances, largest group first. */
 export interface Breakdown {
+  /** Stable id for the export link (`now-{id}`). */
+  readonly id: string;
   readonly title: string;
   readonly rows: readonly { readonly value: string | null; readonly instances: number }[];
 }
@@ -41,6 +44,8 @@ export function AppPage(props: AppPageProps) {
   const { activity, summary } = props;
   const counter = new IslandCounter();
   const base = `/apps/${encodeURIComponent(activity.app.slug)}`;
+  const exportBase = `${base}/export?period=${activity.period}`;
+  const charts = appPageCharts(activity);
   return (
     <Layout title={activity.app.name} viewer={props.viewer}>
       <p>
@@ -82,32 +87,39 @@ export function AppPage(props: AppPageProps) {
       {activity.daily === null
         ? (
           <>
-            <Chart
-              counter={counter}
-              activity={activity}
-              title="Instances reporting, per hour"
-              series={[{ label: "Reporting", values: activity.reporting }]}
-            />
-            <Chart
-              counter={counter}
-              activity={activity}
-              title="Version adoption, per hour"
-              stacked
-              series={shares(activity.versions)}
-            />
+            {charts.map((chart) => (
+              <Chart counter={counter} activity={activity} chart={chart} exportBase={exportBase} />
+            ))}
             <p class="muted">
               Platforms, arrivals and metrics are counted per day: choose 7 d or longer.
             </p>
           </>
         )
-        : <DailyCharts activity={activity} daily={activity.daily} counter={counter} />}
+        : (
+          <DailyCharts
+            activity={activity}
+            daily={activity.daily}
+            charts={charts}
+            counter={counter}
+            exportBase={exportBase}
+          />
+        )}
 
       <h2>Active instances now</h2>
       <p class="muted">Seen in the last {summary.activeDays} days.</p>
       <div class="cards">
         {props.breakdowns.map((breakdown) => (
           <section class="panel">
-            <h3>{breakdown.title}</h3>
+            <h3>
+              {breakdown.title}{" "}
+              <a
+                class="csv"
+                href={`${base}/export?chart=now-${breakdown.id}`}
+                data-csv={`now-${breakdown.id}`}
+              >
+                CSV
+              </a>
+            </h3>
             {breakdown.rows.length === 0
               ? <p class="muted">No active instance.</p>
               : (
@@ -131,12 +143,19 @@ export function AppPage(props: AppPageProps) {
 
 /** The charts of a period counted in days, from the daily rollups. */
 function DailyCharts(
-  { activity, daily, counter }: {
+  props: {
     activity: ApplicationActivity;
     daily: DailyDetail;
+    charts: readonly AppPageChart[];
     counter: IslandCounter;
+    exportBase: string;
   },
 ) {
+  const { activity, daily, counter, exportBase } = props;
+  const chart = (c: AppPageChart) => (
+    <Chart counter={counter} activity={activity} chart={c} exportBase={exportBase} />
+  );
+  const metrics = props.charts.filter((c) => c.group === "metrics");
   return (
     <>
       <p class="muted" data-field="computed-at">
@@ -144,120 +163,53 @@ function DailyCharts(
           ? "Daily figures are computed in the background; the first are on their way."
           : `Daily figures as of ${formatUtcMinute(daily.computedAt)}.`}
       </p>
-      <Chart
-        counter={counter}
-        activity={activity}
-        title="Instances per day"
-        series={[
-          { label: "Reporting", values: activity.reporting },
-          { label: "Active", values: daily.active },
-        ]}
-      />
-      <Chart
-        counter={counter}
-        activity={activity}
-        title="New, returned and gone instances per day"
-        series={[
-          { label: "New", values: daily.new },
-          { label: "Returned", values: daily.returned },
-          { label: "Gone", values: daily.gone },
-        ]}
-      />
-      <Chart
-        counter={counter}
-        activity={activity}
-        title="Version adoption per day"
-        stacked
-        series={shares(activity.versions)}
-      />
+      {props.charts.filter((c) => c.group === "activity").map(chart)}
       <h3>Platforms</h3>
       <div class="chart-grid">
-        {daily.platforms.map((platform) => (
-          <Chart
-            counter={counter}
-            activity={activity}
-            title={platform.title}
-            stacked
-            series={shares(platform.series)}
-          />
-        ))}
+        {props.charts.filter((c) => c.group === "platforms").map(chart)}
       </div>
       <h3>Metrics</h3>
-      {daily.numberMetrics.length + daily.valueMetrics.length === 0
+      {metrics.length === 0
         ? <p class="muted">No metric sent in this period.</p>
-        : (
-          <div class="chart-grid">
-            {daily.numberMetrics.map((metric) => (
-              <Chart
-                counter={counter}
-                activity={activity}
-                title={`${metric.name}: over instances`}
-                unit={metric.name}
-                series={[
-                  { label: "Average", values: metric.avg },
-                  { label: "Median", values: metric.p50 },
-                  { label: "p90", values: metric.p90 },
-                  { label: "p99", values: metric.p99 },
-                ]}
-                note={`Latest sum: ${formatFigure(latest(metric.sum))} over ${
-                  formatFigure(latest(metric.instances))
-                } instances`}
-              />
-            ))}
-            {daily.valueMetrics.map((metric) => (
-              <Chart
-                counter={counter}
-                activity={activity}
-                title={`${metric.name}: instances per value`}
-                stacked
-                series={shares(metric.values)}
-              />
-            ))}
-          </div>
-        )}
+        : <div class="chart-grid">{metrics.map(chart)}</div>}
     </>
   );
 }
 
-/** One chart island over the period's buckets. */
+/** One chart island over the period's buckets, with the link to its figures as CSV. */
 function Chart(
   props: {
     counter: IslandCounter;
     activity: ApplicationActivity;
-    title: string;
-    series: { label: string; values: (number | null)[] }[];
-    stacked?: boolean;
-    unit?: string;
-    note?: string;
+    chart: AppPageChart;
+    exportBase: string;
   },
 ) {
+  const { chart } = props;
   return (
     <div class="chart-cell">
       <Island
         name="TimeSeriesChart"
         counter={props.counter}
         props={{
-          title: props.title,
-          unit: props.unit ?? "instances",
+          title: chart.title,
+          unit: chart.unit ?? "instances",
           x: props.activity.buckets,
           step: props.activity.step,
-          ...(props.stacked ? { stacked: true } : {}),
-          series: props.series,
+          ...(chart.stacked ? { stacked: true } : {}),
+          series: chart.series.map((s) => ({ label: s.label, values: [...s.values] })),
         }}
       />
-      {props.note === undefined ? null : <p class="muted chart-note">{props.note}</p>}
+      <p class="muted chart-note">
+        {chart.note === undefined ? null : <>{chart.note} ·{" "}</>}
+        <a
+          class="csv"
+          href={`${props.exportBase}&chart=${encodeURIComponent(chart.id)}`}
+          data-csv={chart.id}
+        >
+          Download CSV
+        </a>
+      </p>
     </div>
   );
-}
-
-function shares(series: readonly ShareSeries[]) {
-  return series.map((s) => ({ label: s.label, values: s.instances }));
-}
-
-function latest(values: readonly (number | null)[]): number | null {
-  for (let i = values.length - 1; i >= 0; i--) {
-    const value = values[i];
-    if (value !== null && value !== undefined) return value;
-  }
-  return null;
 }
