@@ -419,6 +419,8 @@ Deno.test("public badges switched off answer exactly as an unknown app, and back
   const hiddenSettings = {
     slug: "badge-app",
     public_badges: false,
+    public_page: false,
+    public_metrics: [],
     display_name: null,
     reported_name: "Badge App",
   };

@@ -76,7 +76,10 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     kind: "page",
     query: ["done", "badge", "metric", "agg", "label", "color", "style"],
   },
-  "POST /apps/:slug/settings": { kind: "page", form: ["_csrf", "display_name", "public_badges"] },
+  "POST /apps/:slug/settings": {
+    kind: "page",
+    form: ["_csrf", "display_name", "public_badges", "public_page", "public_metrics"],
+  },
   "GET /login": { kind: "page", query: ["next"] },
   "POST /login": { kind: "page", query: ["next"], form: ["_csrf", "username", "password"] },
   "POST /logout": { kind: "page", form: ["_csrf"] },
@@ -91,6 +94,9 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "POST /setup": { kind: "page", form: ["token", "username", "password", "confirm_password"] },
   "GET /badge/:slug/:badge": { kind: "badge", query: ["label", "color", "style", "agg", "metric"] },
   "GET /badge/:slug/metric/:metric": { kind: "badge", query: ["label", "color", "style", "agg"] },
+  "GET /p/:slug": { kind: "page" },
+  // A fuzzed segment without the .json ending is the HTML page's: either type may answer.
+  "GET /p/:slug.json": { kind: "page" },
   // Last, as the deletes remove the fixture's instance: the routes above see it. The API's
   // delete comes before the page's, which still answers with a redirect once it is gone.
   "GET /api/v1/admin/audit": { kind: "json", query: ["limit"] },
@@ -102,6 +108,14 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "DELETE /api/v1/admin/instances/:instanceId": { kind: "json" },
   "POST /instances/:instanceId/delete": { kind: "page", form: ["_csrf"] },
 };
+
+/** A route segment's parameter name and declared suffix: `:slug.json` is slug with `.json`. */
+function paramOf(part: string): { name: string; suffix: string } {
+  const dot = part.indexOf(".");
+  return dot === -1
+    ? { name: part.slice(1), suffix: "" }
+    : { name: part.slice(1, dot), suffix: part.slice(dot) };
+}
 
 /** Statuses any route may give here (the store is up, rate limits apply only to sign-in). */
 const STATUSES = new Set([
@@ -321,7 +335,9 @@ function shapeFor(key: string, spec: RouteSpec, fixture: Fixture): fc.Arbitrary<
   };
   const segments = fc.tuple(
     ...path.split("/").filter(Boolean).map((part) =>
-      part.startsWith(":") ? segment(valid[part.slice(1)] ?? ["x"]) : fc.constant(part)
+      part.startsWith(":")
+        ? segment((valid[paramOf(part).name] ?? ["x"]).map((v) => v + paramOf(part).suffix))
+        : fc.constant(part)
     ),
   );
   const fieldValue = (name: string) =>
@@ -393,7 +409,7 @@ function plainShape(key: string, fixture: Fixture): Shape {
   };
   return {
     segments: path.split("/").filter(Boolean).map((part) =>
-      part.startsWith(":") ? valid[part.slice(1)] ?? "x" : part
+      part.startsWith(":") ? (valid[paramOf(part).name] ?? "x") + paramOf(part).suffix : part
     ),
     query: "",
     method,
@@ -433,6 +449,18 @@ function requestOf(shape: Shape, fixture: Fixture): { path: string; init: Reques
     path,
     init: { method: shape.method, headers, ...(body === undefined ? {} : { body }) },
   };
+}
+
+/** Turns the public page of the fixture's applications on, through the admin API. */
+async function showPublicPages(app: TestApp, fix: Fixture): Promise<void> {
+  for (const slug of fix.slugs.filter((slug) => slug !== "no-such-app")) {
+    const response = await app.fetch(`/api/v1/admin/applications/${slug}/settings`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: '{"public_page": true}',
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
 }
 
 /** Checks one answer; returns its status. */
@@ -503,6 +531,8 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
   for (const [key, spec] of Object.entries(ROUTES)) {
     const statuses = new Set<number>();
     seen.set(key, statuses);
+    // The settings form fuzzed before may have switched the public pages off.
+    if (key.startsWith("GET /p/")) await showPublicPages(app, fix);
     await fc.assert(
       fc.asyncProperty(shapeFor(key, spec, fix), async (shape) => {
         const status = await check(app, spec, requestOf(shape, fix));

@@ -55,7 +55,8 @@ Deno.test("route table: every route declares an access kind and an error renderi
     assert.ok(ACCESS_KINDS.includes(route.access), `${label}: access ${route.access}`);
     assert.ok(ERROR_RENDERINGS.includes(route.errors), `${label}: errors ${route.errors}`);
   }
-  // Only the routes anyone may call are public: probes, registration, sign-in, setup, assets, badges.
+  // Only the routes anyone may call are public: probes, registration, sign-in, setup, assets,
+  // badges, public pages.
   const publicRoutes = routes.filter((route) => route.access === "public")
     .map((route) => `${route.method} ${route.path}`).sort();
   assert.deepEqual(publicRoutes, [
@@ -65,6 +66,8 @@ Deno.test("route table: every route declares an access kind and an error renderi
     "GET /badge/:slug/:badge",
     "GET /badge/:slug/metric/:metric",
     "GET /login",
+    "GET /p/:slug",
+    "GET /p/:slug.json",
     "GET /setup",
     "POST /login",
     "POST /setup",

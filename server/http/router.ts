@@ -68,7 +68,7 @@ export type RouteMatch =
 
 /**
  * Routes by method and path. Paths are matched segment by segment; `:name`
- * captures one segment, which must follow the rule given for `name` when the
+ * captures one segment (`:name.json` one that ends in `.json`, without it), which must follow the rule given for `name` when the
  * router was made: a value that breaks it never reaches the handler (the
  * route's `refuse` answers instead, or a 404).
  */
@@ -89,7 +89,7 @@ export class Router {
   on(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): this {
     const segments = path.split("/").filter(Boolean);
     for (const segment of segments) {
-      if (segment.startsWith(":") && !Object.hasOwn(this.#rules, segment.slice(1))) {
+      if (segment.startsWith(":") && !Object.hasOwn(this.#rules, parameterOf(segment).name)) {
         throw new TypeError(`Cannot add route ${path} as ${segment} has no rule`);
       }
     }
@@ -169,6 +169,18 @@ function refusal(
   };
 }
 
+/**
+ * A parameter segment's name and the literal suffix it declares: `:slug` is
+ * the whole segment, `:slug.json` a segment ending in `.json` whose rest is
+ * the value of `slug` (so the rule of `slug` needs no `.json` form of its own).
+ */
+function parameterOf(segment: string): { name: string; suffix: string } {
+  const dot = segment.indexOf(".");
+  return dot === -1
+    ? { name: segment.slice(1), suffix: "" }
+    : { name: segment.slice(1, dot), suffix: segment.slice(dot) };
+}
+
 function matchSegments(
   pattern: readonly string[],
   parts: readonly string[],
@@ -178,8 +190,11 @@ function matchSegments(
   for (let i = 0; i < pattern.length; i++) {
     const expected = pattern[i] ?? "";
     const actual = parts[i] ?? "";
-    if (expected.startsWith(":")) params[expected.slice(1)] = actual;
-    else if (expected !== actual) return null;
+    if (expected.startsWith(":")) {
+      const { name, suffix } = parameterOf(expected);
+      if (!actual.endsWith(suffix) || actual.length === suffix.length) return null;
+      params[name] = actual.slice(0, actual.length - suffix.length);
+    } else if (expected !== actual) return null;
   }
   return params;
 }

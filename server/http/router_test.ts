@@ -238,3 +238,25 @@ Deno.test("Router.routes() lists every method and path added, HEAD only when add
     { method: "PUT", path: "/x/:id" },
   ]);
 });
+
+Deno.test("Router.match() takes a declared suffix off a :name.json segment before the rule sees it", () => {
+  const slugRule: PathParamRule = { test: (v) => /^[a-z-]+$/.test(v), expected: "a slug" };
+  const router = new Router({ params: { slug: slugRule } })
+    .on("GET", "/p/:slug", named("page"))
+    .on("GET", "/p/:slug.json", named("json"));
+  const page = router.match("GET", "/p/my-app");
+  assert.equal(routeName(page), "page");
+  assert.deepEqual(page.kind === "found" ? page.params : null, { slug: "my-app" });
+  const json = router.match("GET", "/p/my-app.json");
+  assert.equal(routeName(json), "json");
+  assert.deepEqual(json.kind === "found" ? json.params : null, { slug: "my-app" });
+  // Only the end counts as the suffix; a bare suffix or a value the rule refuses is no match.
+  for (const path of ["/p/.json", "/p/my.app.json", "/p/my-app.json.json", "/p/my-app.jsonx"]) {
+    const match = router.match("GET", path);
+    assert.equal(routeName(match), undefined, path);
+  }
+  assert.throws(
+    () => new Router({ params: {} }).on("GET", "/p/:slug.json", named("x")),
+    /has no rule/,
+  );
+});

@@ -16,6 +16,7 @@ import { instancePagesHandlers } from "./instance_pages_routes.ts";
 import { instanceAdminHandlers } from "./instance_admin_routes.ts";
 import { instanceHandlers } from "./instance_routes.ts";
 import { probeHandlers } from "./probe_routes.ts";
+import { publicPageHandlers } from "./public_page_routes.ts";
 import { route, type RouteDeclaration } from "./route_declaration.ts";
 import { settingsHandlers } from "./settings_routes.ts";
 import { setupHandlers } from "./setup_routes.ts";
@@ -50,6 +51,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const settings = settingsHandlers(s);
   const appSettingsPage = appSettingsPageHandlers(s);
   const badges = badgeHandlers(s);
+  const publicPage = publicPageHandlers(s);
   // One route a line, the columns aligned: the table reads better than deno fmt would make it.
   // deno-fmt-ignore
   return [
@@ -102,5 +104,9 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     // Public badges.
     route({ method: "GET",  path: "/badge/:slug/:badge",                       access: "public",           errors: "badge", handle: badges.named }),
     route({ method: "GET",  path: "/badge/:slug/metric/:metric",               access: "public",           errors: "badge", handle: badges.metric }),
+
+    // Public stats pages (issue 13), when the owner turned them on.
+    route({ method: "GET",  path: "/p/:slug",                                  access: "public",           errors: "page",  handle: publicPage.page }),
+    route({ method: "GET",  path: "/p/:slug.json",                             access: "public",           errors: "json",  handle: publicPage.json }),
   ];
 }

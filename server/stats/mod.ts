@@ -63,3 +63,16 @@ export {
   changeApplicationSettings,
 } from "./app_settings.ts";
 export type { InstanceFilters, InstanceListRow, InstanceSort } from "../store/mod.ts";
+export {
+  type GuardedCount,
+  type MetricKind,
+  type NoPublicPage,
+  PUBLIC_PAGE_DAYS,
+  type PublicMetric,
+  type PublicPageFigures,
+  publicPageFigures,
+  type PublicSeries,
+  type PublicShare,
+  type SentKey,
+  SYSTEM_KEYS,
+} from "./public_page.ts";

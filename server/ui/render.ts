@@ -19,6 +19,11 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   "x-frame-options": "DENY",
 };
 
+/** Renders `page` as a complete HTML document. */
+export function htmlDocument(page: VNode): string {
+  return `<!DOCTYPE html>${renderToString(page)}`;
+}
+
 /** Renders `page` as a complete HTML document response. */
 export function htmlResponse(
   page: VNode,
@@ -26,7 +31,7 @@ export function htmlResponse(
 ): Response {
   const headers = new Headers(PAGE_HEADERS);
   for (const [name, value] of new Headers(options.headers)) headers.append(name, value);
-  return new Response(`<!DOCTYPE html>${renderToString(page)}`, {
+  return new Response(htmlDocument(page), {
     status: options.status ?? 200,
     headers,
   });

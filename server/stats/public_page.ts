@@ -1,0 +1,330 @@
+/**
+ * The figures of an application's public stats page (`/p/{slug}`), read from
+ * the daily rollups only (never its instances), with the privacy rules
+ * applied here: no instance id or per-instance row; a count of 1 to k-1
+ * instances (k: `SHM_BADGE_MIN_INSTANCES`) is never given exactly, a value
+ * held by fewer than k instances folds into "other", a metric reported by
+ * fewer than k instances is left out, and so is a metric key sent by fewer.
+ */
+
+import {
+  type AppDayMetricRow,
+  appDayMetricRows,
+  appDayRows,
+  type AppDayShareRow,
+  appDayShareRows,
+  type Application,
+  findApplication,
+} from "../store/mod.ts";
+import type { BadgeContext } from "./badges.ts";
+
+/** How many days the public page covers, ending today. */
+export const PUBLIC_PAGE_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A count as the public page gives it: the number, or null when it is 1 to
+ * k-1 ("fewer than k"). Zero stays zero: it names no instance.
+ */
+export type GuardedCount = number | null;
+
+/** One value of a field on the newest day, and its share of the instances that reported. */
+export interface PublicShare {
+  /** The value; "other" holds every value with fewer than k instances and those not kept. */
+  readonly label: string;
+  readonly instances: GuardedCount;
+  /** Share of the day's reporting instances, 0 to 1; null with `instances`. */
+  readonly share: number | null;
+}
+
+/** One value of a field over the days (e.g. a version's adoption). */
+export interface PublicSeries {
+  readonly label: string;
+  /** Instances per day; null where the day's count was 1 to k-1. */
+  readonly instances: GuardedCount[];
+}
+
+/** A chosen numeric metric over the instances that reported it as a number on the newest day. */
+export interface PublicMetric {
+  readonly name: string;
+  readonly instances: number;
+  readonly sum: number | null;
+  readonly average: number | null;
+  /** The rollup's 50th percentile. */
+  readonly median: number | null;
+}
+
+/** The kind of values a metric key was sent with. */
+export type MetricKind = "number" | "text" | "boolean";
+
+/** A metric key the server received over the period, and the kinds of its values. */
+export interface SentKey {
+  readonly name: string;
+  readonly kinds: readonly MetricKind[];
+}
+
+/** The system keys the SDKs send with every snapshot, and what each one says. */
+export const SYSTEM_KEYS: readonly { readonly name: string; readonly meaning: string }[] = [
+  { name: "sys_os", meaning: "the operating system family (linux, darwin, windows…)" },
+  { name: "sys_arch", meaning: "the processor architecture (x64, arm64…)" },
+  { name: "sys_cpu_cores", meaning: "how many processor cores the machine offers" },
+  {
+    name: "sys_mode",
+    meaning: "how the application is deployed (docker, kubernetes, standalone…)",
+  },
+  { name: "sys_runtime", meaning: "the JavaScript runtime that runs it (node, deno, bun)" },
+  { name: "sys_runtime_version", meaning: "that runtime's version" },
+  {
+    name: "sys_node_version",
+    meaning: "the Node.js version (sent by the original SDK instead of sys_runtime)",
+  },
+];
+
+/** An application's public figures. */
+export interface PublicPageFigures {
+  readonly kind: "found";
+  readonly slug: string;
+  readonly name: string;
+  /** k: no exact count below it is given. */
+  readonly minInstances: number;
+  /** The days covered (YYYY-MM-DD, UTC), oldest first, ending today. */
+  readonly days: string[];
+  /** Each day's start, in seconds since the epoch (for charts). */
+  readonly dayStarts: number[];
+  /** Active instances on each day (null: 1 to k-1). */
+  readonly active: GuardedCount[];
+  /** The newest day with reports, whose shares and metrics are shown; null with none. */
+  readonly latestDay: string | null;
+  /** Active instances on the newest day with reports. */
+  readonly activeNow: GuardedCount;
+  /** When the newest day's rollup was computed; null before the first. */
+  readonly computedAt: Date | null;
+  readonly versions: PublicShare[];
+  /** Instances per version and day, versions with fewer than k in "other" that day. */
+  readonly versionAdoption: PublicSeries[];
+  /** Operating system and architecture. */
+  readonly platforms: PublicShare[];
+  /** `sys_runtime`, the original SDK's `sys_node_version` counted as node. */
+  readonly runtimes: PublicShare[];
+  readonly deploymentModes: PublicShare[];
+  /** The owner's chosen metrics, in their order, those reported by fewer than k left out. */
+  readonly metrics: PublicMetric[];
+  /** Metric keys sent by at least k instances on some day of the period, by name. */
+  readonly sentKeys: SentKey[];
+  /** How many other keys were sent, each by fewer than k instances on every day. */
+  readonly rareKeys: number;
+}
+
+/** No public page: the application is unknown or its owner has not turned the page on. */
+export interface NoPublicPage {
+  readonly kind: "hidden";
+}
+
+const HIDDEN: NoPublicPage = Object.freeze({ kind: "hidden" });
+
+/**
+ * The public figures of application `slug` as of now, over the last 90 days
+ * of rollups; `hidden` when no application has that slug or its public page
+ * is off (the two cannot be told apart). Recent figures come from
+ * `ctx.cache` (keyed by slug and the chosen metrics); whether the page is on
+ * is read on every call, so that turning it off takes effect at once.
+ */
+export async function publicPageFigures(
+  ctx: BadgeContext,
+  slug: string,
+): Promise<PublicPageFigures | NoPublicPage> {
+  const app = await findApplication(ctx.db, slug);
+  if (app === null || !app.publicPage) return HIDDEN;
+  return await ctx.cache.get(
+    `public|${slug}|${app.name}|${app.publicMetrics.join(",")}`,
+    ctx.now().getTime(),
+    () => computeFigures(ctx, app),
+  );
+}
+
+async function computeFigures(
+  ctx: BadgeContext,
+  app: Application,
+): Promise<PublicPageFigures> {
+  const k = ctx.minInstances;
+  const todayMs = Math.floor(ctx.now().getTime() / DAY_MS) * DAY_MS;
+  const dayStartsMs = Array.from(
+    { length: PUBLIC_PAGE_DAYS },
+    (_, i) => todayMs - (PUBLIC_PAGE_DAYS - 1 - i) * DAY_MS,
+  );
+  const days = dayStartsMs.map((ms) => new Date(ms).toISOString().slice(0, 10));
+  const range = { appId: app.id, fromDay: days[0]!, toDay: days.at(-1)! };
+  const [dayRows, shareRows, metricRows] = await Promise.all([
+    appDayRows(ctx.db, range),
+    appDayShareRows(ctx.db, range),
+    appDayMetricRows(ctx.db, range),
+  ]);
+  const guard = (n: number): GuardedCount => (n > 0 && n < k ? null : n);
+  const byDay = new Map(dayRows.map((row) => [row.day, row]));
+  const latest = dayRows.findLast((row) => row.reporting > 0) ?? null;
+  const latestShares = shareRows.filter((row) => row.day === latest?.day);
+  const field = (name: string) => latestShares.filter((row) => row.field === name);
+  const reporting = latest?.reporting ?? 0;
+
+  return {
+    kind: "found",
+    slug: app.slug,
+    name: app.name,
+    minInstances: k,
+    days,
+    dayStarts: dayStartsMs.map((ms) => ms / 1000),
+    active: days.map((day) => guard(byDay.get(day)?.active ?? 0)),
+    latestDay: latest?.day ?? null,
+    activeNow: guard(latest?.active ?? 0),
+    computedAt: latest === null ? null : new Date(latest.computedAt),
+    versions: foldShares(field("version"), { total: reporting, k }),
+    versionAdoption: adoption(shareRows.filter((row) => row.field === "version"), {
+      days,
+      totals: days.map((day) => byDay.get(day)?.reporting ?? 0),
+      k,
+    }),
+    platforms: foldShares(field("os_arch"), { total: reporting, k }),
+    runtimes: foldShares(runtimeRows(latestShares), { total: reporting, k }),
+    deploymentModes: foldShares(field("deployment_mode"), { total: reporting, k }),
+    metrics: chosenMetrics(metricRows.filter((row) => row.day === latest?.day), {
+      chosen: app.publicMetrics,
+      k,
+    }),
+    ...sentKeys(metricRows, shareRows, k),
+  };
+}
+
+/**
+ * The runtime of each instance of a day: its `sys_runtime`, or `node` when it
+ * sent the original Node.js SDK's `sys_node_version` instead (as the
+ * application page counts it).
+ */
+function runtimeRows(rows: readonly AppDayShareRow[]): AppDayShareRow[] {
+  const runtimes = rows.filter((row) => row.field === "metric:sys_runtime");
+  const node = rows.filter((row) => row.field === "metric:sys_node_version" && row.value !== null)
+    .reduce((n, row) => n + row.instances, 0);
+  if (node === 0) return runtimes;
+  return [...runtimes, { day: "", field: "metric:sys_runtime", value: "node", instances: node }];
+}
+
+/**
+ * The values of one field with at least `k` instances by name, largest first;
+ * the rest (values with fewer, and instances of `total` the rows leave out)
+ * as "other", given exactly only when it holds `k` or more.
+ */
+export function foldShares(
+  rows: readonly AppDayShareRow[],
+  options: { total: number; k: number },
+): PublicShare[] {
+  const { total, k } = options;
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const label = row.value ?? "unknown";
+    counts.set(label, (counts.get(label) ?? 0) + row.instances);
+  }
+  const named = [...counts].filter(([label, n]) => n >= k && n > 0 && label !== "other")
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shares: PublicShare[] = named.map(([label, instances]) => ({
+    label,
+    instances,
+    share: total > 0 ? instances / total : null,
+  }));
+  const other = Math.max(0, total - named.reduce((n, [, count]) => n + count, 0));
+  if (other > 0) {
+    shares.push(
+      other >= k
+        ? { label: "other", instances: other, share: other / total }
+        : { label: "other", instances: null, share: null },
+    );
+  }
+  return shares;
+}
+
+/**
+ * Instances per value and day: each day, a value with fewer than `k`
+ * instances folds into "other"; a value is a series when it reached `k` on
+ * some day. "other" is null on a day it holds 1 to k-1.
+ */
+function adoption(
+  rows: readonly AppDayShareRow[],
+  options: { days: readonly string[]; totals: readonly number[]; k: number },
+): PublicSeries[] {
+  const { days, totals, k } = options;
+  const index = new Map(days.map((day, i) => [day, i]));
+  const byValue = new Map<string, number[]>();
+  for (const row of rows) {
+    const i = index.get(row.day);
+    if (i === undefined || row.instances < k || row.instances === 0) continue;
+    const label = row.value ?? "unknown";
+    const series = byValue.get(label) ?? days.map(() => 0);
+    series[i] = (series[i] ?? 0) + row.instances;
+    byValue.set(label, series);
+  }
+  const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const series: PublicSeries[] = [...byValue].sort((a, b) => total(b[1]) - total(a[1]))
+    .map(([label, instances]) => ({ label, instances }));
+  const other = days.map((_, i) => {
+    const n = Math.max(0, (totals[i] ?? 0) - series.reduce((s, v) => s + (v.instances[i] ?? 0), 0));
+    return n > 0 && n < k ? null : n;
+  });
+  if (other.some((n) => n !== 0)) series.push({ label: "other", instances: other });
+  return series;
+}
+
+/** The chosen metrics of the newest day, in the owner's order, each over at least `k` numbers. */
+function chosenMetrics(
+  rows: readonly AppDayMetricRow[],
+  options: { chosen: readonly string[]; k: number },
+): PublicMetric[] {
+  const byName = new Map(rows.map((row) => [row.metric, row]));
+  return options.chosen.flatMap((name) => {
+    const row = byName.get(name);
+    if (row === undefined || row.numbers === 0 || row.numbers < options.k) return [];
+    return [{
+      name,
+      instances: row.numbers,
+      sum: row.sum,
+      average: row.sum === null ? null : row.sum / row.numbers,
+      median: row.p50,
+    }];
+  });
+}
+
+/**
+ * The metric keys sent over the period by at least `k` instances on some day,
+ * with their kinds: number when some instance sent a number, boolean or text
+ * for the others (boolean when every kept value was true or false).
+ */
+function sentKeys(
+  metricRows: readonly AppDayMetricRow[],
+  shareRows: readonly AppDayShareRow[],
+  k: number,
+): { sentKeys: SentKey[]; rareKeys: number } {
+  const keys = new Map<string, { most: number; numbers: boolean; others: boolean }>();
+  for (const row of metricRows) {
+    const key = keys.get(row.metric) ?? { most: 0, numbers: false, others: false };
+    key.most = Math.max(key.most, row.instances);
+    key.numbers ||= row.numbers > 0;
+    key.others ||= row.instances > row.numbers;
+    keys.set(row.metric, key);
+  }
+  const valuesOf = Map.groupBy(
+    shareRows.filter((row) => row.field.startsWith("metric:")),
+    (row) => row.field.slice("metric:".length),
+  );
+  const listed = [...keys].filter(([, key]) => key.most >= k && key.most > 0);
+  return {
+    sentKeys: listed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, key]) => {
+      const kinds: MetricKind[] = key.numbers ? ["number"] : [];
+      if (key.others) {
+        const values = valuesOf.get(name) ?? [];
+        const boolean = values.length > 0 &&
+          values.every((row) => row.value === "true" || row.value === "false");
+        kinds.push(boolean ? "boolean" : "text");
+      }
+      return { name, kinds };
+    }),
+    rareKeys: keys.size - listed.length,
+  };
+}
