@@ -2,7 +2,7 @@
  * Fleet-scale benchmark: a demo fleet of 100,000 instances × 90 days seeded
  * into its own PostgreSQL database (kept between runs and reused when it holds
  * the same fleet), a real server process on it, then every admin API
- * endpoint, every dashboard page and every badge requested `--runs` times one
+ * endpoint, every dashboard page, every badge and the public page requested `--runs` times one
  * after another (p50, p95, max, from the client on loopback), and live
  * ingestion measured at fleet size next to the same ingestion on an empty
  * database in the same run. Prints a table and the bytes stored per
@@ -208,6 +208,15 @@ for (let page = 1; page < 100 && page100 !== null; page++) {
   page100 = nextPageLink(await client.getText(page100));
 }
 
+// The public page on, showing the metric: it is public, so it is timed without a session.
+const publicOn = await fetch(`${server.url}/api/v1/admin/applications/${slug}/settings`, {
+  method: "PUT",
+  headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" },
+  body: JSON.stringify({ public_page: true, public_metrics: [metric] }),
+});
+if (publicOn.status !== 200) throw new Error(`cannot turn the public page on: ${publicOn.status}`);
+await publicOn.body?.cancel();
+
 const page = (label: string, path: string) => ({ label, path, headers: client.pageHeaders });
 const api = (label: string, path: string) => ({ label, path, headers: admin });
 const badge = (label: string, path: string) => ({ label, path, headers: {} });
@@ -234,6 +243,8 @@ const targets = [
   badge("badge metric (avg)", `/badge/${slug}/metric/${metric}?agg=avg`),
   badge("badge combined", `/badge/${slug}/combined?metric=${metric}`),
   badge("badge instances.json", `/badge/${slug}/instances.json`),
+  badge("public page /p/{slug}", `/p/${slug}`),
+  badge("public page /p/{slug}.json", `/p/${slug}.json`),
 ];
 
 const rows: string[][] = [["request", "p50 ms", "p95 ms", "max ms", "KB"]];
