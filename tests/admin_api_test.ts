@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { setInstanceStatus } from "../server/store/mod.ts";
+import { createAccount, createApiToken } from "../server/accounts/mod.ts";
+import { findUserCredentials, setInstanceStatus } from "../server/store/mod.ts";
 import { FakeClock, openTestApp, TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
 import { TestInstance } from "./support/instance_client.ts";
 
@@ -143,10 +144,32 @@ Deno.test("admin auth: with no token configured every endpoint is 401 admin_disa
         `${path} ${JSON.stringify(headers)}`,
       );
       assert.match(message, /SHM_ADMIN_TOKEN/);
+      assert.match(message, /admin API is off as no SHM_ADMIN_TOKEN is set and no API token/);
     }
   }
   const health = await app.fetch("/api/v1/healthcheck");
   assert.equal(health.status, 200, "only the admin API is off");
+  // Once someone holds an API token the API is on for it: a refusal says how to get in instead.
+  await createAccount(app.db, { username: "ops", password: "ops-password-1", now: new Date() }, {
+    actor: "test",
+  });
+  const user = await findUserCredentials(app.db, "ops");
+  assert.ok(user);
+  const { token } = await createApiToken(app.db, {
+    userId: user.id,
+    name: "ci",
+    now: new Date(),
+    actor: "test",
+  });
+  const refused = assertError(
+    await adminGet(app, "/api/v1/admin/stats", {}),
+    401,
+    "admin_disabled",
+  );
+  assert.doesNotMatch(refused, /is off/);
+  assert.match(refused, /Authorization: Bearer/);
+  const allowed = await adminGet(app, "/api/v1/admin/stats", { authorization: `Bearer ${token}` });
+  assert.equal(allowed.status, 200);
 });
 
 // ---------------------------------------------------------------- a fleet built by hand

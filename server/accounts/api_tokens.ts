@@ -5,6 +5,7 @@
  */
 
 import {
+  anyLiveApiToken,
   type Database,
   insertApiToken,
   listApiTokens,
@@ -106,4 +107,9 @@ export async function revokeUserApiToken(
       },
   );
   return name !== null;
+}
+
+/** Whether anyone holds a live API token: with no admin token set, the admin API is off without one. */
+export async function apiTokensExist(db: Database): Promise<boolean> {
+  return await anyLiveApiToken(db);
 }

@@ -9,6 +9,7 @@
 export { hasAccounts, listAccounts } from "./account_list.ts";
 export {
   apiTokenHolder,
+  apiTokensExist,
   apiTokenUser,
   createApiToken,
   revokeUserApiToken,

@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache } from "../stats/mod.ts";
 import { type Access, accessGate } from "./access.ts";
+import { apiTokensExist } from "../accounts/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { errorRenderers } from "./error_renderers.ts";
 import { PATH_PARAMS } from "./path_params.ts";
@@ -75,7 +76,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     perAddress: new RateLimiter(config.rateLimitPerIp),
     perInstance: new RateLimiter(config.rateLimitPerInstance),
-    adminToken: bearerTokenCheck(config.adminToken),
+    adminToken: bearerTokenCheck(config.adminToken, { apiTokensExist: () => apiTokensExist(db) }),
     signInLimits: new SignInLimits({ now: () => now().getTime() }),
     badges: {
       ...stats,

@@ -104,6 +104,7 @@ export {
   type SessionUser,
 } from "./accounts/sessions.ts";
 export {
+  anyLiveApiToken,
   type ApiTokenRow,
   insertApiToken,
   listApiTokens,

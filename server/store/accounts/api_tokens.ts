@@ -45,6 +45,14 @@ export async function revokeApiToken(
   return row?.name ?? null;
 }
 
+/** Whether any API token is live (not revoked), whoever holds it. */
+export async function anyLiveApiToken(db: Database): Promise<boolean> {
+  const [row] = await db.query<{ live: boolean }>(
+    sql`select exists (select 1 from api_tokens where revoked_at is null) as live`,
+  );
+  return row?.live === true;
+}
+
 /**
  * Marks the live (unrevoked) token with hash `tokenHash` as used at `now`, in
  * one statement; returns its owner's user id and the token's name, or null
