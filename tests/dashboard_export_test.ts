@@ -62,7 +62,7 @@ Deno.test("export: a chart's CSV holds the figures the chart draws", async () =>
     "exported",
     "7d",
   );
-  assert.ok(activity?.daily);
+  assert.ok(activity.kind === "found" && activity.daily);
   const { disposition, rows } = await csv(
     app,
     session,

@@ -333,11 +333,12 @@ Deno.test("applicationActivity() counts reporting instances per day and per vers
   assert.equal((await app.send(again)).status, 202);
   const stats = { db: app.db, now: app.clock.now, activeDays: 30 };
   const before = await applicationActivity(stats, "alpha", "7d");
-  assert.deepEqual(before?.reporting, [0, 0, 0, 0, 0, 0, 0], "no rollup yet");
-  assert.equal(before?.daily?.computedAt, null);
+  assert.ok(before.kind === "found");
+  assert.deepEqual(before.reporting, [0, 0, 0, 0, 0, 0, 0], "no rollup yet");
+  assert.equal(before.daily?.computedAt, null);
   await app.rollUp();
   const week = await applicationActivity(stats, "alpha", "7d");
-  assert.ok(week?.daily);
+  assert.ok(week.kind === "found" && week.daily);
   assert.equal(week.step, "day");
   assert.equal(week.buckets.length, 7);
   assert.equal(week.buckets.at(-1), Date.parse("2026-11-22T00:00:00Z") / 1000);
@@ -361,13 +362,13 @@ Deno.test("applicationActivity() counts reporting instances per day and per vers
   assert.equal(week.daily.computedAt?.toISOString(), "2026-11-22T10:00:00.000Z");
 
   const day = await applicationActivity(stats, "alpha", "24h");
-  assert.ok(day);
+  assert.ok(day.kind === "found");
   assert.equal(day.step, "hour");
   assert.equal(day.buckets.length, 24);
   assert.equal(day.buckets.at(-1), Date.parse("2026-11-22T10:00:00Z") / 1000);
   assert.equal(day.reporting.at(-1), 1);
   assert.equal(day.reporting.reduce((x, y) => x + y, 0), 1, "the 20th is outside 24 h");
-  assert.equal(await applicationActivity(stats, "nope", "7d"), null);
+  assert.deepEqual(await applicationActivity(stats, "nope", "7d"), { kind: "unknown_app" });
 
   const overview = await dashboardOverview(stats);
   assert.deepEqual(
@@ -447,7 +448,7 @@ Deno.test("applicationActivity() charts the runtime the SDKs send with the platf
     "runtimes",
     "7d",
   );
-  assert.ok(week?.daily);
+  assert.ok(week.kind === "found" && week.daily);
   const runtime = week.daily.platforms.find((p) => p.title === "Runtime");
   assert.deepEqual(runtime?.series, [
     { label: "node", instances: [0, 0, 0, 0, 0, 0, 3] },

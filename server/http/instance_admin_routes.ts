@@ -36,7 +36,7 @@ export function instanceAdminHandlers(deps: { stats: StatsContext; lifecycle: Li
   const { stats, lifecycle } = deps;
   const currentInstance = async (id: string) => {
     const detail = await instanceDetail(stats, id);
-    if (detail === null) throw unknownInstance(id);
+    if (detail.kind === "unknown_instance") throw unknownInstance(id);
     return jsonResponse(instanceJson(detail.instance));
   };
   return {

@@ -84,7 +84,7 @@ export function instancePagesHandlers(
     instance: async (ctx) => {
       const id = ctx.params["instanceId"] ?? "";
       const detail = await instanceDetail(stats, id);
-      if (detail === null) {
+      if (detail.kind === "unknown_instance") {
         return messagePage(viewerOf(ctx.session), {
           status: 404,
           title: "Not found",
@@ -120,7 +120,8 @@ export function instancePagesHandlers(
       const id = params["instanceId"] ?? "";
       const detail = await instanceDetail(stats, id);
       if (
-        detail === null || await deleteInstance(lifecycle, id, session.user.username) === "unknown"
+        detail.kind === "unknown_instance" ||
+        await deleteInstance(lifecycle, id, session.user.username) === "unknown"
       ) {
         return notFound(session, id);
       }

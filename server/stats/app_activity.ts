@@ -15,6 +15,7 @@ import {
   hourlyActivityByVersion,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
+import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
 
 /** The periods the application page offers, as they appear in its URL. */
 export const DASHBOARD_PERIODS = ["24h", "7d", "30d", "90d", "1y"] as const;
@@ -107,6 +108,7 @@ export interface DailyDetail {
 
 /** An application's activity over a period. */
 export interface ApplicationActivity {
+  readonly kind: "found";
   readonly app: { readonly slug: string; readonly name: string };
   readonly period: DashboardPeriod;
   readonly step: "hour" | "day";
@@ -122,16 +124,16 @@ export interface ApplicationActivity {
 
 /**
  * Returns the activity of application `slug` over `period` up to now. Buckets
- * without data are zero (null for metric figures). Null when the slug is
- * unknown.
+ * without data are zero (null for metric figures). `unknown_app` when no
+ * application has that slug.
  */
 export async function applicationActivity(
   ctx: StatsContext,
   slug: string,
   period: DashboardPeriod,
-): Promise<ApplicationActivity | null> {
+): Promise<ApplicationActivity | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
-  return app === null ? null : await activityOf(ctx, app, period);
+  return app === null ? UNKNOWN_APP : await activityOf(ctx, app, period);
 }
 
 /** The activity of an application already found (the app page looks it up once). */
@@ -145,7 +147,13 @@ export async function activityOf(
   const lastBucketMs = Math.floor(ctx.now().getTime() / stepMs) * stepMs;
   const firstBucketMs = lastBucketMs - (count - 1) * stepMs;
   const buckets = Array.from({ length: count }, (_, i) => (firstBucketMs + i * stepMs) / 1000);
-  const base = { app: { slug: app.slug, name: app.name }, period, step, buckets };
+  const base = {
+    kind: "found" as const,
+    app: { slug: app.slug, name: app.name },
+    period,
+    step,
+    buckets,
+  };
   if (step === "hour") {
     const rows = await hourlyActivityByVersion(ctx.db, {
       appId: app.id,

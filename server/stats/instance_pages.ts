@@ -18,7 +18,14 @@ import {
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 import { listInstancePage, readInstanceCursor } from "./instance_paging.ts";
-import { INVALID_CURSOR, type InvalidCursor, UNKNOWN_APP, type UnknownApp } from "./results.ts";
+import {
+  INVALID_CURSOR,
+  type InvalidCursor,
+  UNKNOWN_APP,
+  UNKNOWN_INSTANCE,
+  type UnknownApp,
+  type UnknownInstance,
+} from "./results.ts";
 
 /** Days of history the instance page shows. */
 const HISTORY_DAYS = 90;
@@ -78,6 +85,7 @@ export async function appInstancePage(
 
 /** One instance, its latest metrics sorted by key, and its history newest day first. */
 export interface InstanceDetail {
+  readonly kind: "found";
   readonly instance: InstanceWithApp;
   readonly metrics: readonly { readonly key: string; readonly value: unknown }[];
   readonly history: InstanceDayRow[];
@@ -85,20 +93,21 @@ export interface InstanceDetail {
   readonly activeNow: boolean;
 }
 
-/** Returns instance `instanceId` with its metrics and history; null when it is unknown. */
+/** Returns instance `instanceId` with its metrics and history, or `unknown_instance`. */
 export async function instanceDetail(
   ctx: StatsContext,
   instanceId: string,
-): Promise<InstanceDetail | null> {
+): Promise<InstanceDetail | UnknownInstance> {
   const id = instanceId.toLowerCase();
-  if (!UUID.test(id)) return null;
+  if (!UUID.test(id)) return UNKNOWN_INSTANCE;
   const [instance, history] = await Promise.all([
     findInstanceDetail(ctx.db, id),
     listInstanceDays(ctx.db, { instanceId: id, limit: HISTORY_DAYS }),
   ]);
-  if (instance === null) return null;
+  if (instance === null) return UNKNOWN_INSTANCE;
   const since = ctx.now().getTime() - ctx.activeDays * 86_400_000;
   return {
+    kind: "found",
     instance,
     metrics: Object.keys(instance.metrics).sort().map((key) => ({
       key,

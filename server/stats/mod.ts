@@ -5,7 +5,14 @@
  */
 
 export { activeSince, type StatsContext } from "./context.ts";
-export { INVALID_CURSOR, type InvalidCursor, UNKNOWN_APP, type UnknownApp } from "./results.ts";
+export {
+  INVALID_CURSOR,
+  type InvalidCursor,
+  UNKNOWN_APP,
+  UNKNOWN_INSTANCE,
+  type UnknownApp,
+  type UnknownInstance,
+} from "./results.ts";
 export {
   type ApplicationDetail,
   applicationDetail,
