@@ -26,6 +26,7 @@ import {
   feedInstance,
   openDashboard,
 } from "./support/dashboard.ts";
+import { TestInstance } from "./support/instance_client.ts";
 import { startServer } from "./support/server.ts";
 
 /** Runs per route; the sign-in route checks a slow password hash, so it gets fewer. */
@@ -421,7 +422,13 @@ function plainShape(key: string, fixture: Fixture): Shape {
       : key === "POST /settings/tokens"
       ? [["name", "fuzz token"]]
       : [],
-    json: key.startsWith("PUT ") ? '{"display_name":"Fuzzed"}' : "{}",
+    // A form route's plain request is its form with the CSRF token (an empty form would be sent
+    // as the JSON body instead, without the token, and refused).
+    json: key.startsWith("PUT ")
+      ? '{"display_name":"Fuzzed"}'
+      : ROUTES[key]?.form === undefined
+      ? "{}"
+      : "",
     headers: {},
     cookieJunk: "",
   };
@@ -531,6 +538,13 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
   for (const [key, spec] of Object.entries(ROUTES)) {
     const statuses = new Set<number>();
     seen.set(key, statuses);
+    if (key.startsWith("DELETE ") || key.endsWith("/delete")) {
+      // The delete before this one removed the fixture's instance: it registers again (same id),
+      // so that this route's plain request has an instance to delete too.
+      const again = await TestInstance.create(fix.instanceIds[0]);
+      const registered = await app.send(again.registerRequest({ appName: "Fuzz App" }));
+      assert.ok([201, 409].includes(registered.status), `register again: ${registered.status}`);
+    }
     // The settings form fuzzed before may have switched the public pages off.
     if (key.startsWith("GET /p/")) await showPublicPages(app, fix);
     await fc.assert(
