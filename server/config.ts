@@ -267,10 +267,11 @@ export const SETTINGS = {
   workers: {
     flag: "workers",
     env: ["SHM_WORKERS"],
-    fallback: "cores",
+    fallback: "1",
     help: "accept loops serving HTTP on the port, each on a core of its own with its own " +
       "database pool (`cores`: as many as the machine has); always 1 with the embedded store " +
-      "and outside Linux",
+      "and outside Linux. Each loop keeps its own rate limits and its own last badge figures " +
+      "for a database outage",
   },
 } as const satisfies Record<string, SettingSpec>;
 
