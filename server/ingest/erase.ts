@@ -6,7 +6,7 @@ import { revokedInstance, unknownInstance, type VerifiedInstance } from "./authe
 import { type IngestContext, MAX_FUTURE_SKEW_MS } from "./context.ts";
 import { requireUuid } from "./field_rules.ts";
 import { parseJsonObject } from "./json_body.ts";
-import { describeOffset, parseRfc3339 } from "./timestamp.ts";
+import { describeOffset, requireTimestamp } from "./timestamp.ts";
 
 /**
  * Removes every row of a verified instance in one transaction after checking
@@ -48,15 +48,7 @@ export async function acceptErasure(
 }
 
 function checkFreshTimestamp(ctx: IngestContext, value: unknown): void {
-  const parsed = typeof value === "string" ? parseRfc3339(value) : null;
-  if (parsed === null) {
-    throw new ClientError(
-      400,
-      "invalid_field",
-      `Cannot accept "timestamp" as it must be an RFC 3339 date-time such as ` +
-        `2026-11-25T10:00:00Z: current value is ${JSON.stringify(value)?.slice(0, 80)}`,
-    );
-  }
+  const parsed = requireTimestamp(value);
   const now = ctx.now().getTime();
   if (Math.abs(parsed.epochMs - now) > MAX_FUTURE_SKEW_MS) {
     throw new ClientError(

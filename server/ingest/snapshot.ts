@@ -7,7 +7,7 @@ import { type IngestContext, MAX_FUTURE_SKEW_MS } from "./context.ts";
 import { acceptableText, optionalText, requireUuid } from "./field_rules.ts";
 import { flattenMetrics } from "./flatten_metrics.ts";
 import { parseJsonObject } from "./json_body.ts";
-import { describeOffset, parseRfc3339 } from "./timestamp.ts";
+import { describeOffset, requireTimestamp } from "./timestamp.ts";
 
 /** What was stored: the keys dropped from the metrics, each as `"key: reason"`. */
 export interface SnapshotResult {
@@ -81,15 +81,7 @@ function reportedDeploymentMode(
 }
 
 function checkTimestamp(ctx: IngestContext, value: unknown): string {
-  const parsed = typeof value === "string" ? parseRfc3339(value) : null;
-  if (parsed === null) {
-    throw new ClientError(
-      400,
-      "invalid_field",
-      `Cannot accept "timestamp" as it must be an RFC 3339 date-time such as ` +
-        `2026-11-25T10:00:00Z: current value is ${JSON.stringify(value)?.slice(0, 80)}`,
-    );
-  }
+  const parsed = requireTimestamp(value);
   const now = ctx.now().getTime();
   if (parsed.epochMs > now + MAX_FUTURE_SKEW_MS || parsed.epochMs < now - ctx.snapshotBacklogMs) {
     throw new ClientError(

@@ -1,5 +1,7 @@
 /** RFC 3339 timestamps, read strictly. */
 
+import { ClientError } from "../errors.ts";
+
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
@@ -47,6 +49,23 @@ export function parseRfc3339(text: string): Timestamp | null {
   // (it refuses offsets past 15:59, which RFC 3339 allows) or a leap second.
   const wholeSeconds = new Date(epochMs - fractionMs).toISOString().slice(0, 19);
   return { epochMs, text: `${wholeSeconds}${fraction}Z` };
+}
+
+/**
+ * Reads a body's `timestamp` field: an RFC 3339 date-time, or a 400
+ * `invalid_field` naming the field and showing what was sent.
+ */
+export function requireTimestamp(value: unknown): Timestamp {
+  const parsed = typeof value === "string" ? parseRfc3339(value) : null;
+  if (parsed === null) {
+    throw new ClientError(
+      400,
+      "invalid_field",
+      `Cannot accept "timestamp" as it must be an RFC 3339 date-time such as ` +
+        `2026-11-25T10:00:00Z: current value is ${JSON.stringify(value)?.slice(0, 80)}`,
+    );
+  }
+  return parsed;
 }
 
 /** Describes how far `epochMs` is from `nowMs` in words, e.g. "3 h in the future", "9 d in the past". */
