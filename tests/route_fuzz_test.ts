@@ -458,13 +458,13 @@ function requestOf(shape: Shape, fixture: Fixture): { path: string; init: Reques
   };
 }
 
-/** Turns the public page of the fixture's applications on, through the admin API. */
-async function showPublicPages(app: TestApp, fix: Fixture): Promise<void> {
+/** Turns the public page and the badges of the fixture's applications on, through the admin API. */
+async function showPublicPagesAndBadges(app: TestApp, fix: Fixture): Promise<void> {
   for (const slug of fix.slugs.filter((slug) => slug !== "no-such-app")) {
     const response = await app.fetch(`/api/v1/admin/applications/${slug}/settings`, {
       method: "PUT",
       headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: '{"public_page": true}',
+      body: '{"public_page": true, "public_badges": true}',
     });
     assert.equal(response.status, 200, await response.text());
   }
@@ -545,8 +545,10 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
       const registered = await app.send(again.registerRequest({ appName: "Fuzz App" }));
       assert.ok([201, 409].includes(registered.status), `register again: ${registered.status}`);
     }
-    // The settings form fuzzed before may have switched the public pages off.
-    if (key.startsWith("GET /p/")) await showPublicPages(app, fix);
+    // The settings form fuzzed before may have switched the public pages or badges off.
+    if (key.startsWith("GET /p/") || key.startsWith("GET /badge/")) {
+      await showPublicPagesAndBadges(app, fix);
+    }
     await fc.assert(
       fc.asyncProperty(shapeFor(key, spec, fix), async (shape) => {
         const status = await check(app, spec, requestOf(shape, fix));
