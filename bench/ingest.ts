@@ -47,8 +47,8 @@ async function signedLoad(
   store: StoreSetting,
   snapshots: number,
 ): Promise<LoadRun & { cpuUsPerSnapshot: number | null }> {
-  const env: Record<string, string> = {};
-  if (values.workers !== undefined) env["SHM_WORKERS"] = values.workers;
+  // The server's default (a loop per core), not the one loop the test support starts with.
+  const env: Record<string, string> = { SHM_WORKERS: values.workers ?? "cores" };
   // The server logs one line per request, as in production.
   await using server = await startServer({
     store,

@@ -267,11 +267,10 @@ export const SETTINGS = {
   workers: {
     flag: "workers",
     env: ["SHM_WORKERS"],
-    fallback: "1",
+    fallback: "cores",
     help: "accept loops serving HTTP on the port, each on a core of its own with its own " +
       "database pool (`cores`: as many as the machine has); always 1 with the embedded store " +
-      "and outside Linux. Each loop keeps its own rate limits and its own last badge figures " +
-      "for a database outage",
+      "and outside Linux. Rate limits are kept per loop; badges' last figures are shared",
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -471,7 +471,7 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     body_timeout: "10s",
     max_connections: 10_000,
     max_connections_per_address: 256,
-    workers: 1,
+    workers: Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1,
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");
@@ -554,10 +554,13 @@ Deno.test("readConfig() takes an http(s) public URL without its trailing slash, 
   }
 });
 
-Deno.test("readConfig() runs one accept loop unless told more, a loop per core with `cores`, one with the embedded store", () => {
+Deno.test("readConfig() runs an accept loop per core with PostgreSQL, one with the embedded store", () => {
   const url = "postgres://shm@db/shm";
   const linux = Deno.build.os === "linux";
-  assert.equal(configFrom({ SHM_DATABASE_URL: url }).workers, 1);
+  assert.equal(
+    configFrom({ SHM_DATABASE_URL: url }).workers,
+    linux ? navigator.hardwareConcurrency : 1,
+  );
   assert.equal(configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "3" }).workers, linux ? 3 : 1);
   assert.equal(
     configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "cores" }).workers,

@@ -62,7 +62,9 @@ export async function startServer(
   const setupToken = account === "no_password" ? randomToken() : null;
   const upkeep = await startUpkeep(db, config, log);
 
-  const loop = { config, db, log, setupToken, port: config.port };
+  // The server's own channel name: another server in this process does not hear its loops.
+  const figureChannel = config.workers > 1 ? `shm-badge-figures-${crypto.randomUUID()}` : null;
+  const loop = { config, db, log, setupToken, port: config.port, figureChannel };
   if (config.workers > 1) await openPoolConnections(db);
   let server: ConnectionServer;
   let workerCount = config.workers - 1;
@@ -86,6 +88,7 @@ export async function startServer(
         config,
         setupToken,
         port: server.addr.port,
+        figureChannel,
         output: options.output ?? standardOutput(),
       });
     } catch (error) {

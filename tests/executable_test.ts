@@ -75,9 +75,16 @@ Deno.test("executable: a copy of what compile embeds serves from another folder 
     const server = await startServer({
       root,
       store: store.setting,
-      env: { SHM_ADMIN_USER: "ops", SHM_ADMIN_PASSWORD: "boxed-password-1" },
+      // The executable's default accept loops (one per core with PostgreSQL), not the tests' one.
+      env: { SHM_ADMIN_USER: "ops", SHM_ADMIN_PASSWORD: "boxed-password-1", SHM_WORKERS: "cores" },
     });
     try {
+      const listening = server.lines.find((line) => line["msg"] === "listening");
+      assert.equal(
+        listening?.["workers"],
+        store.setting.kind === "postgres" ? navigator.hardwareConcurrency : 1,
+        "with PostgreSQL an accept loop per core, the workers' module embedded too",
+      );
       // The fresh store was migrated at start, by the serve command itself.
       const migrated = server.lines.find((line) => line["msg"] === "migrated");
       assert.deepEqual(migrated?.["applied"], MIGRATIONS.map((m) => m.name));

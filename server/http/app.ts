@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { createIngestContext } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
-import { FigureCache } from "../stats/mod.ts";
+import { FigureCache, type LastKnownShare } from "../stats/mod.ts";
 import { type Access, accessGate } from "./access.ts";
 import { apiTokensExist } from "../accounts/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
@@ -34,6 +34,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** The one-time setup token printed at start with no account and no password; else null. */
   readonly setupToken?: string | null;
+  /** Where the badges' last known figures meet those of the server's other accept loops. */
+  readonly lastKnownShare?: LastKnownShare;
 }
 
 /** A route as the handler lists it: the route table's line without its handler. */
@@ -81,7 +83,10 @@ export function createHandler(deps: AppDeps): AppHandler {
     badges: {
       ...stats,
       minInstances: config.badgeMinInstances,
-      cache: new FigureCache(config.badgeCacheSeconds * 1000),
+      cache: new FigureCache(
+        config.badgeCacheSeconds * 1000,
+        deps.lastKnownShare === undefined ? {} : { share: deps.lastKnownShare },
+      ),
     },
     maxAgeSeconds: config.badgeMaxAge,
     storeAnswers: () => checkStoreAnswers(db),

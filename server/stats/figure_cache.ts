@@ -6,20 +6,37 @@
  */
 
 /**
+ * Where the last known figures of several caches meet: with several accept
+ * loops, a figure one loop computed is the last known figure of every loop,
+ * so that during a store outage a badge shows it whichever loop is asked.
+ * Values are plain data (structured-clonable).
+ */
+export interface LastKnownShare {
+  /** Tells the other caches that `key`'s last figure is `value`. */
+  publish(key: string, value: unknown): void;
+  /** Calls `receive` with each figure another cache publishes. */
+  subscribe(receive: (key: string, value: unknown) => void): void;
+}
+
+/**
  * Remembers computed figures by key for `ttlMs`, and the last one computed for
  * each key until it is pushed out; at most `maxEntries` of each are kept.
+ * With a `share`, the last figures are also those the other caches computed.
  */
 export class FigureCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #entries = new Map<string, { expires: number; value: Promise<unknown> }>();
   readonly #lastKnown = new Map<string, unknown>();
+  readonly #share: LastKnownShare | undefined;
 
   /** A cache whose entries live `ttlMs` milliseconds; 0 remembers nothing. */
-  constructor(ttlMs: number, options: { maxEntries?: number } = {}) {
+  constructor(ttlMs: number, options: { maxEntries?: number; share?: LastKnownShare } = {}) {
     if (!(ttlMs >= 0)) throw new RangeError(`Cannot keep figures for ${ttlMs} ms`);
     this.#ttlMs = ttlMs;
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#share = options.share;
+    this.#share?.subscribe((key, value) => this.#keepLastKnown(key, value));
   }
 
   /**
@@ -57,16 +74,24 @@ export class FigureCache {
     return this.#entries.size;
   }
 
-  /** Keeps the value `computed` resolves with as the last known figure of `key`. */
+  /**
+   * Keeps the value `computed` resolves with as the last known figure of
+   * `key`, here and in the caches this one shares with.
+   */
   #remembered<T>(key: string, computed: Promise<T>): Promise<T> {
     computed.then((value) => {
-      this.#lastKnown.delete(key);
-      this.#lastKnown.set(key, value);
-      if (this.#lastKnown.size > this.#maxEntries) {
-        const oldest = this.#lastKnown.keys().next();
-        if (!oldest.done) this.#lastKnown.delete(oldest.value);
-      }
+      this.#keepLastKnown(key, value);
+      this.#share?.publish(key, value);
     }, () => {});
     return computed;
+  }
+
+  #keepLastKnown(key: string, value: unknown): void {
+    this.#lastKnown.delete(key);
+    this.#lastKnown.set(key, value);
+    if (this.#lastKnown.size > this.#maxEntries) {
+      const oldest = this.#lastKnown.keys().next();
+      if (!oldest.done) this.#lastKnown.delete(oldest.value);
+    }
   }
 }

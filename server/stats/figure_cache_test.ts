@@ -58,3 +58,24 @@ Deno.test("FigureCache keeps the last figure of each key for when computing fail
     assert.deepEqual(cache.lastKnown("b"), { value: 4 });
   }
 });
+
+Deno.test("FigureCache with a share: a figure one cache computed is the other's last known", async () => {
+  const listeners: ((key: string, value: unknown) => void)[] = [];
+  const shareOf = (self: number) => ({
+    publish: (key: string, value: unknown) =>
+      listeners.forEach((receive, index) => index !== self && receive(key, value)),
+    subscribe: (receive: (key: string, value: unknown) => void) => {
+      listeners[self] = receive;
+    },
+  });
+  const first = new FigureCache(1000, { share: shareOf(0) });
+  const second = new FigureCache(1000, { share: shareOf(1) });
+  assert.equal(second.lastKnown("k"), undefined);
+  assert.equal(await first.get("k", 0, () => Promise.resolve(41)), 41);
+  assert.deepEqual(second.lastKnown("k"), { value: 41 }, "the other cache knows it");
+  assert.equal(second.size, 0, "but does not answer with it as fresh");
+  assert.equal(await second.get("k", 0, () => Promise.resolve(42)), 42);
+  assert.deepEqual(first.lastKnown("k"), { value: 42 }, "and the newest figure wins everywhere");
+  await assert.rejects(first.get("j", 0, () => Promise.reject(new Error("down"))));
+  assert.equal(second.lastKnown("j"), undefined, "a failure is not shared");
+});

@@ -53,7 +53,7 @@ export {
   type ValueMetricSeries,
 } from "./app_activity.ts";
 export { applicationPage, type ApplicationPageFigures } from "./app_page.ts";
-export { FigureCache } from "./figure_cache.ts";
+export { FigureCache, type LastKnownShare } from "./figure_cache.ts";
 export {
   type AppInstancePage,
   appInstancePage,

@@ -9,6 +9,7 @@ import { type ConnectionRules, createHandler, serveConnections } from "../http/m
 import type { ConnectionServer } from "../http/serve_connections.ts";
 import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database } from "../store/mod.ts";
+import { openLastKnownChannel } from "./last_known_channel.ts";
 
 /**
  * Connections of a PostgreSQL pool opened before its loop listens (the
@@ -32,6 +33,11 @@ export interface HttpLoopOptions {
   readonly port: number;
   /** Whether the port is shared with the server's other accept loops. */
   readonly reusePort: boolean;
+  /**
+   * The channel on which the server's accept loops share their last known
+   * badge figures (see `last_known_channel.ts`); null with one loop.
+   */
+  readonly figureChannel: string | null;
 }
 
 /**
@@ -40,14 +46,38 @@ export interface HttpLoopOptions {
  */
 export function serveHttp(options: HttpLoopOptions): ConnectionServer {
   const { config, db, log, setupToken } = options;
-  return serveConnections({
-    hostname: config.host,
-    port: options.port,
-    reusePort: options.reusePort,
-    rules: connectionRules(config),
-    log,
-    handler: createHandler({ config, db, log, setupToken }),
-  });
+  const share = options.figureChannel === null
+    ? undefined
+    : openLastKnownChannel(options.figureChannel);
+  let server: ConnectionServer;
+  try {
+    server = serveConnections({
+      hostname: config.host,
+      port: options.port,
+      reusePort: options.reusePort,
+      rules: connectionRules(config),
+      log,
+      handler: createHandler({
+        config,
+        db,
+        log,
+        setupToken,
+        ...(share === undefined ? {} : { lastKnownShare: share }),
+      }),
+    });
+  } catch (error) {
+    share?.close();
+    throw error;
+  }
+  if (share === undefined) return server;
+  return {
+    addr: server.addr,
+    finished: server.finished.finally(() => share.close()),
+    async shutdown(graceMs) {
+      await server.shutdown(graceMs);
+      share.close();
+    },
+  };
 }
 
 /**

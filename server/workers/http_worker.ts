@@ -28,6 +28,8 @@ export type WorkerOrder =
     readonly port: number;
     /** The worker's number, from 1 (the main thread's loop is 0). */
     readonly index: number;
+    /** The channel on which every loop shares its last known badge figures. */
+    readonly figureChannel: string | null;
   }
   | { readonly kind: "stop"; readonly graceMs: number };
 
@@ -106,6 +108,7 @@ async function start(
       setupToken: order.setupToken,
       port: order.port,
       reusePort: true,
+      figureChannel: order.figureChannel,
     });
   } catch (error) {
     await db.close();

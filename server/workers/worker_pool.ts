@@ -32,6 +32,8 @@ export interface HttpWorkersOptions {
   readonly setupToken: string | null;
   /** The port the main thread's loop listens on, with `reusePort`. */
   readonly port: number;
+  /** The channel on which every loop shares its last known badge figures. */
+  readonly figureChannel: string | null;
   /** Where the workers' log text goes. */
   readonly output: LineSink;
   /** The worker's module; by default `http_worker.ts` (tests give others). */
@@ -94,6 +96,7 @@ export async function startHttpWorkers(options: HttpWorkersOptions): Promise<Htt
         config: options.config,
         setupToken: options.setupToken,
         port: options.port,
+        figureChannel: options.figureChannel,
         index,
       } satisfies WorkerOrder,
     );

@@ -22,6 +22,7 @@ Deno.test("startHttpWorkers() passes on log text, and a worker failing later is 
     config,
     setupToken: null,
     port: 1,
+    figureChannel: null,
     output,
     module: moduleOf(`
       self.onmessage = (event) => {
@@ -49,6 +50,7 @@ Deno.test("startHttpWorkers() rejects when a worker cannot start, and ends the o
     config,
     setupToken: null,
     port: 1,
+    figureChannel: null,
     output: recordingOutput(),
     module: moduleOf(`
       self.onmessage = (event) => {
@@ -68,6 +70,7 @@ Deno.test("startHttpWorkers() stops every worker, each asked to drain within the
     config,
     setupToken: null,
     port: 1,
+    figureChannel: null,
     output,
     module: moduleOf(`
       self.onmessage = (event) => {

@@ -58,6 +58,9 @@ const TEST_DEFAULTS: Record<string, string> = {
   // A loaded test machine can take longer than the 1.5 s default to answer; the outage test sets
   // the defaults back to hold the limits they are for.
   SHM_DB_QUERY_TIMEOUT: "15s",
+  // One accept loop: each more loads the whole server again, which on a loaded test machine costs
+  // seconds per server. The tests of several loops (workers, outage, executable) ask for them.
+  SHM_WORKERS: "1",
 };
 
 /** Environment variables a test server must not inherit from the machine. */

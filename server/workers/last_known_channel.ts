@@ -1,0 +1,50 @@
+/**
+ * The last known badge figures of every accept loop, shared over a
+ * `BroadcastChannel`: what one loop computed, each loop can answer with
+ * while the store cannot be read.
+ */
+
+import type { LastKnownShare } from "../stats/mod.ts";
+
+/** A share of last known figures that can be closed. */
+export interface LastKnownChannel extends LastKnownShare {
+  /** Stops sending and receiving; safe to call twice. */
+  close(): void;
+}
+
+/** What travels on the channel. */
+interface FigureMessage {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+/**
+ * Joins the channel `name`, which the loops of one server share (and no
+ * other server in the process: the name is the server's own). A message that
+ * is not a figure is ignored.
+ */
+export function openLastKnownChannel(name: string): LastKnownChannel {
+  const channel = new BroadcastChannel(name);
+  let closed = false;
+  return {
+    publish(key, value) {
+      if (!closed) channel.postMessage({ key, value } satisfies FigureMessage);
+    },
+    subscribe(receive) {
+      channel.onmessage = (event: MessageEvent<unknown>) => {
+        const message = event.data;
+        if (
+          typeof message === "object" && message !== null && "key" in message &&
+          typeof message.key === "string" && "value" in message
+        ) {
+          receive(message.key, message.value);
+        }
+      };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      channel.close();
+    },
+  };
+}
