@@ -14,6 +14,10 @@ export type StoreSetting =
     readonly url: string;
     /** Longest wait for a connection to be ready, in milliseconds (the driver's default: 1 s). */
     readonly connectTimeoutMs?: number;
+    /** Connections of each accept loop's pool (the driver's default: 10). */
+    readonly poolSize?: number;
+    /** Whether statements are prepared on the server (the driver's default: true). */
+    readonly prepare?: boolean;
   };
 
 /** The whole configuration of a server process. */
@@ -119,6 +123,20 @@ export const SETTINGS = {
     fallback: "1s",
     help:
       "longest wait for a PostgreSQL connection (TCP, TLS, sign-in): `500ms`, `2s` (100ms to 1m)",
+  },
+  dbPoolSize: {
+    flag: "db-pool-size",
+    env: ["SHM_DB_POOL_SIZE"],
+    fallback: "10",
+    help: "PostgreSQL connections of each accept loop (1 to 1000); the server opens up to " +
+      "SHM_WORKERS times this many, and one more now and then to probe a database that is gone",
+  },
+  dbPrepare: {
+    flag: "db-prepare",
+    env: ["SHM_DB_PREPARE"],
+    fallback: "true",
+    help: "prepare statements on the PostgreSQL server; `false` behind a pooler in transaction " +
+      "mode that cannot keep them (PgBouncer before 1.21, or without `max_prepared_statements`)",
   },
   dbQueryTimeout: {
     flag: "db-query-timeout",
@@ -338,6 +356,8 @@ export function readConfig(
         kind: "postgres" as const,
         url: postgresUrl(databaseUrl),
         connectTimeoutMs: dbConnectTimeoutMs,
+        poolSize: integerSetting(raw("dbPoolSize"), { min: 1, max: 1000 }),
+        prepare: booleanSetting(raw("dbPrepare")),
       }),
     storeQueryTimeoutMs: durationSetting(raw("dbQueryTimeout"), { minMs: 100, maxMs: 3_600_000 }),
     dataDir,
@@ -404,6 +424,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...(config.store.kind === "postgres"
       ? {
         db_connect_timeout: formatDuration(config.store.connectTimeoutMs ?? 1_000),
+        db_pool_size: config.store.poolSize ?? 10,
+        db_connections_at_most: config.workers * (config.store.poolSize ?? 10),
+        db_prepare: config.store.prepare ?? true,
         db_query_timeout: formatDuration(config.storeQueryTimeoutMs),
       }
       : {}),

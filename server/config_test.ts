@@ -176,21 +176,25 @@ Deno.test("readConfig() uses PostgreSQL from SHM_DATABASE_URL, then DATABASE_URL
   const third = "postgres://c@db3/shm?sslmode=disable";
   assert.deepEqual(
     configFrom({ SHM_DATABASE_URL: first, DATABASE_URL: second, SHM_DB_DSN: third }).store,
-    { kind: "postgres", url: first, connectTimeoutMs: 1_000 },
+    { kind: "postgres", url: first, connectTimeoutMs: 1_000, poolSize: 10, prepare: true },
   );
   assert.deepEqual(configFrom({ DATABASE_URL: second, SHM_DB_DSN: third }).store, {
     kind: "postgres",
     url: second,
     connectTimeoutMs: 1_000,
+    poolSize: 10,
+    prepare: true,
   });
   assert.deepEqual(configFrom({ SHM_DB_DSN: third }).store, {
     kind: "postgres",
     url: third,
     connectTimeoutMs: 1_000,
+    poolSize: 10,
+    prepare: true,
   });
   assert.deepEqual(
     configFrom({ SHM_DATABASE_URL: "", DATABASE_URL: second }).store,
-    { kind: "postgres", url: second, connectTimeoutMs: 1_000 },
+    { kind: "postgres", url: second, connectTimeoutMs: 1_000, poolSize: 10, prepare: true },
   );
 });
 
@@ -203,6 +207,8 @@ Deno.test("readConfig() lets --database-url win over every database variable", (
     kind: "postgres",
     url: "postgres://flag@db/shm",
     connectTimeoutMs: 1_000,
+    poolSize: 10,
+    prepare: true,
   });
 });
 
@@ -217,6 +223,8 @@ Deno.test("readConfig() reads the database timeouts in ms or s, within their ran
     kind: "postgres",
     url: url.SHM_DATABASE_URL,
     connectTimeoutMs: 500,
+    poolSize: 10,
+    prepare: true,
   });
   assert.equal(config.storeQueryTimeoutMs, 2_000);
   assert.equal(configFrom({ SHM_DB_QUERY_TIMEOUT: "250ms" }).storeQueryTimeoutMs, 250);
@@ -450,6 +458,9 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     public_url: "not set",
     store: "postgres (postgres://shm:***@db.internal:5432/metrics)",
     db_connect_timeout: "1s",
+    db_pool_size: 10,
+    db_connections_at_most: 10 * (Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1),
+    db_prepare: true,
     db_query_timeout: "1500ms",
     admin_token: "set",
     active_days: 30,
@@ -571,4 +582,33 @@ Deno.test("readConfig() runs an accept loop per core with PostgreSQL, one with t
     thrownBy(() => configFrom({ SHM_DATABASE_URL: url, SHM_WORKERS: "0" })),
     'Cannot use SHM_WORKERS as it is not a whole number from 1 to 256: current value is "0"',
   );
+});
+
+Deno.test("readConfig() takes the pool size and whether to prepare statements, and refuses bad ones", () => {
+  const url = "postgres://shm@db/shm";
+  const store =
+    configFrom({ SHM_DATABASE_URL: url, SHM_DB_POOL_SIZE: "4", SHM_DB_PREPARE: "false" })
+      .store;
+  assert.equal(store.kind, "postgres");
+  assert.equal(store.kind === "postgres" && store.poolSize, 4);
+  assert.equal(store.kind === "postgres" && store.prepare, false);
+  const defaults = configFrom({ SHM_DATABASE_URL: url }).store;
+  assert.deepEqual(
+    defaults.kind === "postgres" && [defaults.poolSize, defaults.prepare],
+    [10, true],
+  );
+  for (
+    const [name, value] of [
+      ["SHM_DB_POOL_SIZE", "0"],
+      ["SHM_DB_POOL_SIZE", "1001"],
+      ["SHM_DB_POOL_SIZE", "ten"],
+      ["SHM_DB_PREPARE", "maybe"],
+    ]
+  ) {
+    assert.throws(
+      () => configFrom({ SHM_DATABASE_URL: url, [name!]: value! }),
+      (error: Error) => error instanceof ConfigError && error.message.includes(name!),
+      `${name}=${value}`,
+    );
+  }
 });

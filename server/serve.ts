@@ -65,7 +65,7 @@ export async function startServer(
   // The server's own channel name: another server in this process does not hear its loops.
   const figureChannel = config.workers > 1 ? `shm-badge-figures-${crypto.randomUUID()}` : null;
   const loop = { config, db, log, setupToken, port: config.port, figureChannel };
-  if (config.workers > 1) await openPoolConnections(db);
+  if (config.workers > 1) await openPoolConnections(db, config);
   let server: ConnectionServer;
   let workerCount = config.workers - 1;
   try {

@@ -13,10 +13,13 @@ import { runMigrations } from "./migrate.ts";
  */
 export async function openStore(setting: StoreSetting): Promise<Database> {
   return setting.kind === "postgres"
-    ? openPostgresDatabase(
-      setting.url,
-      setting.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: setting.connectTimeoutMs },
-    )
+    ? openPostgresDatabase(setting.url, {
+      ...(setting.connectTimeoutMs === undefined
+        ? {}
+        : { connectTimeoutMs: setting.connectTimeoutMs }),
+      ...(setting.poolSize === undefined ? {} : { maxConnections: setting.poolSize }),
+      ...(setting.prepare === undefined ? {} : { prepare: setting.prepare }),
+    })
     : await openEmbeddedDatabase(setting.dataDir);
 }
 

@@ -11,14 +11,6 @@ import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database } from "../store/mod.ts";
 import { openLastKnownChannel } from "./last_known_channel.ts";
 
-/**
- * Connections of a PostgreSQL pool opened before its loop listens (the
- * pool's default size): a burst of requests on a cold pool opens them all
- * at once, and on a loaded machine some would not be ready within the
- * connect timeout; with several loops there are several pools.
- */
-const WARM_CONNECTIONS = 10;
-
 /** Largest request body of any route; each route may allow less (instance endpoints: 64 KiB). */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
@@ -99,11 +91,14 @@ export function connectionRules(config: Config): ConnectionRules {
 }
 
 /**
- * Opens the connections of `db`'s pool (PostgreSQL; nothing to do for the
- * embedded store), each answering a trivial query. Throws
+ * Opens the connections of `db`'s pool before its loop listens (PostgreSQL;
+ * nothing to do for the embedded store), each answering a trivial query: a
+ * burst of requests on a cold pool would open them all at once, and on a
+ * loaded machine some would not be ready within the connect timeout. Throws
  * `StoreUnavailableError` when the database does not answer.
  */
-export async function openPoolConnections(db: Database): Promise<void> {
-  if (db.kind !== "postgres") return;
-  await Promise.all(Array.from({ length: WARM_CONNECTIONS }, () => checkStoreAnswers(db)));
+export async function openPoolConnections(db: Database, config: Config): Promise<void> {
+  if (db.kind !== "postgres" || config.store.kind !== "postgres") return;
+  const connections = config.store.poolSize ?? 10;
+  await Promise.all(Array.from({ length: connections }, () => checkStoreAnswers(db)));
 }

@@ -100,7 +100,7 @@ async function start(
   });
   let server;
   try {
-    await openPoolConnections(db);
+    await openPoolConnections(db, config);
     server = serveHttp({
       config,
       db,

@@ -15,6 +15,11 @@ export interface GuardedPoolOptions {
   readonly connectTimeoutMs: number;
   /** Fixed pause before a closed connection is made again, and between probes during an outage. */
   readonly reconnectDelayMs: number;
+  /**
+   * Whether statements are prepared on the server (named, reused per
+   * connection); off for a pooler in transaction mode that cannot keep them.
+   */
+  readonly prepare: boolean;
 }
 
 /** A postgres.js pool of connections to the server at `url`, made on first use. */
@@ -23,6 +28,7 @@ export function openPostgresClient(url: string, options: GuardedPoolOptions): po
   return postgres(url, {
     max: options.maxConnections,
     connect_timeout: options.connectTimeoutMs / 1000,
+    prepare: options.prepare,
     // A short fixed pause, not postgres.js's growing one, so a returning server is used at once.
     backoff: () => delaySeconds,
     idle_timeout: 60,

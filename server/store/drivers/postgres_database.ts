@@ -20,6 +20,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Pause before reconnecting and between probes of a server that is gone (default 250 ms). */
   reconnectDelayMs?: number;
+  /** Whether statements are prepared on the server (default true; false behind PgBouncer's transaction mode). */
+  prepare?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export function openPostgresDatabase(url: string, options: PostgresOptions = {})
     maxConnections: options.maxConnections ?? 10,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     reconnectDelayMs: options.reconnectDelayMs ?? RECONNECT_DELAY_MS,
+    prepare: options.prepare ?? true,
   });
   return poolDatabase(pool, null);
 }
