@@ -18,6 +18,10 @@ export type StoreSetting =
     readonly poolSize?: number;
     /** Whether statements are prepared on the server (the driver's default: true). */
     readonly prepare?: boolean;
+    /** A streaming standby of the database for the dashboard's, badges' and API's reads. */
+    readonly readUrl?: string;
+    /** Largest lag at which the standby still answers reads, in milliseconds. */
+    readonly readMaxLagMs?: number;
   };
 
 /** The whole configuration of a server process. */
@@ -116,6 +120,20 @@ export const SETTINGS = {
     help:
       "PostgreSQL URL (`postgres://user:pass@host:5432/db`); without it the embedded store is used",
     secret: true,
+  },
+  databaseReadUrl: {
+    flag: "database-read-url",
+    env: ["SHM_DATABASE_READ_URL"],
+    fallback: null,
+    help: "a streaming standby of the PostgreSQL database: figures for pages, badges and the " +
+      "admin API are read from it while it keeps up; writes and the upkeep use the primary",
+    secret: true,
+  },
+  databaseReadMaxLag: {
+    flag: "database-read-max-lag",
+    env: ["SHM_DATABASE_READ_MAX_LAG"],
+    fallback: "30s",
+    help: "reads go to the primary while the standby is further behind than this (1s to 1h)",
   },
   dbConnectTimeout: {
     flag: "db-connect-timeout",
@@ -339,6 +357,13 @@ export function readConfig(
     minMs: 100,
     maxMs: 60_000,
   });
+  const readUrl = raw("databaseReadUrl");
+  if (readUrl.value !== null && databaseUrl.value === null) {
+    throw new ConfigError(
+      `Cannot use ${readUrl.source} without a database URL: a read replica stands beside ` +
+        "a PostgreSQL primary, and the embedded store has none",
+    );
+  }
   const logLevel = raw("logLevel");
   if (logLevel.value === null || !isLogLevel(logLevel.value)) {
     throw new ConfigError(
@@ -358,6 +383,13 @@ export function readConfig(
         connectTimeoutMs: dbConnectTimeoutMs,
         poolSize: integerSetting(raw("dbPoolSize"), { min: 1, max: 1000 }),
         prepare: booleanSetting(raw("dbPrepare")),
+        ...(readUrl.value === null ? {} : {
+          readUrl: postgresUrl(readUrl),
+          readMaxLagMs: durationSetting(raw("databaseReadMaxLag"), {
+            minMs: 1_000,
+            maxMs: 3_600_000,
+          }),
+        }),
       }),
     storeQueryTimeoutMs: durationSetting(raw("dbQueryTimeout"), { minMs: 100, maxMs: 3_600_000 }),
     dataDir,
@@ -427,6 +459,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
         db_pool_size: config.store.poolSize ?? 10,
         db_connections_at_most: config.workers * (config.store.poolSize ?? 10),
         db_prepare: config.store.prepare ?? true,
+        read_replica: config.store.readUrl === undefined
+          ? "not set"
+          : `${redactUrl(config.store.readUrl)} (up to ${
+            formatDuration(config.store.readMaxLagMs ?? 30_000)
+          } behind)`,
         db_query_timeout: formatDuration(config.storeQueryTimeoutMs),
       }
       : {}),

@@ -461,6 +461,7 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     db_pool_size: 10,
     db_connections_at_most: 10 * (Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1),
     db_prepare: true,
+    read_replica: "not set",
     db_query_timeout: "1500ms",
     admin_token: "set",
     active_days: 30,
@@ -611,4 +612,39 @@ Deno.test("readConfig() takes the pool size and whether to prepare statements, a
       `${name}=${value}`,
     );
   }
+});
+
+Deno.test("readConfig() takes a read replica beside a PostgreSQL primary only, with its lag limit", () => {
+  const primary = "postgres://shm:secret@db/shm";
+  const standby = "postgres://shm:secret@standby/shm";
+  const config = configFrom({
+    SHM_DATABASE_URL: primary,
+    SHM_DATABASE_READ_URL: standby,
+    SHM_DATABASE_READ_MAX_LAG: "5s",
+  });
+  assert.equal(config.store.kind === "postgres" && config.store.readUrl, standby);
+  assert.equal(config.store.kind === "postgres" && config.store.readMaxLagMs, 5_000);
+  assert.equal(
+    describeConfig(config)["read_replica"],
+    "postgres://shm:***@standby/shm (up to 5s behind)",
+    "the password is not shown",
+  );
+  assertConfigError(
+    thrownBy(() => configFrom({ SHM_DATABASE_READ_URL: standby })),
+    "Cannot use SHM_DATABASE_READ_URL without a database URL: a read replica stands beside a " +
+      "PostgreSQL primary, and the embedded store has none",
+  );
+  assert.throws(
+    () => configFrom({ SHM_DATABASE_URL: primary, SHM_DATABASE_READ_URL: "mysql://x" }),
+    (error: Error) => error instanceof ConfigError && !error.message.includes("mysql"),
+  );
+  assert.throws(
+    () =>
+      configFrom({
+        SHM_DATABASE_URL: primary,
+        SHM_DATABASE_READ_URL: standby,
+        SHM_DATABASE_READ_MAX_LAG: "10ms",
+      }),
+    ConfigError,
+  );
 });

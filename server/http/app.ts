@@ -34,6 +34,11 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** The one-time setup token printed at start with no account and no password; else null. */
   readonly setupToken?: string | null;
+  /**
+   * The database with its reads routed to a read replica (`SHM_DATABASE_READ_URL`), for the
+   * figures of pages, badges and the admin API; without it they are read from `db`.
+   */
+  readonly readDb?: Database;
   /** Where the badges' last known figures meet those of the server's other accept loops. */
   readonly lastKnownShare?: LastKnownShare;
 }
@@ -70,7 +75,11 @@ export function createHandler(deps: AppDeps): AppHandler {
     ? <T>(work: () => Promise<T>) => runWithinStoreBudget(config.storeQueryTimeoutMs, work)
     : <T>(work: () => Promise<T>) => work();
   const now = deps.now ?? (() => new Date());
-  const stats = { db, now, activeDays: config.activeDays };
+  // Figures may come from a read replica; writes made through the stats context go to the primary.
+  const figures = deps.readDb === undefined
+    ? db
+    : deps.readDb.withDeadline(config.storeQueryTimeoutMs);
+  const stats = { db: figures, now, activeDays: config.activeDays };
   const services: RouteServices = {
     db,
     now,

@@ -122,7 +122,8 @@ export {
 
 // Opening the store, its schema, and the drivers' face: the database interface and the `sql`
 // tag, a request's budget of waiting, the readiness question.
-export { openMigratedStore, openStore } from "./open_store.ts";
+export { openMigratedStore, openReadRouting, openStore } from "./open_store.ts";
+export type { ReadSource, RoutedDatabase } from "./drivers/read_routing.ts";
 export { MIGRATIONS } from "../../migrations/mod.ts";
 export { migrationStatus, runMigrations, schemaVersion } from "./migrate.ts";
 export { type Database, sql, type SqlQuery } from "./drivers/database.ts";

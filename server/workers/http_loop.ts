@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { type ConnectionRules, createHandler, serveConnections } from "../http/mod.ts";
 import type { ConnectionServer } from "../http/serve_connections.ts";
 import type { Logger } from "../log.ts";
-import { checkStoreAnswers, type Database } from "../store/mod.ts";
+import { checkStoreAnswers, type Database, openReadRouting } from "../store/mod.ts";
 import { openLastKnownChannel } from "./last_known_channel.ts";
 
 /** Largest request body of any route; each route may allow less (instance endpoints: 64 KiB). */
@@ -41,6 +41,17 @@ export function serveHttp(options: HttpLoopOptions): ConnectionServer {
   const share = options.figureChannel === null
     ? undefined
     : openLastKnownChannel(options.figureChannel);
+  const reads = openReadRouting(config.store, db, (source) => {
+    if (source.kind === "standby") {
+      log.info("reading figures from the read replica", { lag_ms: Math.round(source.lagMs) });
+    } else {
+      log.warn("reading figures from the primary", { reason: source.reason });
+    }
+  });
+  const closeAll = async () => {
+    share?.close();
+    await reads?.close();
+  };
   let server: ConnectionServer;
   try {
     server = serveConnections({
@@ -55,19 +66,20 @@ export function serveHttp(options: HttpLoopOptions): ConnectionServer {
         log,
         setupToken,
         ...(share === undefined ? {} : { lastKnownShare: share }),
+        ...(reads === null ? {} : { readDb: reads }),
       }),
     });
   } catch (error) {
-    share?.close();
+    void closeAll();
     throw error;
   }
-  if (share === undefined) return server;
+  if (share === undefined && reads === null) return server;
   return {
     addr: server.addr,
-    finished: server.finished.finally(() => share.close()),
+    finished: server.finished.finally(closeAll),
     async shutdown(graceMs) {
       await server.shutdown(graceMs);
-      share.close();
+      await closeAll();
     },
   };
 }

@@ -68,8 +68,11 @@ export async function pgClusterUnavailableReason(): Promise<string | null> {
  * in a new temporary folder owned by the `postgres` account, then
  * `pg_ctl start` on a free port of 127.0.0.1 with `fsync=off` (a test's data
  * need not survive a machine crash; commits still survive a server crash).
+ * With `standbyOf`, the cluster is instead a streaming standby of that one:
+ * `pg_basebackup -R` from it, then started the same way (read-only, replaying
+ * what the primary writes).
  */
-export async function startPgCluster(): Promise<PgCluster> {
+export async function startPgCluster(options: { standbyOf?: PgCluster } = {}): Promise<PgCluster> {
   const root = await Deno.makeTempDir({ prefix: "shm-pg-" });
   const dataDir = `${root}/data`;
   const logFile = `${root}/server.log`;
@@ -104,19 +107,39 @@ export async function startPgCluster(): Promise<PgCluster> {
 
   try {
     await run(["chown", `${PG_USER}:${PG_USER}`, root]);
-    await asPostgres([
-      `${PG_BIN}/initdb`,
-      "-D",
-      dataDir,
-      "-A",
-      "trust",
-      "-U",
-      "postgres",
-      "-E",
-      "UTF8",
-      "--locale=C",
-      "--no-sync",
-    ]);
+    if (options.standbyOf !== undefined) {
+      await asPostgres([
+        `${PG_BIN}/pg_basebackup`,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(options.standbyOf.port),
+        "-U",
+        "postgres",
+        "-D",
+        dataDir,
+        "-R",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "--no-sync",
+      ]);
+    } else {
+      await asPostgres([
+        `${PG_BIN}/initdb`,
+        "-D",
+        dataDir,
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+      ]);
+    }
     // A port free now may be taken before the server binds it: try a few.
     for (let attempt = 1;; attempt++) {
       port = freePort();
