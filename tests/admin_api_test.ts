@@ -863,6 +863,7 @@ Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, an
     public_badges: true,
     public_page: false,
     public_metrics: [],
+    excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Our App",
     reported_name: "Named App",
   });
@@ -871,6 +872,7 @@ Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, an
     public_badges: true,
     public_page: false,
     public_metrics: [],
+    excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Our App",
     reported_name: "Named App",
   });
@@ -930,6 +932,7 @@ Deno.test("admin settings: a bad display_name is a 400 invalid_setting and nothi
     public_badges: true,
     public_page: false,
     public_metrics: [],
+    excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Kept",
     reported_name: "Named App",
   });

@@ -421,6 +421,7 @@ Deno.test("public badges switched off answer exactly as an unknown app, and back
     public_badges: false,
     public_page: false,
     public_metrics: [],
+    excluded_environments: ["ci", "test", "dev", "development"],
     display_name: null,
     reported_name: "Badge App",
   };

@@ -151,7 +151,7 @@ Deno.test({
         const app = apps[0]!;
         const today = new Date().toISOString().slice(0, 10);
         const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-        const range = { appId: app.id, fromDay: yesterday, toDay: today };
+        const range = { appId: app.id, scope: "all" as const, fromDay: yesterday, toDay: today };
         const read = async () => ({
           days: (await appDayRows(db, range)).map(({ computedAt: _, ...row }) => row),
           shares: await appDayShareRows(db, range),

@@ -104,6 +104,7 @@ export function settingsJson(settings: ApplicationSettings) {
     public_badges: settings.publicBadges,
     public_page: settings.publicPage,
     public_metrics: [...settings.publicMetrics],
+    excluded_environments: [...settings.excludedEnvironments],
     display_name: settings.displayName,
     reported_name: settings.reportedName,
   };

@@ -5,6 +5,7 @@ import { isMetricKey } from "../../shared/text_rules.ts";
 import {
   applicationSettingsView,
   changeApplicationSettings,
+  readExcludedEnvironmentsField,
   type StatsContext,
 } from "../stats/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
@@ -23,7 +24,8 @@ export interface AppSettingsPageDeps {
  * The handlers of `GET /apps/{slug}/settings` (the page, access `session`)
  * and `POST` (its form, access `session_form`: `display_name`,
  * `public_badges` and `public_page` as checkboxes, `public_metrics` as one
- * checkbox per metric). A bad display name or more than 50 public metrics
+ * checkbox per metric, `excluded_environments` separated by commas). A bad
+ * display name or excluded environment list, or more than 50 public metrics
  * shows the page again with 400 and writes nothing; a saved form redirects to the page with a notice.
  */
 export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
@@ -33,7 +35,10 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
   const settingsPage = async (
     ctx: RouteContext,
     session: SignedIn,
-    extra: Pick<AppSettingsPageProps, "notice" | "error" | "typedDisplayName"> = {},
+    extra: Pick<
+      AppSettingsPageProps,
+      "notice" | "error" | "typedDisplayName" | "typedExcludedEnvironments"
+    > = {},
     status = 200,
   ) => {
     const slug = ctx.params["slug"] ?? "";
@@ -70,6 +75,17 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           typedDisplayName: typed.slice(0, 200),
         }, 400);
       }
+      // A form without the field (an older page) leaves the list as it is.
+      const typedExcluded = form.get("excluded_environments");
+      const excluded = typedExcluded === null ? null : readExcludedEnvironmentsField(typedExcluded);
+      if (excluded !== null && !excluded.ok) {
+        return await settingsPage(ctx, session, {
+          error: "Excluded environments are up to 32 names separated by commas, each 1 to 64 " +
+            "printable characters.",
+          typedDisplayName: typed.slice(0, 200),
+          typedExcludedEnvironments: (typedExcluded ?? "").slice(0, 3000),
+        }, 400);
+      }
       const publicMetrics = [...new Set(form.getAll("public_metrics"))];
       if (publicMetrics.length > MAX_PUBLIC_METRICS || !publicMetrics.every(isMetricKey)) {
         return await settingsPage(ctx, session, {
@@ -85,6 +101,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           publicBadges: form.get("public_badges") === "on",
           publicPage: form.get("public_page") === "on",
           publicMetrics,
+          ...(excluded === null ? {} : { excludedEnvironments: excluded.environments }),
         },
         actor: session.user.username,
       });

@@ -5,6 +5,7 @@ import {
   applicationSettings,
   type ApplicationSettingsChange,
   changeApplicationSettings,
+  readExcludedEnvironments,
   type StatsContext,
 } from "../stats/mod.ts";
 import { isDisplayText, isMetricKey } from "../../shared/text_rules.ts";
@@ -16,7 +17,13 @@ import type { Handler } from "./route_declaration.ts";
 
 /** Largest settings body accepted. */
 const MAX_SETTINGS_BYTES = 4096;
-const SETTING_NAMES = ["public_badges", "display_name", "public_page", "public_metrics"] as const;
+const SETTING_NAMES = [
+  "public_badges",
+  "display_name",
+  "public_page",
+  "public_metrics",
+  "excluded_environments",
+] as const;
 
 /** Most metrics a public page shows. */
 export const MAX_PUBLIC_METRICS = 50;
@@ -28,7 +35,9 @@ export const MAX_DISPLAY_NAME_LENGTH = 100;
  * The handlers of `GET` and `PUT /api/v1/admin/applications/{slug}/settings`
  * (access `token`). `PUT` takes a JSON object with any of `public_badges`
  * (boolean), `display_name` (string or null), `public_page` (boolean) and
- * `public_metrics` (array of at most 50 metric keys, replacing the list); any
+ * `public_metrics` (array of at most 50 metric keys, replacing the list) and
+ * `excluded_environments` (at most 32 environments, each 1 to 64 printable
+ * characters without a comma, stored trimmed, lower-cased and once); any
  * other key or type is a 400 and nothing is written, an unknown slug a 404.
  */
 export function appSettingsApiHandlers(stats: StatsContext): {
@@ -197,6 +206,11 @@ function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   }
   if ("display_name" in fields) {
     change = { ...change, displayName: readDisplayName(fields["display_name"]) };
+  }
+  if ("excluded_environments" in fields) {
+    const reading = readExcludedEnvironments(fields["excluded_environments"]);
+    if (!reading.ok) throw new ClientError(400, "invalid_setting", reading.message);
+    change = { ...change, excludedEnvironments: reading.environments };
   }
   return change;
 }

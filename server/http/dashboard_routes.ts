@@ -6,6 +6,7 @@ import {
   dashboardOverview,
   type DashboardPeriod,
   isDashboardPeriod,
+  isEnvironmentChoice,
   type StatsContext,
 } from "../stats/mod.ts";
 import { AppPage, type Breakdown } from "../ui/AppPage.tsx";
@@ -19,9 +20,10 @@ import type { Handler } from "./route_declaration.ts";
 
 /**
  * The handlers of `GET /assets/{asset}` (public), `/` (the overview),
- * `/apps/{slug}` (an application's page, `?period=`) and
- * `/apps/{slug}/export?chart=&period=` (one chart or table of that page as
- * CSV), the last three access `session`.
+ * `/apps/{slug}` (an application's page, `?period=`, `?environments=all` to
+ * count the excluded environments too) and
+ * `/apps/{slug}/export?chart=&period=&environments=` (one chart or table of
+ * that page as CSV), the last three access `session`.
  */
 export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }): {
   asset: Handler<"public">;
@@ -50,7 +52,23 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
         400,
       );
     }
-    const figures = await applicationPage(stats, slug, periodText as DashboardPeriod);
+    const environments = url.searchParams.get("environments") ?? "counted";
+    if (!isEnvironmentChoice(environments)) {
+      return page(
+        MessagePage({
+          title: "Unknown environments",
+          message: `Cannot count the environments "${
+            environments.slice(0, 20)
+          }": choose all, or counted (without the excluded ones).`,
+          viewer,
+        }),
+        400,
+      );
+    }
+    const figures = await applicationPage(stats, slug, {
+      period: periodText as DashboardPeriod,
+      environments,
+    });
     if (figures.kind === "unknown_app") {
       return page(
         MessagePage({
@@ -97,6 +115,8 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
           computedAt: detail.computedAt,
         },
         breakdowns: breakdownsOf(found),
+        environments: found.environments,
+        excluded: found.excluded,
         now: now(),
       }));
     },
@@ -108,7 +128,8 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
       if (found instanceof Response) return found;
       const { activity } = found;
       const id = ctx.url.searchParams.get("chart") ?? "";
-      const fileName = `${slug}-${id}-${activity.period}.csv`;
+      const scope = found.environments === "all" ? "-all-environments" : "";
+      const fileName = `${slug}-${id}-${activity.period}${scope}.csv`;
       const breakdown = breakdownsOf(found).find((b) => `now-${b.id}` === id);
       if (breakdown !== undefined) {
         return csvResponse(fileName, [

@@ -13,6 +13,7 @@ import {
   type Application,
   findApplication,
   hourlyActivityByVersion,
+  type RollupScope,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
 import { UNKNOWN_APP, type UnknownApp } from "./results.ts";
@@ -123,25 +124,28 @@ export interface ApplicationActivity {
 }
 
 /**
- * Returns the activity of application `slug` over `period` up to now. Buckets
- * without data are zero (null for metric figures). `unknown_app` when no
- * application has that slug.
+ * Returns the activity of application `slug` over `period` up to now, of
+ * every instance (`scope` all, the default) or without its excluded
+ * environments (`counted`). Buckets without data are zero (null for metric
+ * figures). `unknown_app` when no application has that slug.
  */
 export async function applicationActivity(
   ctx: StatsContext,
   slug: string,
   period: DashboardPeriod,
+  options: { scope: RollupScope } = { scope: "all" },
 ): Promise<ApplicationActivity | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
-  return app === null ? UNKNOWN_APP : await activityOf(ctx, app, period);
+  return app === null ? UNKNOWN_APP : await activityOf(ctx, app, { period, scope: options.scope });
 }
 
-/** The activity of an application already found (the app page looks it up once). */
+/** The activity of an application already found (the app page looks it up once), in `scope`. */
 export async function activityOf(
   ctx: StatsContext,
   app: Pick<Application, "id" | "slug" | "name">,
-  period: DashboardPeriod,
+  options: { period: DashboardPeriod; scope: RollupScope },
 ): Promise<ApplicationActivity> {
+  const { period, scope } = options;
   const { step, count } = PERIOD_BUCKETS[period];
   const stepMs = step === "hour" ? 3_600_000 : DAY_MS;
   const lastBucketMs = Math.floor(ctx.now().getTime() / stepMs) * stepMs;
@@ -157,6 +161,7 @@ export async function activityOf(
   if (step === "hour") {
     const rows = await hourlyActivityByVersion(ctx.db, {
       appId: app.id,
+      scope,
       since: new Date(firstBucketMs),
     });
     const index = new Map(buckets.map((at, i) => [at, i]));
@@ -178,7 +183,7 @@ export async function activityOf(
   }
 
   const days = buckets.map((at) => new Date(at * 1000).toISOString().slice(0, 10));
-  const range = { appId: app.id, fromDay: days[0]!, toDay: days.at(-1)! };
+  const range = { appId: app.id, scope, fromDay: days[0]!, toDay: days.at(-1)! };
   const [dayRows, shareRows, metricRows] = await Promise.all([
     appDayRows(ctx.db, range),
     appDayShareRows(ctx.db, range),

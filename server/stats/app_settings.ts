@@ -29,6 +29,8 @@ export interface ApplicationSettings {
   readonly publicPage: boolean;
   /** The metric keys the public page shows as aggregates. */
   readonly publicMetrics: readonly string[];
+  /** Environments (trimmed, lower-case) left out of badges, the public page and the overview. */
+  readonly excludedEnvironments: readonly string[];
 }
 
 /** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
@@ -89,7 +91,7 @@ export async function applicationSettingsView(
 ): Promise<ApplicationSettingsView | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
   if (app === null) return UNKNOWN_APP;
-  const summary = await findSummaryFigures(ctx.db, app.id);
+  const summary = await findSummaryFigures(ctx.db, app.id, { scope: "counted" });
   return {
     ...settingsOf(app),
     name: app.displayName ?? app.reportedName,
@@ -108,5 +110,6 @@ function settingsOf(
     publicBadges: app.publicBadges,
     publicPage: app.publicPage,
     publicMetrics: [...app.publicMetrics],
+    excludedEnvironments: [...app.excludedEnvironments],
   };
 }

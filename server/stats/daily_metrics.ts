@@ -52,7 +52,12 @@ export async function dailyMetrics(
     { length: days },
     (_, i) => new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
   );
-  const range = { appId: app.id, fromDay: dayList[0]!, toDay: dayList.at(-1)! };
+  const range = {
+    appId: app.id,
+    scope: "all" as const,
+    fromDay: dayList[0]!,
+    toDay: dayList.at(-1)!,
+  };
   const [activity, metrics] = await Promise.all([
     appDayRows(ctx.db, range),
     appDayMetricRows(ctx.db, range),

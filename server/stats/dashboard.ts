@@ -22,7 +22,10 @@ export interface ApplicationCard {
 /** How many days back the overview's trend looks. */
 export const TREND_DAYS = 7;
 
-/** Every application, by slug, with what its overview card shows (as of its last summary). */
+/**
+ * Every application, by slug, with what its overview card shows (as of its
+ * last summary), its excluded environments left out.
+ */
 export async function dashboardOverview(
   ctx: StatsContext,
 ): Promise<{ applications: ApplicationCard[]; activeDays: number }> {
@@ -32,8 +35,9 @@ export async function dashboardOverview(
     10,
   );
   const [apps, actives] = await Promise.all([
-    listApplicationSummaries(ctx.db),
-    activeOnDays(ctx.db, [weekAgo, today]),
+    // The overview is a public-facing figure: excluded environments are left out.
+    listApplicationSummaries(ctx.db, { scope: "counted" }),
+    activeOnDays(ctx.db, { days: [weekAgo, today], scope: "counted" }),
   ]);
   const activeOn = new Map(actives.map((row) => [`${row.appId} ${row.day}`, row.active]));
   return {

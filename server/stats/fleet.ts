@@ -10,6 +10,7 @@ import {
   findApplication,
   findSummaryFigures,
   listApplicationSummaries,
+  type RollupScope,
   type SummaryFigures,
 } from "../store/mod.ts";
 import type { StatsContext } from "./context.ts";
@@ -51,7 +52,7 @@ export interface ApplicationDetail extends ApplicationFigures {
 
 /** Totals over every application; `computedAt` is the oldest summary's time. */
 export async function fleetSummary(ctx: StatsContext): Promise<FleetSummary> {
-  const apps = await listApplicationSummaries(ctx.db);
+  const apps = await listApplicationSummaries(ctx.db, { scope: "all" });
   const total = (pick: (app: ApplicationSummary) => number) =>
     apps.reduce((sum, app) => sum + pick(app), 0);
   return {
@@ -71,7 +72,7 @@ export async function fleetSummary(ctx: StatsContext): Promise<FleetSummary> {
 export async function applicationsOverview(
   ctx: StatsContext,
 ): Promise<{ applications: ApplicationFigures[]; activeDays: number }> {
-  const rows = await listApplicationSummaries(ctx.db);
+  const rows = await listApplicationSummaries(ctx.db, { scope: "all" });
   return { applications: rows.map(figuresOf), activeDays: ctx.activeDays };
 }
 
@@ -89,9 +90,19 @@ export async function applicationDetail(
   return await detailOf(ctx, app);
 }
 
-/** The detail of an application already found (the app page looks it up once). */
-export async function detailOf(ctx: StatsContext, app: Application): Promise<ApplicationDetail> {
-  const row: ApplicationSummary = { ...app, ...await findSummaryFigures(ctx.db, app.id) };
+/**
+ * The detail of an application already found (the app page looks it up
+ * once), in `scope`: every instance (the admin API) unless told `counted`.
+ */
+export async function detailOf(
+  ctx: StatsContext,
+  app: Application,
+  options: { scope: RollupScope } = { scope: "all" },
+): Promise<ApplicationDetail> {
+  const row: ApplicationSummary = {
+    ...app,
+    ...await findSummaryFigures(ctx.db, app.id, options),
+  };
   return {
     kind: "found",
     ...figuresOf(row),

@@ -64,7 +64,7 @@ export async function appInstancePage(
   const app = await findApplication(ctx.db, slug);
   if (app === null) return UNKNOWN_APP;
   const [summary, page] = await Promise.all([
-    findSummaryFigures(ctx.db, app.id),
+    findSummaryFigures(ctx.db, app.id, { scope: "all" }),
     listInstancePage(ctx, {
       appId: app.id,
       sort: query.sort,

@@ -52,7 +52,21 @@ export {
   shareSeries,
   type ValueMetricSeries,
 } from "./app_activity.ts";
-export { applicationPage, type ApplicationPageFigures } from "./app_page.ts";
+export {
+  applicationPage,
+  type ApplicationPageFigures,
+  ENVIRONMENT_CHOICES,
+  type EnvironmentChoice,
+  type ExcludedActivity,
+  isEnvironmentChoice,
+} from "./app_page.ts";
+export {
+  DEFAULT_EXCLUDED_ENVIRONMENTS,
+  type ExcludedEnvironmentsReading,
+  MAX_EXCLUDED_ENVIRONMENTS,
+  readExcludedEnvironments,
+  readExcludedEnvironmentsField,
+} from "./excluded_environments.ts";
 export { FigureCache, type LastKnownShare } from "./figure_cache.ts";
 export {
   type AppInstancePage,

@@ -154,7 +154,13 @@ async function computeFigures(
     (_, i) => todayMs - (PUBLIC_PAGE_DAYS - 1 - i) * DAY_MS,
   );
   const days = dayStartsMs.map((ms) => new Date(ms).toISOString().slice(0, 10));
-  const range = { appId: app.id, fromDay: days[0]!, toDay: days.at(-1)! };
+  // Instances of the application's excluded environments are left out of public numbers.
+  const range = {
+    appId: app.id,
+    scope: "counted" as const,
+    fromDay: days[0]!,
+    toDay: days.at(-1)!,
+  };
   const [dayRows, shareRows, metricRows] = await Promise.all([
     appDayRows(ctx.db, range),
     appDayShareRows(ctx.db, range),

@@ -23,13 +23,24 @@ export interface Application {
   readonly publicPage: boolean;
   /** The metric keys the public page shows as aggregates, in the owner's order. */
   readonly publicMetrics: readonly string[];
+  /**
+   * Environments (trimmed, lower-case) whose instances are left out of the
+   * public numbers: badges, the public page, the overview's active figure.
+   */
+  readonly excludedEnvironments: readonly string[];
   readonly createdAt: Date;
 }
 
 /** An application's settings, with the name its instances report. */
 export type ApplicationSettings = Pick<
   Application,
-  "slug" | "reportedName" | "displayName" | "publicBadges" | "publicPage" | "publicMetrics"
+  | "slug"
+  | "reportedName"
+  | "displayName"
+  | "publicBadges"
+  | "publicPage"
+  | "publicMetrics"
+  | "excludedEnvironments"
 >;
 
 /** A change of settings: an absent field is left as it is; `displayName` null clears it. */
@@ -39,12 +50,15 @@ export interface ApplicationSettingsChange {
   readonly publicPage?: boolean;
   /** Replaces the list whole. */
   readonly publicMetrics?: readonly string[];
+  /** Replaces the list whole; each entry already trimmed and lower-case. */
+  readonly excludedEnvironments?: readonly string[];
 }
 
 /** The columns of an {@linkcode Application}, as every query that returns one selects them. */
 const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
   name as "reportedName", display_name as "displayName", public_badges as "publicBadges",
-  public_page as "publicPage", public_metrics as "publicMetrics", created_at as "createdAt"`;
+  public_page as "publicPage", public_metrics as "publicMetrics",
+  excluded_environments as "excludedEnvironments", created_at as "createdAt"`;
 
 /** Finds the application with `slug`; null when there is none. */
 export async function findApplication(db: Database, slug: string): Promise<Application | null> {
@@ -68,6 +82,9 @@ export async function updateApplicationSettings(
   if (change.publicPage !== undefined) sets.push(sql`public_page = ${change.publicPage}`);
   if (change.publicMetrics !== undefined) {
     sets.push(sql`public_metrics = ${[...change.publicMetrics]}::text[]`);
+  }
+  if (change.excludedEnvironments !== undefined) {
+    sets.push(sql`excluded_environments = ${[...change.excludedEnvironments]}::text[]`);
   }
   const assignments = sets.reduce((all, next) => sql`${all}, ${next}`);
   const [row] = await db.query<Application>(sql`

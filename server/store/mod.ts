@@ -62,6 +62,7 @@ export {
 // Summaries and rollups, computed by the upkeep: daily rollups and their reads, each
 // application's summary of its latest state, hourly activity, what a badge shows.
 export { markRollupsStale, refreshRollups, type RollupReport } from "./rollups/rollups.ts";
+export { ROLLUP_SCOPES, type RollupScope } from "./rollups/rollup_scope.ts";
 export {
   activeOnDays,
   type AppDayMetricRow,
@@ -73,6 +74,7 @@ export {
 } from "./rollups/rollup_queries.ts";
 export {
   type ApplicationSummary,
+  excludedEnvironmentsChanged,
   findSummaryFigures,
   listApplicationSummaries,
   refreshSummaries,

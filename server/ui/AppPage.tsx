@@ -1,6 +1,11 @@
 /** The application page: a period selector, charts over time, and today's breakdowns. */
 
-import type { ApplicationActivity, DailyDetail } from "../stats/mod.ts";
+import type {
+  ApplicationActivity,
+  DailyDetail,
+  EnvironmentChoice,
+  ExcludedActivity,
+} from "../stats/mod.ts";
 import { type AppPageChart, appPageCharts } from "./app_page_charts.ts";
 import { DASHBOARD_PERIODS, type DashboardPeriod } from "../stats/mod.ts";
 import { formatAgo, formatCount, formatUtcMinute } from "./format.ts";
@@ -28,6 +33,10 @@ export interface AppPageProps {
     readonly computedAt: Date | null;
   };
   readonly breakdowns: readonly Breakdown[];
+  /** Which instances the figures count: without the excluded environments, or all. */
+  readonly environments: EnvironmentChoice;
+  /** The excluded environments' active instances, shown apart. */
+  readonly excluded: ExcludedActivity;
   readonly now: Date;
 }
 
@@ -44,7 +53,9 @@ export function AppPage(props: AppPageProps) {
   const { activity, summary } = props;
   const counter = new IslandCounter();
   const base = `/apps/${encodeURIComponent(activity.app.slug)}`;
-  const exportBase = `${base}/export?period=${activity.period}`;
+  // The choice of environments travels with every link of the page, the CSV links too.
+  const choice = props.environments === "all" ? "&environments=all" : "";
+  const exportBase = `${base}/export?period=${activity.period}${choice}`;
   const charts = appPageCharts(activity);
   return (
     <Layout title={activity.app.name} viewer={props.viewer}>
@@ -66,6 +77,13 @@ export function AppPage(props: AppPageProps) {
             : formatUtcMinute(summary.computedAt)}
         </dd>
       </dl>
+      <ExcludedNote
+        excluded={props.excluded}
+        environments={props.environments}
+        href={`${base}?period=${activity.period}${
+          props.environments === "all" ? "" : "&environments=all"
+        }`}
+      />
       <p class="links">
         <a href={`${base}/instances`} data-link="instances">All instances</a>
         {" · "}
@@ -76,7 +94,7 @@ export function AppPage(props: AppPageProps) {
       <nav class="periods" aria-label="Period">
         {DASHBOARD_PERIODS.map((period) => (
           <a
-            href={`${base}?period=${period}`}
+            href={`${base}?period=${period}${choice}`}
             aria-current={period === activity.period ? "page" : undefined}
             data-period={period}
           >
@@ -114,7 +132,7 @@ export function AppPage(props: AppPageProps) {
               {breakdown.title}{" "}
               <a
                 class="csv"
-                href={`${base}/export?chart=now-${breakdown.id}`}
+                href={`${base}/export?chart=now-${breakdown.id}${choice}`}
                 data-csv={`now-${breakdown.id}`}
               >
                 CSV
@@ -138,6 +156,38 @@ export function AppPage(props: AppPageProps) {
         ))}
       </div>
     </Layout>
+  );
+}
+
+/**
+ * What the figures leave out, or that they include it: "N more in excluded
+ * environments: ci 3, test 1", with the link that switches between the two.
+ */
+function ExcludedNote(
+  props: { excluded: ExcludedActivity; environments: EnvironmentChoice; href: string },
+) {
+  const { excluded } = props;
+  const list = excluded.byEnvironment.map((e) => `${e.environment} ${formatCount(e.instances)}`)
+    .join(", ");
+  const names = excluded.environments.length === 0 ? "none" : excluded.environments.join(", ");
+  if (props.environments === "all") {
+    return (
+      <p class="panel" data-field="excluded">
+        These figures include the excluded environments ({names}):{" "}
+        <span data-field="excluded-active">{formatCount(excluded.active)}</span>{" "}
+        of the active instances{list === "" ? "" : ` (${list})`}.{" "}
+        <a href={props.href} data-link="environments">Leave them out</a>
+      </p>
+    );
+  }
+  return (
+    <p class="panel" data-field="excluded">
+      <span data-field="excluded-active">{formatCount(excluded.active)}</span>{" "}
+      more in excluded environments{list === "" ? "" : `: ${list}`}{" "}
+      (left out of these figures, the badges, the public page and the overview; excluded: {names}).
+      {" "}
+      <a href={props.href} data-link="environments">Include them</a>
+    </p>
   );
 }
 

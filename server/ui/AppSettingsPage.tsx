@@ -23,6 +23,8 @@ export interface AppSettingsPageProps {
   readonly error?: string;
   /** The display name as typed, when the form is shown again after an error. */
   readonly typedDisplayName?: string;
+  /** The excluded environments as typed, when the form is shown again after an error. */
+  readonly typedExcludedEnvironments?: string;
 }
 
 /** Renders the settings of one application; the form carries the session's CSRF token. */
@@ -89,6 +91,22 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
               </label>
             ))}
         </fieldset>
+        <label>
+          Excluded environments
+          <input
+            type="text"
+            name="excluded_environments"
+            value={props.typedExcludedEnvironments ?? app.excludedEnvironments.join(", ")}
+            data-field="excluded-environments"
+          />
+        </label>
+        <p class="muted">
+          Separated by commas, compared without case. Instances that registered with one of these
+          environments are left out of the badges, the public page and the overview's active count;
+          the application page shows them apart. A change applies at the upkeep's next round,
+          started at once: badges and the overview within seconds, the daily history as it is
+          computed again (minutes for a large fleet).
+        </p>
         <button type="submit" class="primary">Save</button>
       </form>
 

@@ -6,6 +6,7 @@
 
 import {
   type Database,
+  excludedEnvironmentsChanged,
   refreshHourlyActivity,
   refreshRollups,
   refreshSummaries,
@@ -14,6 +15,9 @@ import {
 
 /** The shortest pause between two rollup rounds (unless SHM_ROLLUP_INTERVAL is shorter). */
 const MIN_ROLLUP_PAUSE_MS = 15_000;
+
+/** How often a pause asks whether an application's excluded environments changed. */
+const SETTINGS_POLL_MS = 2_000;
 
 /** What one round of {@linkcode runRollupRound} did. */
 export interface RollupRoundReport extends RollupReport {
@@ -44,4 +48,37 @@ export async function runRollupRound(
 export function rollupPause(roundMs: number, intervalMs: number): number {
   const floor = Math.min(MIN_ROLLUP_PAUSE_MS, intervalMs);
   return Math.min(intervalMs, Math.max(floor, 9 * roundMs));
+}
+
+/**
+ * Waits `pauseMs` before the next rollup round, or less: an operator who
+ * changes an application's excluded environments (on any server of the
+ * database) expects the figures to follow promptly, so the pause ends within
+ * about two seconds of such a change. Resolves early when `signal` aborts; a
+ * failed check is left to the round, which reports it.
+ */
+export async function pauseBeforeRound(
+  db: Database,
+  options: { pauseMs: number; signal: AbortSignal },
+): Promise<void> {
+  const until = performance.now() + options.pauseMs;
+  while (!options.signal.aborted && performance.now() < until) {
+    await sleep(Math.min(SETTINGS_POLL_MS, until - performance.now()), options.signal);
+    if (options.signal.aborted) return;
+    const changed = await excludedEnvironmentsChanged(db).catch(() => false);
+    if (changed) return;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, ms));
+    Deno.unrefTimer(timer);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }

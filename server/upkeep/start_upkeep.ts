@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts";
 import { type Database, maintainSnapshots } from "../store/mod.ts";
 import { FailureStreak } from "./failure_streak.ts";
 import { enforceRetention } from "./retention.ts";
-import { rollupPause, runRollupRound } from "./rollup_round.ts";
+import { pauseBeforeRound, rollupPause, runRollupRound } from "./rollup_round.ts";
 
 /** How often the raw snapshot upkeep runs. */
 const SNAPSHOT_UPKEEP_INTERVAL_MS = 60 * 60_000;
@@ -54,7 +54,10 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
   const rollups = (async () => {
     while (!stopping.signal.aborted) {
       const roundMs = await upkeepRollups(db, config, rollupStreak, stopping.signal);
-      await sleep(rollupPause(roundMs, config.rollupIntervalMs), stopping.signal);
+      await pauseBeforeRound(db, {
+        pauseMs: rollupPause(roundMs, config.rollupIntervalMs),
+        signal: stopping.signal,
+      });
     }
   })();
   return {

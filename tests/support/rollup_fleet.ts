@@ -22,6 +22,8 @@ import {
   insertSnapshotsIfNewer,
   refreshRollups,
   registerInstance,
+  ROLLUP_SCOPES,
+  type RollupScope,
   sql,
   type TimedSnapshot,
 } from "../../server/store/mod.ts";
@@ -303,7 +305,27 @@ export async function assertRollupsMatch(
   const appId = await history.appId(app);
   const facts = history.facts(app);
   const fromDay = history.firstDay(app);
-  const range = { appId, fromDay: "2000-01-01", toDay: "2100-01-01" };
+  // The fleet has no instance in an excluded environment: both scopes hold the same figures.
+  for (const scope of ROLLUP_SCOPES) {
+    await assertScopeMatches(db, { appId, scope, facts, fromDay, today, windowDays, app });
+  }
+}
+
+async function assertScopeMatches(
+  db: Database,
+  options: {
+    appId: number;
+    scope: RollupScope;
+    facts: InstanceDayFact[];
+    fromDay: string;
+    today: string;
+    windowDays: number;
+    app: AppSlug;
+  },
+): Promise<void> {
+  const { appId, scope, facts, fromDay, today, windowDays } = options;
+  const app = `${options.app} (${scope})`;
+  const range = { appId, scope, fromDay: "2000-01-01", toDay: "2100-01-01" };
   const stored = await appDayRows(db, range);
   assert.deepEqual(
     stored.map(({ computedAt: _, ...counts }) => counts),
@@ -339,7 +361,7 @@ export async function assertFleetMatches(db: Database, history: History, windowD
   for (const app of APPS) await assertRollupsMatch(db, history, app, { windowDays });
   // Nothing stored beyond the apps' days: no rows leak to another app or day.
   const [count] = await db.query<{ n: number }>(sql`select count(*)::int as n from app_days`);
-  assert.equal(count?.n, fleetDays(history));
+  assert.equal(count?.n, fleetDays(history) * ROLLUP_SCOPES.length);
 }
 
 export async function refreshedFleet(db: Database): Promise<Fleet> {
@@ -351,7 +373,7 @@ export async function refreshedFleet(db: Database): Promise<Fleet> {
 
 export async function alphaDay(db: Database, history: History, day: string) {
   const appId = await history.appId("alpha");
-  const [row] = await appDayRows(db, { appId, fromDay: day, toDay: day });
+  const [row] = await appDayRows(db, { appId, scope: "all", fromDay: day, toDay: day });
   assert.ok(row, `alpha has a rollup on ${day}`);
   const { computedAt: _, day: __, windowDays: ___, ...counts } = row;
   return counts;

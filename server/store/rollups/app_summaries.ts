@@ -8,6 +8,7 @@
 
 import type { Application } from "../applications.ts";
 import { type Database, sql } from "../drivers/database.ts";
+import { inScope, ROLLUP_SCOPES, type RollupScope } from "./rollup_scope.ts";
 
 /** How many values of each breakdown a summary keeps, largest first. */
 export const SUMMARY_VALUES_KEPT = 50;
@@ -67,22 +68,56 @@ export type ApplicationSummary =
 
 /**
  * Computes every application's summary as of `now` (active: status active
- * and seen in the `windowDays` days before `now`) and replaces the stored one,
- * one application per statement.
+ * and seen in the `windowDays` days before `now`) in both scopes, with the
+ * application's excluded environments as they are now, and replaces the
+ * stored ones, one application and scope per statement.
  */
 export async function refreshSummaries(
   db: Database,
   options: { now: Date; windowDays: number },
 ): Promise<number> {
-  const apps = await db.query<{ id: number }>(sql`select id from applications order by id`);
+  const apps = await db.query<{ id: number; excluded: string[] }>(sql`
+    select id, excluded_environments as excluded from applications order by id`);
   const since = new Date(options.now.getTime() - options.windowDays * 86_400_000);
-  for (const { id } of apps) {
-    await db.query(sql`
+  for (const { id, excluded } of apps) {
+    for (const scope of ROLLUP_SCOPES) {
+      await db.query(summaryStatement({ appId: id, scope, excluded, since, ...options }));
+    }
+  }
+  return apps.length;
+}
+
+/**
+ * Whether an application's excluded environments changed since its last
+ * summary: the upkeep then starts its next round at once.
+ */
+export async function excludedEnvironmentsChanged(db: Database): Promise<boolean> {
+  const [row] = await db.query<{ changed: boolean }>(sql`
+    select exists (
+      select 1 from applications a
+      join app_summaries s on s.app_id = a.id and s.scope = 'counted'
+      where s.excluded_environments <> a.excluded_environments
+    ) as changed`);
+  return row?.changed ?? false;
+}
+
+/** The statement that replaces one application's summary in one scope. */
+function summaryStatement(options: {
+  appId: number;
+  scope: RollupScope;
+  excluded: readonly string[];
+  since: Date;
+  now: Date;
+  windowDays: number;
+}) {
+  const { appId: id, scope, excluded, since } = options;
+  return sql`
       with app_instances as (
         select app_version, os_arch, environment, deployment_mode, metrics, last_seen,
           status = 'active' and last_seen >= ${since.toISOString()}::timestamptz as active,
           status
-        from instances where app_id = ${id}
+        from instances
+        where app_id = ${id} and ${inScope(scope, { environment: sql`environment`, excluded })}
       ),
       active_instances as (select * from app_instances where active),
       breakdown_counts as (
@@ -125,9 +160,10 @@ export async function refreshSummaries(
         order by count(*) desc, key
         limit ${SUMMARY_METRICS_KEPT}
       )
-      insert into app_summaries (app_id, window_days, computed_at, instances, active, pending,
-        revoked, last_seen, breakdowns, metrics, filter_values)
-      select ${id}, ${options.windowDays}, ${options.now.toISOString()}::timestamptz,
+      insert into app_summaries (app_id, scope, excluded_environments, window_days, computed_at,
+        instances, active, pending, revoked, last_seen, breakdowns, metrics, filter_values)
+      select ${id}, ${scope}, ${[...excluded]}::text[], ${options.windowDays},
+        ${options.now.toISOString()}::timestamptz,
         (select count(*) from app_instances)::int,
         (select count(*) from active_instances)::int,
         (select count(*) from app_instances where status = 'pending')::int,
@@ -143,14 +179,13 @@ export async function refreshSummaries(
           'environments', (select coalesce(jsonb_agg(v order by v), '[]'::jsonb) from (
             select distinct environment as v from app_instances where environment is not null
             order by 1 limit ${FILTER_VALUES_KEPT}) environments))
-      on conflict (app_id) do update set
+      on conflict (app_id, scope) do update set
+        excluded_environments = excluded.excluded_environments,
         window_days = excluded.window_days, computed_at = excluded.computed_at,
         instances = excluded.instances, active = excluded.active, pending = excluded.pending,
         revoked = excluded.revoked, last_seen = excluded.last_seen,
         breakdowns = excluded.breakdowns, metrics = excluded.metrics,
-        filter_values = excluded.filter_values`);
-  }
-  return apps.length;
+        filter_values = excluded.filter_values`;
 }
 
 /** The columns of {@linkcode SummaryFigures} from `app_summaries s`, zero where it has no row. */
@@ -161,23 +196,33 @@ const FIGURE_COLUMNS = sql`s.computed_at as "computedAt", coalesce(s.instances, 
   coalesce(s.metrics, '{}'::jsonb) as metrics,
   coalesce(s.filter_values, '{"versions": [], "environments": []}'::jsonb) as "filterValues"`;
 
-/** Every application with its summary, by slug. */
-export async function listApplicationSummaries(db: Database): Promise<ApplicationSummary[]> {
+/** Every application with its summary in `scope` (every instance unless told), by slug. */
+export async function listApplicationSummaries(
+  db: Database,
+  options: { scope: RollupScope } = { scope: "all" },
+): Promise<ApplicationSummary[]> {
   const rows = await db.query<WithStoredBreakdowns<ApplicationSummary>>(sql`
     select a.id, a.slug, coalesce(a.display_name, a.name) as name,
       a.public_badges as "publicBadges", a.created_at as "createdAt", ${FIGURE_COLUMNS}
     from applications a
-    left join app_summaries s on s.app_id = a.id
+    left join app_summaries s on s.app_id = a.id and s.scope = ${options.scope}
     order by a.slug`);
   return rows.map(withEveryBreakdown);
 }
 
-/** The figures of application `appId`'s summary (zero before its first one). */
-export async function findSummaryFigures(db: Database, appId: number): Promise<SummaryFigures> {
+/**
+ * The figures of application `appId`'s summary in `scope` (every instance
+ * unless told; zero before its first one).
+ */
+export async function findSummaryFigures(
+  db: Database,
+  appId: number,
+  options: { scope: RollupScope } = { scope: "all" },
+): Promise<SummaryFigures> {
   const [row] = await db.query<WithStoredBreakdowns<SummaryFigures>>(sql`
     select ${FIGURE_COLUMNS}
     from (select ${appId}::int as app_id) wanted
-    left join app_summaries s on s.app_id = wanted.app_id`);
+    left join app_summaries s on s.app_id = wanted.app_id and s.scope = ${options.scope}`);
   return withEveryBreakdown(row!);
 }
 

@@ -29,8 +29,9 @@ export interface BadgeSummary {
 const NO_METRIC: MetricAggregates = { instances: 0, sum: null, avg: null, min: null, max: null };
 
 /**
- * Reads what the badges of application `appId` show from its summary, with
- * the figures of `metric` when given (zero before its first summary).
+ * Reads what the badges of application `appId` show from its summary in the
+ * `counted` scope (its excluded environments left out), with the figures of
+ * `metric` when given (zero before its first summary).
  */
 export async function findBadgeSummary(
   db: Database,
@@ -45,7 +46,7 @@ export async function findBadgeSummary(
       s.breakdowns -> 'app_version' -> 0 ->> 'value' as "topVersion",
       s.metrics -> ${options.metric ?? ""}::text as metric
     from (select ${options.appId}::int as app_id) wanted
-    left join app_summaries s on s.app_id = wanted.app_id`);
+    left join app_summaries s on s.app_id = wanted.app_id and s.scope = 'counted'`);
   return {
     active: row?.active ?? 0,
     topVersion: row?.topVersion ?? null,

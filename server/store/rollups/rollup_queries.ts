@@ -1,6 +1,10 @@
-/** Reads of the daily per-application rollups (see rollups.ts for what each row means). */
+/**
+ * Reads of the daily per-application rollups (see rollup_day.ts for what each
+ * row means), each in one scope (`rollup_scope.ts`).
+ */
 
 import { type Database, sql } from "../drivers/database.ts";
+import type { RollupScope } from "./rollup_scope.ts";
 
 /** One application's counts of one day. */
 export interface AppDayRow {
@@ -16,16 +20,19 @@ export interface AppDayRow {
   readonly computedAt: Date;
 }
 
-/** The days from `fromDay` to `toDay` (YYYY-MM-DD, both included) that have a rollup, oldest first. */
+/**
+ * The days from `fromDay` to `toDay` (YYYY-MM-DD, both included) that have a
+ * rollup in `scope`, oldest first.
+ */
 export async function appDayRows(
   db: Database,
-  options: { appId: number; fromDay: string; toDay: string },
+  options: { appId: number; scope: RollupScope; fromDay: string; toDay: string },
 ): Promise<AppDayRow[]> {
   return await db.query<AppDayRow>(sql`
     select day::text as day, window_days as "windowDays", reporting, active, new, returned,
       gone, snapshots::float8 as snapshots, computed_at as "computedAt"
     from app_days
-    where app_id = ${options.appId} and day between ${options.fromDay}::date
+    where app_id = ${options.appId} and scope = ${options.scope} and day between ${options.fromDay}::date
       and ${options.toDay}::date
     order by day`);
 }
@@ -40,15 +47,15 @@ export interface AppDayShareRow {
   readonly instances: number;
 }
 
-/** The kept shares of every field on the days from `fromDay` to `toDay`, by day and field. */
+/** The kept shares of every field in `scope` on the days from `fromDay` to `toDay`, by day and field. */
 export async function appDayShareRows(
   db: Database,
-  options: { appId: number; fromDay: string; toDay: string },
+  options: { appId: number; scope: RollupScope; fromDay: string; toDay: string },
 ): Promise<AppDayShareRow[]> {
   return await db.query<AppDayShareRow>(sql`
     select day::text as day, field, value, instances
     from app_day_shares
-    where app_id = ${options.appId} and day between ${options.fromDay}::date
+    where app_id = ${options.appId} and scope = ${options.scope} and day between ${options.fromDay}::date
       and ${options.toDay}::date
     order by day, field, instances desc, value`);
 }
@@ -69,15 +76,15 @@ export interface AppDayMetricRow {
   readonly p99: number | null;
 }
 
-/** Every metric's figures on the days from `fromDay` to `toDay`, by day and metric. */
+/** Every metric's figures in `scope` on the days from `fromDay` to `toDay`, by day and metric. */
 export async function appDayMetricRows(
   db: Database,
-  options: { appId: number; fromDay: string; toDay: string },
+  options: { appId: number; scope: RollupScope; fromDay: string; toDay: string },
 ): Promise<AppDayMetricRow[]> {
   return await db.query<AppDayMetricRow>(sql`
     select day::text as day, metric, instances, numbers, sum, min, max, p50, p90, p99
     from app_day_metrics
-    where app_id = ${options.appId} and day between ${options.fromDay}::date
+    where app_id = ${options.appId} and scope = ${options.scope} and day between ${options.fromDay}::date
       and ${options.toDay}::date
     order by day, metric`);
 }
@@ -89,14 +96,14 @@ export interface ActiveOnDayRow {
   readonly active: number;
 }
 
-/** Every application's active instances on each of `days` (YYYY-MM-DD) that has a rollup. */
+/** Every application's active instances in `scope` on each of `days` (YYYY-MM-DD) that has a rollup. */
 export async function activeOnDays(
   db: Database,
-  days: readonly string[],
+  options: { days: readonly string[]; scope: RollupScope },
 ): Promise<ActiveOnDayRow[]> {
   return await db.query<ActiveOnDayRow>(sql`
     select app_id as "appId", day::text as day, active
     from app_days
-    where day = any(${days}::date[])
+    where scope = ${options.scope} and day = any(${options.days}::date[])
     order by app_id, day`);
 }

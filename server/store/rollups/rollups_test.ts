@@ -79,7 +79,12 @@ Deno.test("refreshRollups() stores days on which no instance reported, with the 
     snapshots: 0,
   });
   const gamma = await history.appId("gamma");
-  const quiet = await appDayRows(store.db, { appId: gamma, fromDay: d(3), toDay: TODAY });
+  const quiet = await appDayRows(store.db, {
+    appId: gamma,
+    scope: "all",
+    fromDay: d(3),
+    toDay: TODAY,
+  });
   assert.equal(quiet.length, 31, "gamma has a row for each day since its history stopped");
   assert.ok(quiet.every((r) => r.reporting === 0 && r.snapshots === 0));
   assert.deepEqual(quiet.map((r) => [r.active, r.gone]).slice(0, 8), [
@@ -100,6 +105,7 @@ Deno.test("refreshRollups() keeps active(D) - active(D-1) = new + returned - gon
   for (const app of APPS) {
     const rows = await appDayRows(store.db, {
       appId: await history.appId(app),
+      scope: "all",
       fromDay: "2000-01-01",
       toDay: TODAY,
     });
@@ -120,7 +126,12 @@ Deno.test("refreshRollups() shares count each instance's last state of the day",
   await using store = await openTestDatabase();
   const { history } = await refreshedFleet(store.db);
   const appId = await history.appId("alpha");
-  const shares = await appDayShareRows(store.db, { appId, fromDay: d(15), toDay: d(15) });
+  const shares = await appDayShareRows(store.db, {
+    appId,
+    scope: "all",
+    fromDay: d(15),
+    toDay: d(15),
+  });
   const of = (field: string) =>
     byShareKey(shares.filter((s) => s.field === field)).map((s) => [s.value, s.instances]);
   // Steady sent 1.0.0 in the morning and 1.1.0 in the evening of day 15.
@@ -128,7 +139,12 @@ Deno.test("refreshRollups() shares count each instance's last state of the day",
   assert.deepEqual(of("environment"), [["production", 1], ["staging", 1], [null, 1]]);
   assert.deepEqual(of("metric:plan"), [["free", 1], ["pro", 2]]);
   assert.deepEqual(of("metric:size"), [["big", 1]], "numbers are not shares");
-  const day28 = await appDayShareRows(store.db, { appId, fromDay: d(28), toDay: d(28) });
+  const day28 = await appDayShareRows(store.db, {
+    appId,
+    scope: "all",
+    fromDay: d(28),
+    toDay: d(28),
+  });
   const tls = day28.filter((s) => s.field === "metric:tls");
   assert.deepEqual(byShareKey(tls).map((s) => [s.value, s.instances]), [["false", 23], [
     "true",
@@ -140,7 +156,12 @@ Deno.test("refreshRollups() keeps the 25 most common values of a field, ties by 
   await using store = await openTestDatabase();
   const { history } = await refreshedFleet(store.db);
   const appId = await history.appId("alpha");
-  const shares = await appDayShareRows(store.db, { appId, fromDay: d(28), toDay: d(28) });
+  const shares = await appDayShareRows(store.db, {
+    appId,
+    scope: "all",
+    fromDay: d(28),
+    toDay: d(28),
+  });
   const labels = range(1, 25).map((n) => String(n).padStart(2, "0"));
   const kept = (field: string, prefix: string) => {
     const rows = byShareKey(shares.filter((s) => s.field === field));
@@ -162,6 +183,7 @@ Deno.test("refreshRollups() metric figures match a hand-computed fixture, number
   const beta = await history.appId("beta");
   const [latency, ok] = await appDayMetricRows(store.db, {
     appId: beta,
+    scope: "all",
     fromDay: d(30),
     toDay: d(30),
   });
@@ -193,7 +215,12 @@ Deno.test("refreshRollups() metric figures match a hand-computed fixture, number
   });
   // Size is a number on steady (3) and the wanderer (7) and a string on the pausing instance.
   const alpha = await history.appId("alpha");
-  const day3 = await appDayMetricRows(store.db, { appId: alpha, fromDay: d(3), toDay: d(3) });
+  const day3 = await appDayMetricRows(store.db, {
+    appId: alpha,
+    scope: "all",
+    fromDay: d(3),
+    toDay: d(3),
+  });
   const size = day3.find((m) => m.metric === "size");
   assert.ok(size);
   assert.deepEqual({ ...size, p90: rounded(size.p90), p99: rounded(size.p99) }, {
@@ -236,7 +263,7 @@ Deno.test("refreshRollups() run again computes only today and yesterday and chan
 async function computedAt(db: Database, at: Date): Promise<string[]> {
   const rows = await db.query<{ appId: number; day: string }>(sql`
     select app_id as "appId", day::text as day from app_days
-    where computed_at = ${at.toISOString()}::timestamptz`);
+    where scope = 'all' and computed_at = ${at.toISOString()}::timestamptz`);
   return rows.map((r) => `${r.appId} ${r.day}`).sort();
 }
 
@@ -253,15 +280,16 @@ async function recentDays(history: History): Promise<string[]> {
 async function storedRollups(db: Database) {
   return {
     days: await db.query<{ appId: number; day: string; computedAt: Date }>(sql`
-      select app_id as "appId", day::text as day, window_days, reporting, active, new,
+      select app_id as "appId", scope, day::text as day, window_days, reporting, active, new,
         returned, gone, snapshots::float8 as snapshots, computed_at as "computedAt"
-      from app_days order by app_id, day`),
+      from app_days order by app_id, scope, day`),
     shares: await db.query(sql`
-      select app_id, day::text as day, field, value, instances from app_day_shares
-      order by app_id, day, field, value`),
+      select app_id, scope, day::text as day, field, value, instances from app_day_shares
+      order by app_id, scope, day, field, value`),
     metrics: await db.query(sql`
-      select app_id, day::text as day, metric, instances, numbers, sum, min, max, p50, p90, p99
-      from app_day_metrics order by app_id, day, metric`),
+      select app_id, scope, day::text as day, metric, instances, numbers, sum, min, max, p50,
+        p90, p99
+      from app_day_metrics order by app_id, scope, day, metric`),
   };
 }
 
@@ -437,7 +465,12 @@ Deno.test("refreshRollups() computes again a day computed before it was over", a
   assert.deepEqual(report, { ran: true, daysComputed: 4 });
   await assertRollupsMatch(store.db, history, "beta", { windowDays: WINDOW });
   const beta = await history.appId("beta");
-  const [day30] = await appDayRows(store.db, { appId: beta, fromDay: d(30), toDay: d(30) });
+  const [day30] = await appDayRows(store.db, {
+    appId: beta,
+    scope: "all",
+    fromDay: d(30),
+    toDay: d(30),
+  });
   assert.equal(day30?.reporting, 2);
   const again = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
   assert.equal(again.daysComputed, 2, "a day computed after it ended is final");
@@ -454,7 +487,12 @@ Deno.test("rollUpDay() of a day whose day before has no rollup counts the window
       await rollUpDay(store.db, { appId: alpha, day, windowDays: WINDOW, now: NOW }),
       true,
     );
-    const [row] = await appDayRows(store.db, { appId: alpha, fromDay: day, toDay: day });
+    const [row] = await appDayRows(store.db, {
+      appId: alpha,
+      scope: "all",
+      fromDay: day,
+      toDay: day,
+    });
     assert.ok(row);
     const { computedAt: _, ...counts } = row;
     assert.deepEqual(
@@ -473,8 +511,8 @@ Deno.test("refreshRollups() twice at once leaves one consistent set of rows", as
   ]);
   assert.ok(reports.some((r) => r.ran), JSON.stringify(reports));
   const duplicates = await store.db.query(sql`
-    select app_id, day, field, value, count(*)::int as n from app_day_shares
-    group by app_id, day, field, value having count(*) > 1`);
+    select app_id, scope, day, field, value, count(*)::int as n from app_day_shares
+    group by app_id, scope, day, field, value having count(*) > 1`);
   assert.deepEqual(duplicates, []);
   await assertFleetMatches(store.db, history, WINDOW);
 });
