@@ -14,7 +14,9 @@ import {
   type AppDayShareRow,
   appDayShareRows,
   type Application,
+  appMetricKeyFacts,
   findApplication,
+  type MetricKeyFacts,
 } from "../store/mod.ts";
 import type { BadgeContext } from "./badges.ts";
 
@@ -161,15 +163,19 @@ async function computeFigures(
     fromDay: days[0]!,
     toDay: days.at(-1)!,
   };
-  const [dayRows, shareRows, metricRows] = await Promise.all([
-    appDayRows(ctx.db, range),
-    appDayShareRows(ctx.db, range),
-    appDayMetricRows(ctx.db, range),
+  // Narrow reads: the period's versions only, every share and metric of the newest day only, and
+  // one row per metric key for "what it sends", aggregated by the database.
+  const dayRows = await appDayRows(ctx.db, range);
+  const latest = dayRows.findLast((row) => row.reporting > 0) ?? null;
+  const newestDay = { ...range, fromDay: latest?.day ?? range.toDay, toDay: latest?.day ?? "" };
+  const [versionRows, latestShares, latestMetrics, keyFacts] = await Promise.all([
+    appDayShareRows(ctx.db, { ...range, fields: ["version"] }),
+    latest === null ? [] : appDayShareRows(ctx.db, newestDay),
+    latest === null ? [] : appDayMetricRows(ctx.db, newestDay),
+    appMetricKeyFacts(ctx.db, range),
   ]);
   const guard = (n: number): GuardedCount => (n > 0 && n < k ? null : n);
   const byDay = new Map(dayRows.map((row) => [row.day, row]));
-  const latest = dayRows.findLast((row) => row.reporting > 0) ?? null;
-  const latestShares = shareRows.filter((row) => row.day === latest?.day);
   const field = (name: string) => latestShares.filter((row) => row.field === name);
   const reporting = latest?.reporting ?? 0;
 
@@ -185,7 +191,7 @@ async function computeFigures(
     activeNow: guard(latest?.active ?? 0),
     computedAt: latest === null ? null : new Date(latest.computedAt),
     versions: foldShares(field("version"), { total: reporting, k }),
-    versionAdoption: adoption(shareRows.filter((row) => row.field === "version"), {
+    versionAdoption: adoption(versionRows, {
       days,
       totals: days.map((day) => byDay.get(day)?.reporting ?? 0),
       k,
@@ -193,11 +199,8 @@ async function computeFigures(
     platforms: foldShares(field("os_arch"), { total: reporting, k }),
     runtimes: foldShares(runtimeRows(latestShares), { total: reporting, k }),
     deploymentModes: foldShares(field("deployment_mode"), { total: reporting, k }),
-    metrics: chosenMetrics(metricRows.filter((row) => row.day === latest?.day), {
-      chosen: app.publicMetrics,
-      k,
-    }),
-    ...sentKeys(metricRows, shareRows, k),
+    metrics: chosenMetrics(latestMetrics, { chosen: app.publicMetrics, k }),
+    ...sentKeys(keyFacts, k),
   };
 }
 
@@ -303,34 +306,16 @@ function chosenMetrics(
  * for the others (boolean when every kept value was true or false).
  */
 function sentKeys(
-  metricRows: readonly AppDayMetricRow[],
-  shareRows: readonly AppDayShareRow[],
+  facts: readonly MetricKeyFacts[],
   k: number,
 ): { sentKeys: SentKey[]; rareKeys: number } {
-  const keys = new Map<string, { most: number; numbers: boolean; others: boolean }>();
-  for (const row of metricRows) {
-    const key = keys.get(row.metric) ?? { most: 0, numbers: false, others: false };
-    key.most = Math.max(key.most, row.instances);
-    key.numbers ||= row.numbers > 0;
-    key.others ||= row.instances > row.numbers;
-    keys.set(row.metric, key);
-  }
-  const valuesOf = Map.groupBy(
-    shareRows.filter((row) => row.field.startsWith("metric:")),
-    (row) => row.field.slice("metric:".length),
-  );
-  const listed = [...keys].filter(([, key]) => key.most >= k && key.most > 0);
+  const listed = facts.filter((key) => key.most >= k && key.most > 0);
   return {
-    sentKeys: listed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, key]) => {
+    sentKeys: listed.map((key) => {
       const kinds: MetricKind[] = key.numbers ? ["number"] : [];
-      if (key.others) {
-        const values = valuesOf.get(name) ?? [];
-        const boolean = values.length > 0 &&
-          values.every((row) => row.value === "true" || row.value === "false");
-        kinds.push(boolean ? "boolean" : "text");
-      }
-      return { name, kinds };
+      if (key.others) kinds.push(key.boolean ? "boolean" : "text");
+      return { name: key.metric, kinds };
     }),
-    rareKeys: keys.size - listed.length,
+    rareKeys: facts.length - listed.length,
   };
 }

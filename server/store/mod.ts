@@ -71,6 +71,8 @@ export {
   appDayRows,
   type AppDayShareRow,
   appDayShareRows,
+  appMetricKeyFacts,
+  type MetricKeyFacts,
 } from "./rollups/rollup_queries.ts";
 export {
   type ApplicationSummary,

@@ -47,17 +47,69 @@ export interface AppDayShareRow {
   readonly instances: number;
 }
 
-/** The kept shares of every field in `scope` on the days from `fromDay` to `toDay`, by day and field. */
+/**
+ * The kept shares in `scope` on the days from `fromDay` to `toDay`, by day and
+ * field: of every field, or only of `fields` when given.
+ */
 export async function appDayShareRows(
   db: Database,
-  options: { appId: number; scope: RollupScope; fromDay: string; toDay: string },
+  options: {
+    appId: number;
+    scope: RollupScope;
+    fromDay: string;
+    toDay: string;
+    fields?: readonly string[];
+  },
 ): Promise<AppDayShareRow[]> {
+  const fields = options.fields === undefined
+    ? sql``
+    : sql`and field = any(${[...options.fields]}::text[])`;
   return await db.query<AppDayShareRow>(sql`
     select day::text as day, field, value, instances
     from app_day_shares
     where app_id = ${options.appId} and scope = ${options.scope} and day between ${options.fromDay}::date
-      and ${options.toDay}::date
+      and ${options.toDay}::date ${fields}
     order by day, field, instances desc, value`);
+}
+
+/** What the days of a period say about one metric key, without its figures. */
+export interface MetricKeyFacts {
+  readonly metric: string;
+  /** The most instances that sent the key on one day. */
+  readonly most: number;
+  /** Whether some instance sent it as a number. */
+  readonly numbers: boolean;
+  /** Whether some instance sent it as something else (text, boolean, null, …). */
+  readonly others: boolean;
+  /** Whether its kept values other than numbers were all `true` or `false` (and there were some). */
+  readonly boolean: boolean;
+}
+
+/**
+ * Every metric key sent in `scope` on the days from `fromDay` to `toDay`, one
+ * row each, by name: the facts the public page's "what it sends" needs,
+ * aggregated by the database rather than read day by day.
+ */
+export async function appMetricKeyFacts(
+  db: Database,
+  options: { appId: number; scope: RollupScope; fromDay: string; toDay: string },
+): Promise<MetricKeyFacts[]> {
+  const { appId, scope, fromDay, toDay } = options;
+  return await db.query<MetricKeyFacts>(sql`
+    select m.metric, max(m.instances)::int as most, bool_or(m.numbers > 0) as numbers,
+      bool_or(m.instances > m.numbers) as others,
+      coalesce((
+        select bool_and(coalesce(s.value in ('true', 'false'), false))
+        from app_day_shares s
+        where s.app_id = ${appId} and s.scope = ${scope}
+          and s.day between ${fromDay}::date and ${toDay}::date
+          and s.field = 'metric:' || m.metric
+      ), false) as boolean
+    from app_day_metrics m
+    where m.app_id = ${appId} and m.scope = ${scope}
+      and m.day between ${fromDay}::date and ${toDay}::date
+    group by m.metric
+    order by m.metric collate "C"`);
 }
 
 /** One metric key on one day, over the instances that sent it. */
