@@ -30,6 +30,7 @@ const KIND_NAMES: Record<BadgeChoice["kind"], string> = {
   version: "Most used version",
   metric: "A metric",
   combined: "Instances and a metric",
+  latest: "Share on the latest release",
 };
 
 /** Renders the builder's form, the live preview and the two snippets with copy buttons. */

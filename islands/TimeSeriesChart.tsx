@@ -26,6 +26,14 @@ export interface TimeSeriesChartProps {
   readonly stacked?: boolean;
   /** Whether points are hours or days, for the axis labels. */
   readonly step: "hour" | "day";
+  /** Vertical markers (releases): a time in seconds since the epoch and a short label. */
+  readonly markers?: readonly ChartMarker[];
+}
+
+/** A vertical marker of a chart, such as a release. */
+export interface ChartMarker {
+  readonly x: number;
+  readonly label: string;
 }
 
 /** Series colours that read on light and dark backgrounds alike. */
@@ -72,10 +80,20 @@ export default function TimeSeriesChart(props: TimeSeriesChartProps) {
   }, [props]);
 
   return (
-    <figure class="chart" data-points={props.x.length} data-series={props.series.length}>
+    <figure
+      class="chart"
+      data-points={props.x.length}
+      data-series={props.series.length}
+      data-markers={props.markers?.length ?? 0}
+    >
       <figcaption>{props.title}</figcaption>
       <div class="chart-canvas" ref={canvas} />
       <p class="chart-summary">{summary(props)}</p>
+      {props.markers === undefined || props.markers.length === 0 ? null : (
+        <p class="chart-markers">
+          Releases: {props.markers.map((m) => `${m.label} (${formatTime(m.x, "day")})`).join(", ")}
+        </p>
+      )}
     </figure>
   );
 }
@@ -146,6 +164,38 @@ function chartOptions(props: TimeSeriesChartProps, target: HTMLElement): uPlot.O
       }
       : {}),
     cursor: { drag: { x: false, y: false } },
+    ...(props.markers === undefined || props.markers.length === 0
+      ? {}
+      : { plugins: [markerPlugin(props.markers, axisColor)] }),
+  };
+}
+
+/** Draws each marker as a dashed vertical line with its label at the top of the plot. */
+function markerPlugin(markers: readonly ChartMarker[], color: string): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [(u: uPlot) => {
+        const ctx = u.ctx;
+        const { left, top, width, height } = u.bbox;
+        ctx.save();
+        ctx.strokeStyle = color;
+        ctx.fillStyle = color;
+        ctx.lineWidth = devicePixelRatio;
+        ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+        ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+        ctx.textBaseline = "top";
+        for (const marker of markers) {
+          const x = Math.round(u.valToPos(marker.x, "x", true));
+          if (x < left || x > left + width) continue;
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, top + height);
+          ctx.stroke();
+          ctx.fillText(marker.label.slice(0, 24), x + 3 * devicePixelRatio, top + 2);
+        }
+        ctx.restore();
+      }],
+    },
   };
 }
 

@@ -79,6 +79,10 @@ export interface Config {
    * pool (the first in the main thread); always 1 with the embedded store.
    */
   readonly workers: number;
+  /** Token sent to the GitHub API when reading applications' repositories; null sends none. */
+  readonly githubToken: string | null;
+  /** The GitHub API's base URL, without a trailing slash (GitHub Enterprise, tests). */
+  readonly githubApiUrl: string;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -308,6 +312,20 @@ export const SETTINGS = {
       "database pool (`cores`: as many as the machine has); always 1 with the embedded store " +
       "and outside Linux. Rate limits are kept per loop; badges' last figures are shared",
   },
+  githubToken: {
+    flag: "github-token",
+    env: ["SHM_GITHUB_TOKEN"],
+    fallback: null,
+    help: "GitHub token used to read applications' repositories (stars, releases); without it " +
+      "GitHub allows 60 requests an hour per address, and a read takes two or more",
+    secret: true,
+  },
+  githubApiUrl: {
+    flag: "github-api-url",
+    env: ["SHM_GITHUB_API_URL"],
+    fallback: "https://api.github.com",
+    help: "the GitHub API's address (GitHub Enterprise: `https://github.example.com/api/v3`)",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -427,6 +445,8 @@ export function readConfig(
     }),
     // The embedded store is one process's files: one accept loop serves it.
     workers: Math.min(workerCount(raw("workers")), databaseUrl.value === null ? 1 : 256),
+    githubToken: githubTokenSetting(raw("githubToken")),
+    githubApiUrl: githubApiUrlSetting(raw("githubApiUrl")),
   });
 }
 
@@ -488,6 +508,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     max_connections: config.maxConnections,
     max_connections_per_address: config.maxConnectionsPerAddress,
     workers: config.workers,
+    github_token: config.githubToken === null ? "not set" : "set",
+    github_api_url: config.githubApiUrl,
   };
 }
 
@@ -606,6 +628,37 @@ function publicUrlSetting({ value, source }: RawSetting): string | null {
     throw new ConfigError(
       `Cannot use ${source} as it is not an http:// or https:// address such as ` +
         `https://metrics.example.org: current value is "${value.slice(0, 200)}"`,
+    );
+  }
+  return parsed.href.replace(/\/+$/, "");
+}
+
+function githubTokenSetting({ value, source }: RawSetting): string | null {
+  if (value === null) return null;
+  const token = value.trim();
+  if (token === "" || !/^[\x21-\x7e]{1,255}$/.test(token)) {
+    // The value is not echoed: it is a secret.
+    throw new ConfigError(
+      `Cannot use ${source} as it is not a GitHub token (1 to 255 printable characters, no spaces)`,
+    );
+  }
+  return token;
+}
+
+function githubApiUrlSetting({ value, source }: RawSetting): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL((value ?? "").trim());
+  } catch {
+    parsed = null;
+  }
+  if (
+    parsed === null || !["http:", "https:"].includes(parsed.protocol) || parsed.search !== "" ||
+    parsed.hash !== "" || parsed.username !== "" || parsed.password !== ""
+  ) {
+    throw new ConfigError(
+      `Cannot use ${source} as it is not an http:// or https:// address such as ` +
+        `https://api.github.com: current value is "${(value ?? "").slice(0, 200)}"`,
     );
   }
   return parsed.href.replace(/\/+$/, "");

@@ -66,6 +66,8 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     maxConnections: 10_000,
     maxConnectionsPerAddress: 256,
     workers: 1,
+    githubToken: null,
+    githubApiUrl: "https://api.github.com",
   });
 });
 
@@ -95,6 +97,8 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_MAX_CONNECTIONS: "500",
     SHM_MAX_CONNECTIONS_PER_ADDRESS: "0",
     SHM_WORKERS: "4",
+    SHM_GITHUB_TOKEN: "ghp_example0123456789",
+    SHM_GITHUB_API_URL: "https://github.example.com/api/v3/",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -125,6 +129,8 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     maxConnectionsPerAddress: 0,
     // The embedded store has one accept loop whatever the setting.
     workers: 1,
+    githubToken: "ghp_example0123456789",
+    githubApiUrl: "https://github.example.com/api/v3",
   });
 });
 
@@ -484,11 +490,31 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     max_connections: 10_000,
     max_connections_per_address: 256,
     workers: Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1,
+    github_token: "not set",
+    github_api_url: "https://api.github.com",
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");
   assert.equal(embedded["admin_token"], "not set");
   assert.equal(embedded["snapshot_backlog"], "7d");
+});
+
+Deno.test("readConfig() refuses a GitHub API address that is not http(s) and a token with spaces, without echoing the token", () => {
+  for (const url of ["ftp://github.example.com", "github.example.com", "https://x/?q=1"]) {
+    assertConfigError(
+      thrownBy(() => configFrom({ SHM_GITHUB_API_URL: url })),
+      "Cannot use SHM_GITHUB_API_URL as it is not an http:// or https:// address such as " +
+        `https://api.github.com: current value is "${url}"`,
+    );
+  }
+  const secret = "ghp_secret value";
+  const error = thrownBy(() => configFrom({ SHM_GITHUB_TOKEN: secret }));
+  assertConfigError(
+    error,
+    "Cannot use SHM_GITHUB_TOKEN as it is not a GitHub token (1 to 255 printable characters, " +
+      "no spaces)",
+  );
+  assert.equal(describeConfig(configFrom({ SHM_GITHUB_TOKEN: "ghp_x" }))["github_token"], "set");
 });
 
 Deno.test("describeConfig() never contains the database password or the admin token", () => {

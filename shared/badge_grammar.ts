@@ -5,8 +5,11 @@
  * server's badge routes parse by it; the badge builder offers exactly it.
  */
 
-/** The badges of `/badge/{slug}/…`; `metric` is `/badge/{slug}/metric/{name}`. */
-export const BADGE_KINDS = ["instances", "version", "metric", "combined"] as const;
+/**
+ * The badges of `/badge/{slug}/…`; `metric` is `/badge/{slug}/metric/{name}`,
+ * `latest` the share of active instances on the latest GitHub release.
+ */
+export const BADGE_KINDS = ["instances", "version", "metric", "combined", "latest"] as const;
 
 /** One of {@linkcode BADGE_KINDS}. */
 export type BadgeKind = (typeof BADGE_KINDS)[number];

@@ -79,6 +79,8 @@ export function badgeAlt(choice: BadgeChoice): string {
     ? choice.metric
     : choice.kind === "version"
     ? "version"
+    : choice.kind === "latest"
+    ? "on latest"
     : "instances";
 }
 

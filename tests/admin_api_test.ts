@@ -370,6 +370,8 @@ Deno.test("admin application detail: breakdowns count active instances only", as
     last_seen: seen.a6.toISOString(),
     computed_at: app.clock.now().toISOString(),
     active_window_days: 7,
+    github: null,
+    latest_release_share: null,
   });
   assert.deepEqual(Object.keys(by).sort(), [
     "app_version",
@@ -866,6 +868,7 @@ Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, an
     excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Our App",
     reported_name: "Named App",
+    github_repo: null,
   });
   assert.deepEqual(await adminOk(app, "/api/v1/admin/applications/named-app/settings"), {
     slug: "named-app",
@@ -875,6 +878,7 @@ Deno.test('admin settings: display_name is trimmed, shown as the app\'s name, an
     excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Our App",
     reported_name: "Named App",
+    github_repo: null,
   });
   assert.equal((await adminOk(app, "/api/v1/admin/applications/named-app")).name, "Our App");
   const listed = (await adminOk(app, "/api/v1/admin/applications")).applications;
@@ -935,6 +939,7 @@ Deno.test("admin settings: a bad display_name is a 400 invalid_setting and nothi
     excluded_environments: ["ci", "test", "dev", "development"],
     display_name: "Kept",
     reported_name: "Named App",
+    github_repo: null,
   });
 });
 

@@ -424,13 +424,14 @@ Deno.test("public badges switched off answer exactly as an unknown app, and back
     excluded_environments: ["ci", "test", "dev", "development"],
     display_name: null,
     reported_name: "Badge App",
+    github_repo: null,
   };
   assert.deepEqual(await off.json(), hiddenSettings);
   const read = await app.fetch("/api/v1/admin/applications/badge-app/settings", {
     headers: ADMIN,
   });
   assert.deepEqual(await read.json(), hiddenSettings);
-  for (const badge of ["instances", "version", "metric/users", "combined?metric=users"]) {
+  for (const badge of ["instances", "version", "metric/users", "combined?metric=users", "latest"]) {
     const hidden = await getBadge(app, `/badge/badge-app/${badge}`);
     const unknown = await getBadge(app, `/badge/no-such-app/${badge}`);
     assert.equal(hidden.status, 404, badge);

@@ -14,6 +14,7 @@ import type {
   InstancePage,
 } from "../stats/mod.ts";
 import type { AuditEntry } from "../lifecycle/mod.ts";
+import type { ReleaseFigures } from "../github/mod.ts";
 
 /** `GET /api/v1/admin/stats`. */
 export function fleetJson(fleet: FleetSummary) {
@@ -40,12 +41,30 @@ export function applicationsJson(
   };
 }
 
-/** `GET /api/v1/admin/applications/{slug}`. */
-export function applicationDetailJson(detail: ApplicationDetail) {
+/** `GET /api/v1/admin/applications/{slug}`, with its GitHub repository's figures. */
+export function applicationDetailJson(detail: ApplicationDetail, releases: ReleaseFigures) {
   return {
     ...applicationJson(detail),
     active_window_days: detail.activeDays,
     active_instances_by: detail.breakdowns,
+    github: githubJson(releases),
+    latest_release_share: releases.latestReleaseShare,
+  };
+}
+
+/** An application's repository as last read; null when none is set. */
+function githubJson(releases: ReleaseFigures) {
+  const github = releases.github;
+  if (github === null) return null;
+  return {
+    repo: github.repo,
+    stars: github.stars,
+    latest_release: github.latestRelease === null ? null : {
+      tag: github.latestRelease.tag,
+      published_at: github.latestRelease.publishedAt.toISOString(),
+    },
+    checked_at: isoOrNull(github.checkedAt),
+    error: github.error,
   };
 }
 
@@ -107,6 +126,7 @@ export function settingsJson(settings: ApplicationSettings) {
     excluded_environments: [...settings.excludedEnvironments],
     display_name: settings.displayName,
     reported_name: settings.reportedName,
+    github_repo: settings.githubRepo,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   instancePage,
   type StatsContext,
 } from "../stats/mod.ts";
+import { releaseFigures } from "../github/mod.ts";
 import { isInstanceStatus } from "../../shared/instance_status.ts";
 import { isAppSlug } from "../../shared/text_rules.ts";
 import {
@@ -44,8 +45,9 @@ export function adminHandlers(stats: StatsContext): {
     application: async ({ params }) => {
       const slug = params["slug"] ?? "";
       const detail = await applicationDetail(stats, slug);
-      if (detail.kind === "unknown_app") throw unknownApp(slug);
-      return jsonResponse(applicationDetailJson(detail));
+      const releases = await releaseFigures(stats, slug);
+      if (detail.kind === "unknown_app" || releases.kind === "unknown_app") throw unknownApp(slug);
+      return jsonResponse(applicationDetailJson(detail, releases));
     },
     instances: async ({ url }) => {
       const q = url.searchParams;

@@ -8,6 +8,7 @@ import {
   readExcludedEnvironmentsField,
   type StatsContext,
 } from "../stats/mod.ts";
+import { parseGithubRepo, releaseFigures } from "../github/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
 import { MAX_PUBLIC_METRICS, parseDisplayName } from "./app_settings_routes.ts";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
@@ -24,7 +25,8 @@ export interface AppSettingsPageDeps {
  * The handlers of `GET /apps/{slug}/settings` (the page, access `session`)
  * and `POST` (its form, access `session_form`: `display_name`,
  * `public_badges` and `public_page` as checkboxes, `public_metrics` as one
- * checkbox per metric, `excluded_environments` separated by commas). A bad
+ * checkbox per metric, `excluded_environments` separated by commas, `github_repo` as
+ * `owner/name`, empty to remove it, absent to leave it). A bad
  * display name or excluded environment list, or more than 50 public metrics
  * shows the page again with 400 and writes nothing; a saved form redirects to the page with a notice.
  */
@@ -37,19 +39,21 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
     session: SignedIn,
     extra: Pick<
       AppSettingsPageProps,
-      "notice" | "error" | "typedDisplayName" | "typedExcludedEnvironments"
+      "notice" | "error" | "typedDisplayName" | "typedExcludedEnvironments" | "typedGithubRepo"
     > = {},
     status = 200,
   ) => {
     const slug = ctx.params["slug"] ?? "";
     const app = await applicationSettingsView(deps.stats, slug);
     if (app.kind === "unknown_app") return notFound(session, slug);
+    const releases = await releaseFigures(deps.stats, slug);
     return page(
       AppSettingsPage({
         viewer: viewerOf(session),
         app,
         serverUrl: ctx.facts.origin,
         badge: readBadgeChoice(ctx.url.searchParams, app.metricKeys),
+        github: releases.kind === "found" ? releases.github : null,
         ...extra,
       }),
       status,
@@ -86,6 +90,16 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           typedExcludedEnvironments: (typedExcluded ?? "").slice(0, 3000),
         }, 400);
       }
+      // Likewise for the GitHub repository; empty removes it.
+      const typedRepo = form.get("github_repo");
+      const repo = typedRepo === null ? null : parseGithubRepo(typedRepo);
+      if (repo !== null && !repo.ok) {
+        return await settingsPage(ctx, session, {
+          error: `The GitHub repository cannot be used as ${repo.problem}.`,
+          typedDisplayName: typed.slice(0, 200),
+          typedGithubRepo: (typedRepo ?? "").slice(0, 200),
+        }, 400);
+      }
       const publicMetrics = [...new Set(form.getAll("public_metrics"))];
       if (publicMetrics.length > MAX_PUBLIC_METRICS || !publicMetrics.every(isMetricKey)) {
         return await settingsPage(ctx, session, {
@@ -102,6 +116,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           publicPage: form.get("public_page") === "on",
           publicMetrics,
           ...(excluded === null ? {} : { excludedEnvironments: excluded.environments }),
+          ...(repo === null ? {} : { githubRepo: repo.repo }),
         },
         actor: session.user.username,
       });

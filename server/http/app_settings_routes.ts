@@ -9,6 +9,7 @@ import {
   type StatsContext,
 } from "../stats/mod.ts";
 import { isDisplayText, isMetricKey } from "../../shared/text_rules.ts";
+import { parseGithubRepo } from "../github/mod.ts";
 import { settingsJson } from "./admin_json.ts";
 import { unknownApp } from "./admin_routes.ts";
 import { readBody } from "./read_body.ts";
@@ -23,6 +24,7 @@ const SETTING_NAMES = [
   "public_page",
   "public_metrics",
   "excluded_environments",
+  "github_repo",
 ] as const;
 
 /** Most metrics a public page shows. */
@@ -37,7 +39,8 @@ export const MAX_DISPLAY_NAME_LENGTH = 100;
  * (boolean), `display_name` (string or null), `public_page` (boolean) and
  * `public_metrics` (array of at most 50 metric keys, replacing the list) and
  * `excluded_environments` (at most 32 environments, each 1 to 64 printable
- * characters without a comma, stored trimmed, lower-cased and once); any
+ * characters without a comma, stored trimmed, lower-cased and once) and
+ * `github_repo` (`"owner/name"` or null, read within a minute, then hourly); any
  * other key or type is a 400 and nothing is written, an unknown slug a 404.
  */
 export function appSettingsApiHandlers(stats: StatsContext): {
@@ -150,6 +153,19 @@ export function readPublicMetrics(value: unknown): string[] {
   return names as string[];
 }
 
+/** `github_repo`: `"owner/name"` by GitHub's rules, or null; a 400 naming the rule broken otherwise. */
+function readGithubRepo(value: unknown): string | null {
+  const reading = parseGithubRepo(value);
+  if (reading.ok) return reading.repo;
+  throw new ClientError(
+    400,
+    "invalid_setting",
+    `Cannot use "github_repo" as ${reading.problem}: current value is ${
+      JSON.stringify(value ?? null).slice(0, 160)
+    }`,
+  );
+}
+
 /** A setting that must be true or false; throws a 400 naming it otherwise. */
 function readBoolean(fields: Record<string, unknown>, name: string): boolean {
   const value = fields[name];
@@ -206,6 +222,9 @@ function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   }
   if ("display_name" in fields) {
     change = { ...change, displayName: readDisplayName(fields["display_name"]) };
+  }
+  if ("github_repo" in fields) {
+    change = { ...change, githubRepo: readGithubRepo(fields["github_repo"]) };
   }
   if ("excluded_environments" in fields) {
     const reading = readExcludedEnvironments(fields["excluded_environments"]);

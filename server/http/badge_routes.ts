@@ -25,6 +25,7 @@ import {
   commonVersionFigure,
   metricFigure,
 } from "../stats/mod.ts";
+import { latestReleaseFigure } from "../github/mod.ts";
 import { badgeCacheControl, badgeResponse, splitFormat } from "./badge_response.ts";
 import type { Handler } from "./route_declaration.ts";
 import type { ParamProblem, RouteContext } from "./router.ts";
@@ -37,7 +38,7 @@ export interface BadgeRouteDeps {
 }
 
 /**
- * The handlers of `GET /badge/{slug}/{instances|version|combined}` (`named`)
+ * The handlers of `GET /badge/{slug}/{instances|version|combined|latest}` (`named`)
  * and `/badge/{slug}/metric/{name}` (`metric`).
  */
 export function badgeHandlers(deps: BadgeRouteDeps): {
@@ -59,8 +60,14 @@ export function badgeHandlers(deps: BadgeRouteDeps): {
     const slug = params["slug"] ?? "";
     const { name: badge } = splitFormat(params["badge"] ?? "");
     const parsed = parseBadgeOptions(url.searchParams);
-    const defaultLabel = badge === "version" ? "version" : "instances";
-    if (badge !== "instances" && badge !== "version" && badge !== "combined") {
+    const defaultLabel = badge === "version"
+      ? "version"
+      : badge === "latest"
+      ? LATEST_LABEL
+      : "instances";
+    if (
+      badge !== "instances" && badge !== "version" && badge !== "combined" && badge !== "latest"
+    ) {
       return problemAnswer("unknown badge", { label: "badge", style: "flat", status: 404 });
     }
     if (!parsed.ok) {
@@ -77,6 +84,14 @@ export function badgeHandlers(deps: BadgeRouteDeps): {
         defaultLabel,
         countBadge: true,
         message: compactNumber,
+      });
+    }
+    if (badge === "latest") {
+      return figureAnswer(await latestReleaseFigure(deps.badges, slug), {
+        options,
+        defaultLabel,
+        countBadge: false,
+        message: latestShareMessage,
       });
     }
     if (badge === "version") {
@@ -130,6 +145,14 @@ export function badgeHandlers(deps: BadgeRouteDeps): {
   return { named, metric };
 }
 
+/** The `latest` badge's default label. */
+const LATEST_LABEL = "on latest";
+
+/** The share on the latest release as a whole percentage (`63%`); `no release` when there is none. */
+function latestShareMessage(share: number | null): string {
+  return share === null ? "no release" : `${Math.round(share * 100)}%`;
+}
+
 /**
  * The grey badge of a path the router refused: a slug that cannot name an
  * application reads as an unknown app (404), a badge name as an unknown badge
@@ -155,6 +178,8 @@ export function refusedBadge(ctx: RouteContext, problem: ParamProblem): BadgeAns
     ? metricLabel
     : badge === "version"
     ? "version"
+    : badge === "latest"
+    ? LATEST_LABEL
     : "instances";
   return problemAnswer("unknown app", { label: label ?? defaultLabel, style, status: 404 });
 }

@@ -9,6 +9,7 @@ import {
   isEnvironmentChoice,
   type StatsContext,
 } from "../stats/mod.ts";
+import { releaseFigures, releaseUptakes, starsBySlug } from "../github/mod.ts";
 import { AppPage, type Breakdown } from "../ui/AppPage.tsx";
 import { appPageCharts } from "../ui/app_page_charts.ts";
 import { assetResponse } from "../ui/assets.ts";
@@ -89,9 +90,11 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
 
     overview: async (ctx) => {
       const overview = await dashboardOverview(stats);
+      const stars = await starsBySlug(stats);
       return page(OverviewPage({
         viewer: viewerOf(ctx.session),
         applications: overview.applications,
+        stars,
         activeDays: overview.activeDays,
         serverUrl: ctx.facts.origin,
         now: now(),
@@ -104,6 +107,10 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
       const found = await pageFigures(ctx.url, slug, viewer);
       if (found instanceof Response) return found;
       const { activity, detail } = found;
+      const releases = await releaseFigures(stats, slug);
+      const uptakes = releases.kind === "found" && releases.github !== null
+        ? await releaseUptakes(stats, { slug, releases: releases.releases })
+        : [];
       return page(AppPage({
         viewer,
         activity,
@@ -117,6 +124,7 @@ export function dashboardHandlers(deps: { stats: StatsContext; now: () => Date }
         breakdowns: breakdownsOf(found),
         environments: found.environments,
         excluded: found.excluded,
+        ...(releases.kind === "found" ? { releases: { figures: releases, uptakes } } : {}),
         now: now(),
       }));
     },

@@ -7,9 +7,13 @@
  */
 
 import {
-  type ApplicationSettingsChange,
+  type Application,
+  type ApplicationSettingsChange as StoredSettingsChange,
+  type Database,
   findApplication,
+  findGithubRepo,
   findSummaryFigures,
+  setGithubRepo,
   updateApplicationSettings,
   withAuditEntry,
 } from "../store/mod.ts";
@@ -31,6 +35,8 @@ export interface ApplicationSettings {
   readonly publicMetrics: readonly string[];
   /** Environments (trimmed, lower-case) left out of badges, the public page and the overview. */
   readonly excludedEnvironments: readonly string[];
+  /** The GitHub repository (`owner/name`) whose stars and releases are read; null: none. */
+  readonly githubRepo: string | null;
 }
 
 /** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
@@ -41,7 +47,11 @@ export interface ApplicationSettingsView extends ApplicationSettings {
   readonly metricKeys: readonly string[];
 }
 
-export type { ApplicationSettingsChange };
+/** A change of settings: an absent field is left as it is; `githubRepo` null removes it. */
+export interface ApplicationSettingsChange extends StoredSettingsChange {
+  /** `owner/name`, already checked (`server/github/`). */
+  readonly githubRepo?: string | null;
+}
 
 /** Application `slug`'s settings; `unknown_app` when no application has that slug. */
 export async function applicationSettings(
@@ -49,7 +59,7 @@ export async function applicationSettings(
   slug: string,
 ): Promise<ApplicationSettings | UnknownApp> {
   const app = await findApplication(ctx.db, slug);
-  return app === null ? UNKNOWN_APP : settingsOf(app);
+  return app === null ? UNKNOWN_APP : settingsOf(app, await githubRepoOf(ctx.db, app));
 }
 
 /**
@@ -66,7 +76,7 @@ export async function changeApplicationSettings(
   const now = ctx.now();
   const saved = await withAuditEntry(
     ctx.db,
-    (tx) => updateApplicationSettings(tx, { slug: options.slug, change: options.change, now }),
+    (tx) => saveSettings(tx, { slug: options.slug, change: options.change, now }),
     (saved) =>
       saved === null ? null : {
         at: now,
@@ -81,7 +91,25 @@ export async function changeApplicationSettings(
         ),
       },
   );
-  return saved === null ? UNKNOWN_APP : settingsOf(saved);
+  return saved === null ? UNKNOWN_APP : settingsOf(saved.app, saved.githubRepo);
+}
+
+/** Saves `change` to application `slug` within the transaction `tx`; null when the slug is unknown. */
+async function saveSettings(
+  tx: Database,
+  options: { slug: string; change: ApplicationSettingsChange; now: Date },
+): Promise<{ app: Application; githubRepo: string | null } | null> {
+  const { githubRepo, ...change } = options.change;
+  const app = await updateApplicationSettings(tx, { slug: options.slug, change, now: options.now });
+  if (app === null) return null;
+  if (githubRepo !== undefined) {
+    await setGithubRepo(tx, { appId: app.id, repo: githubRepo, now: options.now });
+  }
+  return { app, githubRepo: await githubRepoOf(tx, app) };
+}
+
+async function githubRepoOf(db: Database, app: Application): Promise<string | null> {
+  return (await findGithubRepo(db, app.id))?.repo ?? null;
 }
 
 /** Application `slug`'s settings and badge metric keys; `unknown_app` when no application has that slug. */
@@ -93,16 +121,18 @@ export async function applicationSettingsView(
   if (app === null) return UNKNOWN_APP;
   const summary = await findSummaryFigures(ctx.db, app.id, { scope: "counted" });
   return {
-    ...settingsOf(app),
+    ...settingsOf(app, await githubRepoOf(ctx.db, app)),
     name: app.displayName ?? app.reportedName,
     metricKeys: Object.keys(summary.metrics).sort(),
   };
 }
 
 function settingsOf(
-  app: Omit<ApplicationSettings, "kind">,
+  app: Omit<ApplicationSettings, "kind" | "githubRepo">,
+  githubRepo: string | null,
 ): ApplicationSettings {
   return {
+    githubRepo,
     kind: "found",
     slug: app.slug,
     reportedName: app.reportedName,

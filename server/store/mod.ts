@@ -89,6 +89,20 @@ export {
   type MetricAggregates,
 } from "./rollups/badge_summary.ts";
 
+// GitHub: an application's repository, claimed by the upkeep when due, and what its reads found.
+export {
+  claimDueGithubRepos,
+  type DueGithubRepo,
+  findGithubRepo,
+  type GithubReadOutcome,
+  type GithubReleaseRow,
+  type GithubRepoRow,
+  listGithubReleases,
+  listGithubStars,
+  saveGithubRead,
+  setGithubRepo,
+} from "./github.ts";
+
 // Accounts: users, browser sessions and API tokens.
 export {
   countUsers,

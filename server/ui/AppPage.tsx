@@ -10,6 +10,12 @@ import { type AppPageChart, appPageCharts } from "./app_page_charts.ts";
 import { DASHBOARD_PERIODS, type DashboardPeriod } from "../stats/mod.ts";
 import { formatAgo, formatCount, formatUtcMinute } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
+import {
+  type ReleaseMarker,
+  releaseMarkers,
+  ReleasePanel,
+  type ReleasePanelProps,
+} from "./ReleasePanel.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
 /** One breakdown of active instances, largest group first. */
@@ -37,6 +43,8 @@ export interface AppPageProps {
   readonly environments: EnvironmentChoice;
   /** The excluded environments' active instances, shown apart. */
   readonly excluded: ExcludedActivity;
+  /** The GitHub repository's figures (a panel, and release markers on the charts). */
+  readonly releases?: Omit<ReleasePanelProps, "settingsHref">;
   readonly now: Date;
 }
 
@@ -57,6 +65,11 @@ export function AppPage(props: AppPageProps) {
   const choice = props.environments === "all" ? "&environments=all" : "";
   const exportBase = `${base}/export?period=${activity.period}${choice}`;
   const charts = appPageCharts(activity);
+  const lastBucket = (activity.buckets.at(-1) ?? 0) + (activity.step === "hour" ? 3_600 : 86_400);
+  const markers = props.releases === undefined ? [] : releaseMarkers(props.releases.figures, {
+    fromSeconds: activity.buckets[0] ?? lastBucket,
+    toSeconds: lastBucket,
+  });
   return (
     <Layout title={activity.app.name} viewer={props.viewer}>
       <p>
@@ -89,6 +102,9 @@ export function AppPage(props: AppPageProps) {
         {" · "}
         <a href={`${base}/settings`} data-link="settings">Settings and badges</a>
       </p>
+      {props.releases === undefined
+        ? null
+        : <ReleasePanel {...props.releases} settingsHref={`${base}/settings`} />}
 
       <h2>Over time</h2>
       <nav class="periods" aria-label="Period">
@@ -106,7 +122,13 @@ export function AppPage(props: AppPageProps) {
         ? (
           <>
             {charts.map((chart) => (
-              <Chart counter={counter} activity={activity} chart={chart} exportBase={exportBase} />
+              <Chart
+                counter={counter}
+                activity={activity}
+                chart={chart}
+                exportBase={exportBase}
+                markers={markers}
+              />
             ))}
             <p class="muted">
               Platforms, arrivals and metrics are counted per day: choose 7 d or longer.
@@ -120,6 +142,7 @@ export function AppPage(props: AppPageProps) {
             charts={charts}
             counter={counter}
             exportBase={exportBase}
+            markers={markers}
           />
         )}
 
@@ -199,11 +222,18 @@ function DailyCharts(
     charts: readonly AppPageChart[];
     counter: IslandCounter;
     exportBase: string;
+    markers: readonly ReleaseMarker[];
   },
 ) {
   const { activity, daily, counter, exportBase } = props;
   const chart = (c: AppPageChart) => (
-    <Chart counter={counter} activity={activity} chart={c} exportBase={exportBase} />
+    <Chart
+      counter={counter}
+      activity={activity}
+      chart={c}
+      exportBase={exportBase}
+      markers={props.markers}
+    />
   );
   const metrics = props.charts.filter((c) => c.group === "metrics");
   return (
@@ -233,6 +263,7 @@ function Chart(
     activity: ApplicationActivity;
     chart: AppPageChart;
     exportBase: string;
+    markers: readonly ReleaseMarker[];
   },
 ) {
   const { chart } = props;
@@ -248,6 +279,7 @@ function Chart(
           step: props.activity.step,
           ...(chart.stacked ? { stacked: true } : {}),
           series: chart.series.map((s) => ({ label: s.label, values: [...s.values] })),
+          ...(props.markers.length === 0 ? {} : { markers: [...props.markers] }),
         }}
       />
       <p class="muted chart-note">

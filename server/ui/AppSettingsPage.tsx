@@ -6,6 +6,8 @@
 
 import type { BadgeChoice } from "../../shared/badge_snippets.ts";
 import type { ApplicationSettingsView } from "../stats/mod.ts";
+import type { GithubStatus } from "../github/mod.ts";
+import { GithubRepoField } from "./GithubRepoField.tsx";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -25,6 +27,10 @@ export interface AppSettingsPageProps {
   readonly typedDisplayName?: string;
   /** The excluded environments as typed, when the form is shown again after an error. */
   readonly typedExcludedEnvironments?: string;
+  /** The GitHub repository and its last read; null when none is set. */
+  readonly github: GithubStatus | null;
+  /** The repository as typed, when the form is shown again after an error. */
+  readonly typedGithubRepo?: string;
 }
 
 /** Renders the settings of one application; the form carries the session's CSRF token. */
@@ -107,6 +113,10 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
           started at once: badges and the overview within seconds, the daily history as it is
           computed again (minutes for a large fleet).
         </p>
+        <GithubRepoField
+          github={props.github}
+          {...(props.typedGithubRepo === undefined ? {} : { typed: props.typedGithubRepo })}
+        />
         <button type="submit" class="primary">Save</button>
       </form>
 

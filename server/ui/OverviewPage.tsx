@@ -9,6 +9,8 @@ import { Layout, type Viewer } from "./Layout.tsx";
 export interface OverviewPageProps {
   readonly viewer: Viewer;
   readonly applications: readonly ApplicationCard[];
+  /** GitHub stars by application slug, for those whose repository was read. */
+  readonly stars?: ReadonlyMap<string, number>;
   readonly activeDays: number;
   /** This server's public URL, for the SDK snippet. */
   readonly serverUrl: string;
@@ -55,6 +57,14 @@ export function OverviewPage(props: OverviewPageProps) {
                     </dd>
                     <dt>All instances</dt>
                     <dd>{formatCount(app.totalInstances)}</dd>
+                    {props.stars?.has(app.slug)
+                      ? (
+                        <>
+                          <dt>GitHub stars</dt>
+                          <dd data-field="stars">{formatCount(props.stars.get(app.slug) ?? 0)}</dd>
+                        </>
+                      )
+                      : null}
                   </dl>
                 </a>
               ))}

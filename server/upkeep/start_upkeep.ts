@@ -13,6 +13,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { type Database, maintainSnapshots } from "../store/mod.ts";
 import { FailureStreak } from "./failure_streak.ts";
+import { githubReadLoop } from "./github_reads.ts";
 import { enforceRetention } from "./retention.ts";
 import { pauseBeforeRound, rollupPause, runRollupRound } from "./rollup_round.ts";
 
@@ -51,6 +52,11 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
       await upkeepRetention(db, config, retentionStreak, stopping.signal);
     });
   })();
+  const github = githubReadLoop(db, {
+    config,
+    streak: new FailureStreak(log, "github reads"),
+    signal: stopping.signal,
+  });
   const rollups = (async () => {
     while (!stopping.signal.aborted) {
       const roundMs = await upkeepRollups(db, config, rollupStreak, stopping.signal);
@@ -63,7 +69,7 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
   return {
     async stop() {
       stopping.abort();
-      await Promise.all([snapshots, rollups]);
+      await Promise.all([snapshots, rollups, github]);
       unwatch();
     },
   };
