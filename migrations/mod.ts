@@ -14,6 +14,7 @@ import m0007 from "./0007_public_page.sql" with { type: "text" };
 import m0008 from "./0008_audit_log.sql" with { type: "text" };
 import m0009 from "./0009_excluded_environments.sql" with { type: "text" };
 import m0010 from "./0010_github.sql" with { type: "text" };
+import m0011 from "./0011_roles_and_token_scopes.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "0008_audit_log.sql", sql: m0008 },
   { version: 9, name: "0009_excluded_environments.sql", sql: m0009 },
   { version: 10, name: "0010_github.sql", sql: m0010 },
+  { version: 11, name: "0011_roles_and_token_scopes.sql", sql: m0011 },
 ];

@@ -46,6 +46,7 @@ const COMMAND_FLAGS: Record<string, readonly string[]> = {
   days: ["demo"],
   apps: ["demo"],
   seed: ["demo"],
+  role: ["user"],
 };
 
 /** Commands that take one operand (a URL or a file). */
@@ -68,6 +69,7 @@ export async function main(args: string[]): Promise<number> {
     days: { type: "string" },
     apps: { type: "string" },
     seed: { type: "string" },
+    role: { type: "string" },
   } as const;
   let parsed;
   try {
@@ -149,6 +151,7 @@ export async function main(args: string[]): Promise<number> {
     }
     if (command === "user") {
       return await userCommand(parsed.positionals.slice(1), {
+        ...(parsed.values.role === undefined ? {} : { role: parsed.values.role }),
         store: config.store,
         now: new Date(),
         print: writeLine,
@@ -240,9 +243,10 @@ function usage(): string {
     "  import FILE      read an export into this store (either store kind; running twice adds nothing)",
     "  demo             fill the store with a demo fleet (--instances 1500 --days 90 --apps 3",
     "                   --seed 1; --force: even when the store holds instances)",
-    "  user add NAME    add a dashboard account (password on standard input)",
+    "  user add NAME [--role admin|viewer]",
+    "                   add a dashboard account (password on standard input; default admin)",
     "  user passwd NAME set an account's password (standard input) and end its sessions",
-    "  user list        list the dashboard accounts",
+    "  user list        list the dashboard accounts with their roles",
     "  healthcheck      exit 0 if the server on --host/--port answers its healthcheck, else 1",
     "                   (--ready: if it answers /api/v1/readyz, its database answering)",
     "",

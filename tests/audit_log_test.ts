@@ -111,7 +111,7 @@ Deno.test("audit: app settings changed from the page and the admin API, tokens m
       actor: "alice",
       action: "api_token.create",
       target: "nightly",
-      detail: { id: Number(tokenId) },
+      detail: { id: Number(tokenId), scope: "write", expires_at: null },
     },
     {
       actor: "alice",
@@ -223,7 +223,7 @@ Deno.test("audit: accounts made by the setup link, the CLI and at start are line
     "created",
   );
   assert.deepEqual(withoutTime((await audit(app)).slice(0, 1)), [
-    { actor: "startup", action: "account.create", target: "root", detail: {} },
+    { actor: "startup", action: "account.create", target: "root", detail: { role: "admin" } },
   ]);
 
   // The setup link, while no account exists.
@@ -252,8 +252,8 @@ Deno.test("audit: accounts made by the setup link, the CLI and at start are line
   );
   assert.equal(setup.status, 303);
   assert.deepEqual(withoutTime((await audit(app)).slice(0, 2)), [
-    { actor: "setup link", action: "account.create", target: "bob", detail: {} },
-    { actor: "startup", action: "account.create", target: "root", detail: {} },
+    { actor: "setup link", action: "account.create", target: "bob", detail: { role: "admin" } },
+    { actor: "startup", action: "account.create", target: "root", detail: { role: "admin" } },
   ]);
 
   // `shm user add` and `shm user passwd`, in-process, on a store of this run's kind.
@@ -271,7 +271,7 @@ Deno.test("audit: accounts made by the setup link, the CLI and at start are line
     const lines = (await auditTrail(db, 10)).map((e) => ({ ...e, at: e.at.toISOString() }));
     assert.deepEqual(withoutTime(lines), [
       { actor: "cli", action: "password.change", target: "carol", detail: {} },
-      { actor: "cli", action: "account.create", target: "carol", detail: {} },
+      { actor: "cli", action: "account.create", target: "carol", detail: { role: "admin" } },
     ]);
   } finally {
     await db.close();

@@ -16,8 +16,8 @@
 
 import assert from "node:assert/strict";
 import { fc } from "./support/dev_deps.ts";
-import { csrfTokenFor } from "../server/accounts/mod.ts";
-import { type Database, sql } from "../server/store/mod.ts";
+import { createApiToken, csrfTokenFor } from "../server/accounts/mod.ts";
+import { type Database, insertUser, sql } from "../server/store/mod.ts";
 import { storeFingerprint, TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
 import {
   cookieValue,
@@ -28,6 +28,9 @@ import {
 } from "./support/dashboard.ts";
 import { TestInstance } from "./support/instance_client.ts";
 import { startServer } from "./support/server.ts";
+
+/** The viewer account the account routes change (alice, the last admin, cannot be). */
+const FUZZ_VIEWER = "fuzz-viewer";
 
 /** Runs per route; the sign-in route checks a slow password hash, so it gets fewer. */
 const RUNS = 24;
@@ -43,6 +46,10 @@ interface RouteSpec {
   readonly json?: boolean;
   /** Whether a success may be a CSV download. */
   readonly csv?: boolean;
+  /** The JSON body of its plain request, when `{}` would not succeed. */
+  readonly plainJson?: string;
+  /** The form fields of its plain request (besides the CSRF token), when none would not succeed. */
+  readonly plainForm?: readonly (readonly [string, string])[];
 }
 
 /** Every route, by method and path as the router lists them: a new route must be added here. */
@@ -108,6 +115,42 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "POST /instances/:instanceId/restore": { kind: "page", form: ["_csrf"] },
   "DELETE /api/v1/admin/instances/:instanceId": { kind: "json" },
   "POST /instances/:instanceId/delete": { kind: "page", form: ["_csrf"] },
+  // Accounts and tokens (issue 15); the account they change is the fixture's viewer, made again
+  // before each of these routes, as alice is the last admin and cannot be changed.
+  "GET /api/v1/admin/users": { kind: "json" },
+  "POST /api/v1/admin/users": {
+    kind: "json",
+    json: true,
+    plainJson: '{"username":"fuzz-invitee","role":"viewer"}',
+  },
+  "PATCH /api/v1/admin/users/:username": {
+    kind: "json",
+    json: true,
+    plainJson: '{"role":"viewer"}',
+  },
+  "GET /api/v1/admin/tokens": { kind: "json" },
+  "POST /api/v1/admin/tokens": {
+    kind: "json",
+    json: true,
+    plainJson: '{"name":"fuzz","scope":"read","expires_in_days":3}',
+  },
+  "POST /settings/users": {
+    kind: "page",
+    form: ["_csrf", "username", "role"],
+    plainForm: [["username", "fuzz-page"], ["role", "viewer"]],
+  },
+  "POST /settings/users/:username/role": {
+    kind: "page",
+    form: ["_csrf", "role"],
+    plainForm: [["role", "viewer"]],
+  },
+  "POST /settings/users/:username/disable": { kind: "page", form: ["_csrf"] },
+  "POST /settings/users/:username/enable": { kind: "page", form: ["_csrf"] },
+  "GET /invite": { kind: "page", query: ["token"] },
+  "POST /invite": { kind: "page", form: ["token", "password", "confirm_password"] },
+  "DELETE /api/v1/admin/tokens/:tokenId": { kind: "json" },
+  "DELETE /api/v1/admin/users/:username": { kind: "json" },
+  "POST /settings/users/:username/delete": { kind: "page", form: ["_csrf"] },
 };
 
 /** A route segment's parameter name and declared suffix: `:slug.json` is slug with `.json`. */
@@ -247,6 +290,8 @@ interface Fixture {
   session: string;
   csrf: string;
   readonly device: string;
+  /** The id of an API token that is live, for a plain revoke. */
+  liveTokenId: string;
 }
 
 async function fixture(app: TestApp): Promise<Fixture> {
@@ -265,6 +310,7 @@ async function fixture(app: TestApp): Promise<Fixture> {
     session,
     csrf: await csrfTokenFor(session),
     device,
+    liveTokenId: "1",
   };
 }
 
@@ -333,6 +379,7 @@ function shapeFor(key: string, spec: RouteSpec, fixture: Fixture): fc.Arbitrary<
     badge: ["instances", "version", "combined", "version.json", "metric", "whatever"],
     asset: ["client.js", "styles.css", "nope.js"],
     tokenId: ["1", "2", "999999999"],
+    username: [FUZZ_VIEWER, DASHBOARD_USER, "nobody"],
   };
   const segments = fc.tuple(
     ...path.split("/").filter(Boolean).map((part) =>
@@ -406,7 +453,8 @@ function plainShape(key: string, fixture: Fixture): Shape {
     metric: "users",
     badge: "instances",
     asset: "client.js",
-    tokenId: "1",
+    tokenId: fixture.liveTokenId,
+    username: FUZZ_VIEWER,
   };
   return {
     segments: path.split("/").filter(Boolean).map((part) =>
@@ -421,10 +469,12 @@ function plainShape(key: string, fixture: Fixture): Shape {
       ? [["username", DASHBOARD_USER], ["password", DASHBOARD_PASSWORD]]
       : key === "POST /settings/tokens"
       ? [["name", "fuzz token"]]
-      : [],
+      : ROUTES[key]?.plainForm ?? [],
     // A form route's plain request is its form with the CSRF token (an empty form would be sent
     // as the JSON body instead, without the token, and refused).
-    json: key.startsWith("PUT ")
+    json: ROUTES[key]?.plainJson !== undefined
+      ? ROUTES[key]!.plainJson!
+      : key.startsWith("PUT ")
       ? '{"display_name":"Fuzzed"}'
       : ROUTES[key]?.form === undefined
       ? "{}"
@@ -446,7 +496,7 @@ function requestOf(shape: Shape, fixture: Fixture): { path: string; init: Reques
   if (shape.bearer === "admin") headers["authorization"] = `Bearer ${TEST_ADMIN_TOKEN}`;
   if (shape.bearer === "junk") headers["authorization"] = `Bearer shm_${shape.cookieJunk}`;
   let body: string | undefined;
-  if (shape.method === "POST" || shape.method === "PUT") {
+  if (shape.method === "POST" || shape.method === "PUT" || shape.method === "PATCH") {
     const form = new URLSearchParams(shape.form as [string, string][]);
     if (csrf !== null) form.set("_csrf", csrf);
     body = shape.json !== "" && shape.form.length === 0 ? shape.json : form.toString();
@@ -545,6 +595,23 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
       const registered = await app.send(again.registerRequest({ appName: "Fuzz App" }));
       assert.ok([201, 409].includes(registered.status), `register again: ${registered.status}`);
     }
+    if (key.includes(":username")) {
+      await insertUser(app.db, {
+        username: FUZZ_VIEWER,
+        passwordHash: "unusable",
+        createdAt: app.clock.now(),
+        role: "viewer",
+      });
+    }
+    if (key === "DELETE /api/v1/admin/tokens/:tokenId") {
+      const made = await createApiToken(app.db, {
+        userId: null,
+        name: "to revoke",
+        now: app.clock.now(),
+        actor: "test",
+      });
+      fix.liveTokenId = String(made.id);
+    }
     // The settings form fuzzed before may have switched the public pages or badges off.
     if (key.startsWith("GET /p/") || key.startsWith("GET /badge/")) {
       await showPublicPagesAndBadges(app, fix);
@@ -572,6 +639,9 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
     "POST /v1/erase",
     "GET /setup",
     "POST /setup",
+    // An invitation link's token is the admin's to send: tests/accounts_admin_test.ts uses one.
+    "GET /invite",
+    "POST /invite",
   ]);
   for (const [key, statuses] of seen) {
     if (rarelyOk.has(key)) continue;

@@ -20,6 +20,8 @@ const PARAM_VALUES: Readonly<Record<string, string>> = {
   metric: "users",
   asset: "client.js",
   tokenId: "1",
+  alertId: "1",
+  username: "alice",
   instanceId: "00000000-0000-4000-8000-000000000000",
 };
 
@@ -55,8 +57,8 @@ Deno.test("route table: every route declares an access kind and an error renderi
     assert.ok(ACCESS_KINDS.includes(route.access), `${label}: access ${route.access}`);
     assert.ok(ERROR_RENDERINGS.includes(route.errors), `${label}: errors ${route.errors}`);
   }
-  // Only the routes anyone may call are public: probes, registration, sign-in, setup, assets,
-  // badges, public pages.
+  // Only the routes anyone may call are public: probes, registration, sign-in, setup and
+  // invitation links, assets, badges, public pages.
   const publicRoutes = routes.filter((route) => route.access === "public")
     .map((route) => `${route.method} ${route.path}`).sort();
   assert.deepEqual(publicRoutes, [
@@ -65,10 +67,12 @@ Deno.test("route table: every route declares an access kind and an error renderi
     "GET /assets/:asset",
     "GET /badge/:slug/:badge",
     "GET /badge/:slug/metric/:metric",
+    "GET /invite",
     "GET /login",
     "GET /p/:slug",
     "GET /p/:slug.json",
     "GET /setup",
+    "POST /invite",
     "POST /login",
     "POST /setup",
     "POST /v1/register",

@@ -112,3 +112,31 @@ Deno.test("process: shm user refuses short passwords, bad names and bad usage, c
   assert.equal(list.code, 0, list.text);
   assert.equal(list.text.trim(), "", "no account was made");
 });
+
+Deno.test("process: shm user add --role viewer makes a viewer, list shows each role, a bad role changes nothing", async () => {
+  await using owned = await freshStoreSetting();
+  const store = owned.setting;
+  for (
+    const [args, pattern] of [
+      [["add", "gina", "--role", "owner"], /cannot use the role "owner": use admin or viewer/],
+      [["add", "gina", "--role", ""], /cannot use the role "": use admin or viewer/],
+      [["list", "--role", "viewer"], /--role is an option of shm user add/],
+      [["passwd", "gina", "--role", "viewer"], /--role is an option of shm user add/],
+    ] as [string[], RegExp][]
+  ) {
+    const refused = await runUser(store, args, "good-password-1\n");
+    assert.equal(refused.code, 2, `${args.join(" ")}: ${refused.text}`);
+    assert.match(refused.text, pattern);
+  }
+  const viewer = await runUser(store, ["add", "gina", "--role", "viewer"], "gina-password-1\n");
+  assert.equal(viewer.code, 0, viewer.text);
+  assert.match(viewer.text, /added "gina" \(viewer\)/);
+  const admin = await runUser(store, ["add", "hugo"], "hugo-password-1\n");
+  assert.match(admin.text, /added "hugo" \(admin\)/);
+  const list = await runUser(store, ["list"]);
+  assert.equal(list.code, 0, list.text);
+  assert.deepEqual(
+    list.text.trim().split("\n").map((line) => line.split("\t").slice(0, 2)),
+    [["gina", "viewer"], ["hugo", "admin"]],
+  );
+});

@@ -20,8 +20,8 @@ Deno.test("createAccount() with firstOnly makes only the first account; without,
   );
   assert.equal(await hasAccounts(store.db), true);
   assert.deepEqual(await listAccounts(store.db), [
-    { username: "alice", createdAt: now },
-    { username: "bob", createdAt: now },
+    { username: "alice", role: "admin", createdAt: now, disabledAt: null },
+    { username: "bob", role: "admin", createdAt: now, disabledAt: null },
   ]);
   // The password is stored so that it signs in, and the refused second try changed nothing.
   assert.notEqual(await signIn(store.db, { ...first, now }), null);
@@ -37,7 +37,7 @@ Deno.test("the accounts layer gives out views, never store rows", async () => {
   const session = await signIn(store.db, { username: "carol", password: "carol-password", now });
   assert.ok(session !== null);
   const account = await sessionAccount(store.db, session.token, now);
-  assert.deepEqual(Object.keys(account ?? {}).sort(), ["expiresAt", "userId", "username"]);
+  assert.deepEqual(Object.keys(account ?? {}).sort(), ["expiresAt", "role", "userId", "username"]);
   const userId = account?.userId ?? 0;
   const created = await createApiToken(store.db, { userId, name: "CI", now, actor: "carol" });
   assert.equal(await apiTokenUser(store.db, created.token, now), userId);
@@ -50,7 +50,16 @@ Deno.test("the accounts layer gives out views, never store rows", async () => {
     true,
   );
   assert.deepEqual(await userApiTokens(store.db, userId), [
-    { id: created.id, name: "CI", createdAt: now, lastUsedAt: now, revokedAt: now },
+    {
+      id: created.id,
+      name: "CI",
+      scope: "write",
+      username: "carol",
+      createdAt: now,
+      expiresAt: null,
+      lastUsedAt: now,
+      revokedAt: now,
+    },
   ]);
   assert.equal(await apiTokenUser(store.db, created.token, now), null);
 });

@@ -6,10 +6,11 @@
 import { type Database, insertFirstUser, insertUser, withAuditEntry } from "../store/mod.ts";
 import { hasAccounts } from "./account_list.ts";
 import { hashPassword } from "./password_hash.ts";
+import type { Role } from "./roles.ts";
 
 /**
- * Creates the account `username` with `password` (stored as a slow hash) at
- * `now`, and records it in the audit log as done by `actor` (`setup link`,
+ * Creates the account `username` with `password` (stored as a slow hash) and
+ * `role` (default admin; the first account is always an admin) at `now`, and records it in the audit log as done by `actor` (`setup link`,
  * `cli`, `startup`) in the same transaction. The caller has checked both:
  * `isUsername` and `passwordProblem` (`shared/account_rules.ts`), or the
  * configuration for the first account. With `firstOnly`, the account is made
@@ -19,13 +20,15 @@ import { hashPassword } from "./password_hash.ts";
  */
 export async function createAccount(
   db: Database,
-  account: { username: string; password: string; now: Date },
+  account: { username: string; password: string; now: Date; role?: Role },
   options: { actor: string; firstOnly?: boolean },
 ): Promise<"created" | "exists"> {
+  const role = options.firstOnly === true ? "admin" : account.role ?? "admin";
   const user = {
     username: account.username,
     passwordHash: await hashPassword(account.password),
     createdAt: account.now,
+    role,
   };
   return await withAuditEntry(
     db,
@@ -39,7 +42,7 @@ export async function createAccount(
         actor: options.actor,
         action: "account.create",
         target: account.username,
-        detail: {},
+        detail: { role },
       },
   );
 }

@@ -1,22 +1,28 @@
 /**
  * Accounts: who may use the dashboard and the admin API. Making accounts (the
- * setup page, `shm user`, the first account at start), password hashing and
- * changes, sign-in and sessions, API tokens, and the views pages show. Routes
- * and commands call this layer; only it calls the store's account queries.
- * What a username and a password may be is `shared/account_rules.ts`.
+ * setup page, invitations, `shm user`, the first account at start), roles and
+ * what admins do to accounts, password hashing and changes, sign-in and
+ * sessions, API tokens and their scopes, and the views pages show. Routes and
+ * commands call this layer; only it calls the store's account queries. What a
+ * username and a password may be is `shared/account_rules.ts`.
  */
 
-export { hasAccounts, listAccounts } from "./account_list.ts";
+export { hasAccounts, listAccounts, pendingInvites } from "./account_list.ts";
 export {
   apiTokenHolder,
   apiTokensExist,
   apiTokenUser,
   createApiToken,
+  MAX_TOKEN_DAYS,
   revokeUserApiToken,
+  type TokenHolder,
   userApiTokens,
 } from "./api_tokens.ts";
 export { createAccount, ensureFirstAccount } from "./create_account.ts";
+export { acceptInvite, invitationFor, INVITE_TTL_MS, inviteAccount } from "./invitations.ts";
+export { type AccountChangeOutcome, changeAccount, removeAccount } from "./manage_accounts.ts";
 export { hashPassword, verifyPassword } from "./password_hash.ts";
+export { isRole, isTokenScope, type Role, ROLES, TOKEN_SCOPES, type TokenScope } from "./roles.ts";
 export {
   csrfTokenFor,
   type NewSession,
@@ -26,6 +32,7 @@ export {
   sessionAccount,
   signIn,
   signOut,
+  startSession,
 } from "./sessions.ts";
 export { setPassword } from "./set_password.ts";
-export type { AccountView, ApiTokenView, SessionAccount } from "./views.ts";
+export type { AccountView, ApiTokenView, InviteView, SessionAccount } from "./views.ts";

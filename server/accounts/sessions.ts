@@ -49,9 +49,9 @@ export async function sameToken(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * Checks a username and password and, when they match, stores a new
- * session and returns it; null when they do not. Unknown usernames take as
- * long as wrong passwords.
+ * Checks a username and password and, when they match an account that is
+ * not disabled, stores a new session and returns it; null otherwise.
+ * Unknown usernames take as long as wrong passwords.
  */
 export async function signIn(
   db: Database,
@@ -59,20 +59,32 @@ export async function signIn(
 ): Promise<NewSession | null> {
   const user = await findUserCredentials(db, attempt.username);
   const matches = await verifyPassword(attempt.password, user?.passwordHash ?? DECOY_HASH);
-  if (user === null || !matches) return null;
+  if (user === null || !matches || user.disabled) return null;
+  return await startSession(db, { userId: user.id, now: attempt.now });
+}
+
+/**
+ * Stores a new session of account `userId` at `now` and returns it: for a
+ * caller that proved who it is otherwise (an invitation just accepted, a
+ * trusted proxy's header).
+ */
+export async function startSession(
+  db: Database,
+  options: { userId: number; now: Date },
+): Promise<NewSession> {
   const token = randomToken();
-  const expiresAt = new Date(attempt.now.getTime() + SESSION_TTL_MS);
-  await deleteExpiredSessions(db, attempt.now);
+  const expiresAt = new Date(options.now.getTime() + SESSION_TTL_MS);
+  await deleteExpiredSessions(db, options.now);
   await insertSession(db, {
     tokenHash: await tokenHash(token),
-    userId: user.id,
-    createdAt: attempt.now,
+    userId: options.userId,
+    createdAt: options.now,
     expiresAt,
   });
   return { token, expiresAt };
 }
 
-/** The account of session `token` at `now`; null when it is unknown or expired. */
+/** The account of session `token` at `now`; null when it is unknown, expired or disabled. */
 export async function sessionAccount(
   db: Database,
   token: string,
@@ -81,7 +93,7 @@ export async function sessionAccount(
   const user = await findSessionUser(db, { tokenHash: await tokenHash(token), now });
   return user === null
     ? null
-    : { userId: user.userId, username: user.username, expiresAt: user.expiresAt };
+    : { userId: user.userId, username: user.username, role: user.role, expiresAt: user.expiresAt };
 }
 
 /** Ends session `token`; ending an unknown session does nothing. */

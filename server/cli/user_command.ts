@@ -1,12 +1,13 @@
 /**
- * `shm user add NAME`, `shm user passwd NAME` and `shm user list`: dashboard
- * accounts from the command line. The password is read from standard input
+ * `shm user add NAME [--role admin|viewer]`, `shm user passwd NAME` and
+ * `shm user list` (with each account's role): dashboard accounts from the
+ * command line. The password is read from standard input
  * (typed without echo on a terminal, or the first line of a pipe), never
  * from the command line, where other users of the machine could see it.
  */
 
 import { isUsername, passwordProblem, USERNAME_RULE } from "../../shared/account_rules.ts";
-import { createAccount, listAccounts, setPassword } from "../accounts/mod.ts";
+import { createAccount, isRole, listAccounts, setPassword } from "../accounts/mod.ts";
 import type { StoreSetting } from "../config.ts";
 import { openMigratedStore } from "../store/mod.ts";
 
@@ -15,6 +16,8 @@ export interface UserCommandDeps {
   readonly store: StoreSetting;
   readonly now: Date;
   readonly print: (line: string) => void;
+  /** `--role` as given (admin or viewer; only with `add`); undefined when absent (admin). */
+  readonly role?: string;
   /** Reads the password; by default from standard input. */
   readonly readPassword?: () => Promise<string>;
 }
@@ -28,9 +31,18 @@ export async function userCommand(
   deps: UserCommandDeps,
 ): Promise<number> {
   const [action, name] = operands;
-  const usage = "shm user add NAME | shm user passwd NAME | shm user list";
+  const usage = "shm user add NAME [--role admin|viewer] | shm user passwd NAME | shm user list";
   if (action === "list" ? name !== undefined : action !== "add" && action !== "passwd") {
     deps.print(`shm user: unknown use "${operands.join(" ")}": ${usage}`);
+    return 2;
+  }
+  if (deps.role !== undefined && action !== "add") {
+    deps.print(`shm user: --role is an option of shm user add, not of shm user ${action}`);
+    return 2;
+  }
+  const role = deps.role ?? "admin";
+  if (!isRole(role)) {
+    deps.print(`shm user: cannot use the role "${role.slice(0, 40)}": use admin or viewer`);
     return 2;
   }
   if (action !== "list" && (name === undefined || !isUsername(name))) {
@@ -52,20 +64,25 @@ export async function userCommand(
   try {
     if (action === "list") {
       for (const account of await listAccounts(db)) {
-        deps.print(`${account.username}\tcreated ${account.createdAt.toISOString()}`);
+        const disabled = account.disabledAt === null
+          ? ""
+          : `\tdisabled ${account.disabledAt.toISOString()}`;
+        deps.print(
+          `${account.username}\t${account.role}\tcreated ${account.createdAt.toISOString()}${disabled}`,
+        );
       }
       return 0;
     }
     const username = name ?? "";
     if (action === "add") {
-      const created = await createAccount(db, { username, password, now: deps.now }, {
+      const created = await createAccount(db, { username, password, now: deps.now, role }, {
         actor: "cli",
       });
       if (created === "exists") {
         deps.print(`shm user: cannot add "${username}" as the account exists`);
         return 1;
       }
-      deps.print(`shm user: added "${username}"`);
+      deps.print(`shm user: added "${username}" (${role})`);
       return 0;
     }
     const outcome = await setPassword(db, {

@@ -5,14 +5,22 @@
  * body) or refuses in the shape the access kind promises.
  */
 
-import { sameToken } from "../accounts/mod.ts";
+import { type Role, sameToken } from "../accounts/mod.ts";
+import { ClientError } from "../errors.ts";
 import { authenticateInstance, type IngestContext, type VerifiedInstance } from "../ingest/mod.ts";
 import type { Database } from "../store/mod.ts";
-import { csrfRefused, readForm, redirect, viewerOf } from "./page_support.ts";
+import { csrfRefused, messagePage, readForm, redirect, viewerOf } from "./page_support.ts";
 import { type RateLimiter, refuseOverLimit } from "./rate_limit.ts";
 import { readBody } from "./read_body.ts";
+import { requiredRole, type RouteDeclaration } from "./route_declaration.ts";
 import type { RouteContext } from "./router.ts";
-import { apiTokenOrBearer, sessionOrBearer, type SignedIn, signedIn } from "./session_auth.ts";
+import {
+  apiTokenOrBearer,
+  type Caller,
+  sessionOrBearer,
+  type SignedIn,
+  signedIn,
+} from "./session_auth.ts";
 
 /**
  * The access kinds of the route table:
@@ -27,7 +35,11 @@ import { apiTokenOrBearer, sessionOrBearer, type SignedIn, signedIn } from "./se
  * - `token_or_session`: the admin read API: a session, an API token or `SHM_ADMIN_TOKEN`
  *   as `Authorization: Bearer`; otherwise 401 JSON.
  * - `token`: admin writes: an API token or `SHM_ADMIN_TOKEN`, never a session (no browser
- *   form can reach them); otherwise 401 JSON.
+ *   form can reach them); otherwise 401 JSON (an expired API token: `token_expired`).
+ *
+ * Past the kind, each route needs a role (`role` in the table, by default `viewer` for a GET
+ * and `admin` otherwise): a viewer gets a 403 (a page, or JSON `forbidden`), and a token of
+ * scope `read` gets 403 `read_only_token` on anything but a GET.
  */
 export type Access =
   | "public"
@@ -53,10 +65,14 @@ export interface Granted {
   instance: { readonly instance: VerifiedInstance; readonly body: Uint8Array };
   session: { readonly session: SignedIn };
   session_form: { readonly session: SignedIn; readonly form: URLSearchParams };
-  token_or_session: Record<never, never>;
-  /** Who called, as the audit log names them: `api token NAME` or `admin token`. */
-  token: { readonly actor: string };
+  /** Who called, with `actor` as the audit log names them (a username, `api token NAME`…). */
+  token_or_session: { readonly actor: string; readonly caller: Caller };
+  /** Who called, with `actor` as the audit log names them: `api token NAME` or `admin token`. */
+  token: { readonly actor: string; readonly caller: Caller };
 }
+
+/** What the gate reads of a route: its access kind, method and the role it needs. */
+export type GatedRoute = Pick<RouteDeclaration, "access" | "method" | "role">;
 
 /** What enforcing access needs, built once at start. */
 export interface AccessDeps {
@@ -72,27 +88,33 @@ export interface AccessDeps {
 }
 
 /**
- * Makes the gate of every route: for an access kind and a request, what it
- * grants, or the refusal as a response; a refusal that the route's error
- * renderer shapes (401, 403, 429 on the JSON routes) is thrown as a ClientError.
+ * Makes the gate of every route: for a route (its access kind, method and
+ * role) and a request, what it grants, or the refusal as a response; a
+ * refusal that the route's error renderer shapes (401, 403, 429 on the JSON
+ * routes) is thrown as a ClientError. After the kind, the caller's role must
+ * be the one the route needs ({@linkcode requiredRole}), and a read-only
+ * token may only GET: a viewer's page answers a 403 page, the API a 403 JSON.
  */
 export function accessGate(
   deps: AccessDeps,
-): (access: Access, ctx: RouteContext) => Promise<Granted[Access] | Response> {
+): (route: GatedRoute, ctx: RouteContext) => Promise<Granted[Access] | Response> {
   const tokenOrSession = sessionOrBearer(deps, deps.adminToken);
   const token = apiTokenOrBearer(deps, deps.adminToken);
-  return async (access, ctx) => {
-    switch (access) {
+  return async (route, ctx) => {
+    const role = requiredRole(route);
+    switch (route.access) {
       case "public":
         return {};
       case "instance":
         return await signedBody(deps, ctx);
       case "session": {
         const session = await signedIn(deps.db, ctx.request, deps.now());
-        if (session !== null) return { session };
-        return redirect(
-          `/login?next=${encodeURIComponent(`${ctx.url.pathname}${ctx.url.search}`)}`,
-        );
+        if (session === null) {
+          return redirect(
+            `/login?next=${encodeURIComponent(`${ctx.url.pathname}${ctx.url.search}`)}`,
+          );
+        }
+        return mayAct(session.user.role, role) ? { session } : roleRefused(session);
       }
       case "session_form": {
         const session = await signedIn(deps.db, ctx.request, deps.now());
@@ -101,15 +123,51 @@ export function accessGate(
         if (!await sameToken(session.csrfToken, form.get("_csrf") ?? "")) {
           return csrfRefused(viewerOf(session));
         }
-        return { session, form };
+        return mayAct(session.user.role, role) ? { session, form } : roleRefused(session);
       }
       case "token_or_session":
-        await tokenOrSession(ctx.request);
-        return {};
-      case "token":
-        return { actor: await token(ctx.request) };
+      case "token": {
+        const caller = await (route.access === "token" ? token : tokenOrSession)(ctx.request);
+        refuseCaller(caller, { method: route.method, role });
+        return { actor: caller.actor, caller };
+      }
     }
   };
+}
+
+/** Whether an account of role `has` may call a route that needs `needs`. */
+function mayAct(has: Role, needs: Role): boolean {
+  return needs === "viewer" || has === "admin";
+}
+
+/** The 403 page of a signed-in viewer at a route only an admin may use. */
+function roleRefused(session: SignedIn): Response {
+  return messagePage(viewerOf(session), {
+    status: 403,
+    title: "Not allowed",
+    message: `Only an admin can do this: the account "${session.user.username}" is a viewer, ` +
+      "which sees every page but changes nothing. Ask an admin to change its role.",
+  });
+}
+
+/** Throws the API's 403 when `caller` may not call a route of `method` that needs `role`. */
+function refuseCaller(caller: Caller, route: { method: string; role: Role }): void {
+  if (route.method !== "GET" && caller.scope === "read") {
+    throw new ClientError(
+      403,
+      "read_only_token",
+      `Cannot ${route.method} with ${caller.actor} as its scope is read: use a token of ` +
+        "scope write, made by an admin",
+    );
+  }
+  if (!mayAct(caller.role, route.role)) {
+    throw new ClientError(
+      403,
+      "forbidden",
+      `Cannot serve this to ${caller.actor} as it is a viewer's: only an admin may ` +
+        (route.method === "GET" ? "read it" : "change it"),
+    );
+  }
 }
 
 /** The signed body of an instance's request, once its signature holds. */

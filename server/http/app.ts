@@ -10,14 +10,14 @@ import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache, type LastKnownShare } from "../stats/mod.ts";
 import { type Access, accessGate } from "./access.ts";
-import { apiTokensExist } from "../accounts/mod.ts";
+import { apiTokensExist, type Role } from "../accounts/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { errorRenderers } from "./error_renderers.ts";
 import { PATH_PARAMS } from "./path_params.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { type ClientInfo, requestFacts } from "./request_facts.ts";
 import { errorResponse, responseForError } from "./respond.ts";
-import type { ErrorRendering, RouteDeclaration } from "./route_declaration.ts";
+import { type ErrorRendering, requiredRole, type RouteDeclaration } from "./route_declaration.ts";
 import { type RouteHandler, Router } from "./router.ts";
 import { type RouteServices, routeTable } from "./routes.ts";
 import { withSecurityHeaders } from "./security_headers.ts";
@@ -48,6 +48,8 @@ export interface ServedRoute {
   readonly method: string;
   readonly path: string;
   readonly access: Access;
+  /** The role a caller needs past the access kind (`requiredRole`: declared or by method). */
+  readonly role: Role;
   readonly errors: ErrorRendering;
 }
 
@@ -152,10 +154,11 @@ export function createHandler(deps: AppDeps): AppHandler {
     });
     return response;
   };
-  const served = table.map(({ method, path, access, errors }) => ({
+  const served = table.map(({ method, path, access, errors, role }) => ({
     method,
     path,
     access,
+    role: requiredRole({ method, ...(role === undefined ? {} : { role }) }),
     errors,
   }));
   return Object.assign(handle, { routes: () => served.map((route) => ({ ...route })) });
@@ -178,7 +181,7 @@ function routerFrom(
     const renderer = options.renderers[declaration.errors];
     const handler: RouteHandler = async (ctx) => {
       try {
-        const granted = await options.grant(declaration.access, ctx);
+        const granted = await options.grant(declaration, ctx);
         if (granted instanceof Response) return granted;
         return await declaration.handle({ ...ctx, ...granted });
       } catch (error) {

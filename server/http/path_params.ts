@@ -4,6 +4,7 @@
  * query) sees it, and refuses to add a route whose parameter has no rule here.
  */
 
+import { isUsername, USERNAME_RULE } from "../../shared/account_rules.ts";
 import { isAppSlug, isMetricKey, isUuid } from "../../shared/text_rules.ts";
 import type { PathParamRule } from "./router.ts";
 
@@ -27,4 +28,6 @@ export const PATH_PARAMS: Readonly<Record<string, PathParamRule>> = Object.freez
   badge: pattern(/^[a-z]{1,20}(?:\.json)?$/, "a badge name such as instances or version.json"),
   asset: pattern(/^[a-z0-9_-]{1,40}\.[a-z]{1,8}$/, "an asset file name"),
   tokenId: pattern(/^[0-9]{1,9}$/, "an API token id (digits)"),
+  alertId: pattern(/^[1-9][0-9]{0,8}$/, "an alert id (digits)"),
+  username: { test: isUsername, expected: `a username (${USERNAME_RULE})` },
 });

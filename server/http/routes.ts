@@ -15,12 +15,14 @@ import { dashboardHandlers } from "./dashboard_routes.ts";
 import { instancePagesHandlers } from "./instance_pages_routes.ts";
 import { instanceAdminHandlers } from "./instance_admin_routes.ts";
 import { instanceHandlers } from "./instance_routes.ts";
+import { inviteHandlers } from "./invite_routes.ts";
 import { probeHandlers } from "./probe_routes.ts";
 import { publicPageHandlers } from "./public_page_routes.ts";
 import { route, type RouteDeclaration } from "./route_declaration.ts";
 import { settingsHandlers } from "./settings_routes.ts";
 import { setupHandlers } from "./setup_routes.ts";
 import { signInHandlers } from "./sign_in_routes.ts";
+import { usersApiHandlers } from "./users_routes.ts";
 import type { AccessDeps } from "./access.ts";
 import type { BadgeRouteDeps } from "./badge_routes.ts";
 import type { SignInDeps } from "./sign_in_routes.ts";
@@ -49,6 +51,8 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const instanceAdmin = instanceAdminHandlers({ stats: s.stats, lifecycle });
   const instancePages = instancePagesHandlers({ ...s, lifecycle });
   const settings = settingsHandlers(s);
+  const users = usersApiHandlers(s);
+  const invite = inviteHandlers(s);
   const appSettingsPage = appSettingsPageHandlers(s);
   const badges = badgeHandlers(s);
   const publicPage = publicPageHandlers(s);
@@ -79,6 +83,15 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "GET",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.read }),
     route({ method: "PUT",  path: "/api/v1/admin/applications/:slug/settings", access: "token",            errors: "json",  handle: appSettingsApi.change }),
 
+    // Accounts and API tokens (issue 15): admins only; a GET is an admin's read.
+    route({ method: "GET",  path: "/api/v1/admin/users",                       access: "token_or_session", errors: "json",  handle: users.list, role: "admin" }),
+    route({ method: "POST", path: "/api/v1/admin/users",                       access: "token",            errors: "json",  handle: users.invite }),
+    route({ method: "PATCH", path: "/api/v1/admin/users/:username",            access: "token",            errors: "json",  handle: users.change }),
+    route({ method: "DELETE", path: "/api/v1/admin/users/:username",           access: "token",            errors: "json",  handle: users.remove }),
+    route({ method: "GET",  path: "/api/v1/admin/tokens",                      access: "token_or_session", errors: "json",  handle: users.tokens, role: "admin" }),
+    route({ method: "POST", path: "/api/v1/admin/tokens",                      access: "token",            errors: "json",  handle: users.createToken }),
+    route({ method: "DELETE", path: "/api/v1/admin/tokens/:tokenId",           access: "token",            errors: "json",  handle: users.revokeToken }),
+
     // The dashboard.
     route({ method: "GET",  path: "/assets/:asset",                            access: "public",           errors: "page",  handle: dashboard.asset }),
     route({ method: "GET",  path: "/",                                         access: "session",          errors: "page",  handle: dashboard.overview }),
@@ -92,12 +105,19 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "POST", path: "/instances/:instanceId/restore",            access: "session_form",     errors: "page",  handle: instancePages.restore }),
     route({ method: "POST", path: "/instances/:instanceId/delete",             access: "session_form",     errors: "page",  handle: instancePages.remove }),
     route({ method: "GET",  path: "/settings",                                 access: "session",          errors: "page",  handle: settings.page }),
-    route({ method: "POST", path: "/settings/tokens",                          access: "session_form",     errors: "page",  handle: settings.createToken }),
-    route({ method: "POST", path: "/settings/tokens/:tokenId/revoke",          access: "session_form",     errors: "page",  handle: settings.revokeToken }),
-    route({ method: "POST", path: "/settings/password",                        access: "session_form",     errors: "page",  handle: settings.changePassword }),
-    route({ method: "POST", path: "/logout",                                   access: "session_form",     errors: "page",  handle: signIn.logout }),
+    route({ method: "POST", path: "/settings/tokens",                          access: "session_form",     errors: "page",  handle: settings.createToken, role: "viewer" }),
+    route({ method: "POST", path: "/settings/tokens/:tokenId/revoke",          access: "session_form",     errors: "page",  handle: settings.revokeToken, role: "viewer" }),
+    route({ method: "POST", path: "/settings/password",                        access: "session_form",     errors: "page",  handle: settings.changePassword, role: "viewer" }),
+    route({ method: "POST", path: "/settings/users",                           access: "session_form",     errors: "page",  handle: settings.invite }),
+    route({ method: "POST", path: "/settings/users/:username/role",            access: "session_form",     errors: "page",  handle: settings.changeRole }),
+    route({ method: "POST", path: "/settings/users/:username/disable",         access: "session_form",     errors: "page",  handle: settings.disable }),
+    route({ method: "POST", path: "/settings/users/:username/enable",          access: "session_form",     errors: "page",  handle: settings.enable }),
+    route({ method: "POST", path: "/settings/users/:username/delete",          access: "session_form",     errors: "page",  handle: settings.removeAccount }),
+    route({ method: "POST", path: "/logout",                                   access: "session_form",     errors: "page",  handle: signIn.logout, role: "viewer" }),
     route({ method: "GET",  path: "/setup",                                    access: "public",           errors: "page",  handle: setup.form }),
     route({ method: "POST", path: "/setup",                                    access: "public",           errors: "page",  handle: setup.create }),
+    route({ method: "GET",  path: "/invite",                                   access: "public",           errors: "page",  handle: invite.form }),
+    route({ method: "POST", path: "/invite",                                   access: "public",           errors: "page",  handle: invite.accept }),
     route({ method: "GET",  path: "/apps/:slug/settings",                      access: "session",          errors: "page",  handle: appSettingsPage.page }),
     route({ method: "POST", path: "/apps/:slug/settings",                      access: "session_form",     errors: "page",  handle: appSettingsPage.save }),
 

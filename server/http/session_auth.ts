@@ -7,9 +7,12 @@
 import {
   apiTokenHolder,
   csrfTokenFor,
+  type Role,
   type SessionAccount,
   sessionAccount,
+  type TokenScope,
 } from "../accounts/mod.ts";
+import { ClientError } from "../errors.ts";
 import type { Database } from "../store/mod.ts";
 
 /** The session cookie. */
@@ -80,19 +83,39 @@ export async function signedIn(
 }
 
 /**
+ * Who called a route behind a token or a session, and what they may do:
+ * `actor` as the audit log names them (a username, `api token NAME`,
+ * `admin token`), their role, and `read` or `write` (a token's scope; a
+ * session and `SHM_ADMIN_TOKEN` may write).
+ */
+export interface Caller {
+  readonly actor: string;
+  readonly role: Role;
+  readonly scope: TokenScope;
+  /** The calling account; null for `SHM_ADMIN_TOKEN` and the tokens it made. */
+  readonly userId: number | null;
+}
+
+/**
  * The admin API's check: a valid session passes, so does a live API token
  * (made on the settings page) as `Authorization: Bearer`; otherwise `bearer`
- * (the `SHM_ADMIN_TOKEN` check) decides, with its own 401.
+ * (the `SHM_ADMIN_TOKEN` check) decides, with its own 401. Resolves to the
+ * caller; an expired API token is a 401 `token_expired`.
  */
 export function sessionOrBearer(
   deps: { db: Database; now: () => Date },
   bearer: (request: Request) => Promise<void>,
-): (request: Request) => Promise<void> {
+): (request: Request) => Promise<Caller> {
+  const tokenOrBearer = apiTokenOrBearer(deps, bearer);
   return async (request) => {
     if (readCookie(request, SESSION_COOKIE) !== undefined) {
-      if (await signedIn(deps.db, request, deps.now()) !== null) return;
+      const session = await signedIn(deps.db, request, deps.now());
+      if (session !== null) {
+        const { username, role, userId } = session.user;
+        return { actor: username, role, scope: "write", userId };
+      }
     }
-    await apiTokenOrBearer(deps, bearer)(request);
+    return await tokenOrBearer(request);
   };
 }
 
@@ -100,19 +123,37 @@ export function sessionOrBearer(
  * The check of admin endpoints that change things: a live API token passes;
  * otherwise `bearer` (the `SHM_ADMIN_TOKEN` check) decides. Sessions are not
  * accepted here, so no browser form can reach these endpoints. Resolves to
- * who called, as the audit log names them: `api token NAME` or `admin token`.
+ * the caller (`api token NAME` with its holder's role and its scope, or
+ * `admin token`, an admin who may write); an expired API token is a 401
+ * `token_expired`.
  */
 export function apiTokenOrBearer(
   deps: { db: Database; now: () => Date },
   bearer: (request: Request) => Promise<void>,
-): (request: Request) => Promise<string> {
+): (request: Request) => Promise<Caller> {
   return async (request) => {
     const apiToken = /^Bearer\s+(shm_\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
     if (apiToken?.[1] !== undefined) {
       const holder = await apiTokenHolder(deps.db, apiToken[1], deps.now());
-      if (holder !== null) return `api token ${holder.name}`;
+      if (holder?.kind === "expired") {
+        throw new ClientError(
+          401,
+          "token_expired",
+          `Cannot serve the admin API with API token "${holder.name}" as it expired: make a ` +
+            "new one on the dashboard's settings page (/settings)",
+          { headers: { "www-authenticate": 'Bearer realm="shm", error="invalid_token"' } },
+        );
+      }
+      if (holder !== null) {
+        return {
+          actor: `api token ${holder.name}`,
+          role: holder.role,
+          scope: holder.scope,
+          userId: holder.userId,
+        };
+      }
     }
     await bearer(request);
-    return "admin token";
+    return { actor: "admin token", role: "admin", scope: "write", userId: null };
   };
 }

@@ -1,14 +1,25 @@
 /**
  * The settings page (with the audit log's newest lines) and its forms: API
- * tokens (create, revoke) and changing one's password, each recorded in the
- * audit log in the signed-in user's name.
+ * tokens (create with a scope and an expiry, revoke) and changing one's
+ * password, for every account; inviting, changing, disabling and removing
+ * accounts, for admins (the route table says so). Each change is recorded
+ * in the audit log in the signed-in user's name.
  */
 
 import { passwordProblem } from "../../shared/account_rules.ts";
 import { isDisplayText } from "../../shared/text_rules.ts";
+import { isUsername, USERNAME_RULE } from "../../shared/account_rules.ts";
 import {
+  type AccountChangeOutcome,
+  changeAccount,
   createApiToken,
+  inviteAccount,
+  isRole,
+  isTokenScope,
   listAccounts,
+  MAX_TOKEN_DAYS,
+  pendingInvites,
+  removeAccount,
   revokeUserApiToken,
   setPassword,
   userApiTokens,
@@ -33,6 +44,10 @@ const AUDIT_LINES_SHOWN = 50;
 const NOTICES: ReadonlyMap<string, string> = new Map([
   ["password", "Your password was changed; your other sessions were signed out."],
   ["revoked", "The token was revoked."],
+  ["role", "The account's role was changed."],
+  ["disabled", "The account was disabled and its sessions ended."],
+  ["enabled", "The account was enabled."],
+  ["removed", "The account was removed."],
 ]);
 
 /**
@@ -44,23 +59,78 @@ export function settingsHandlers(deps: SettingsDeps): {
   createToken: Handler<"session_form">;
   revokeToken: Handler<"session_form">;
   changePassword: Handler<"session_form">;
+  invite: Handler<"session_form">;
+  changeRole: Handler<"session_form">;
+  disable: Handler<"session_form">;
+  enable: Handler<"session_form">;
+  removeAccount: Handler<"session_form">;
 } {
   const { db, now } = deps;
 
   const settingsPage = async (
     session: SignedIn,
-    extra: Pick<SettingsPageProps, "newToken" | "notice" | "error"> = {},
+    extra: Pick<SettingsPageProps, "newToken" | "newInvite" | "notice" | "error"> = {},
     status = 200,
   ) => {
-    const [accounts, tokens, audit] = await Promise.all([
+    const [accounts, invites, tokens, audit] = await Promise.all([
       listAccounts(db),
+      pendingInvites(db, now()),
       userApiTokens(db, session.user.userId),
       auditTrail(db, AUDIT_LINES_SHOWN),
     ]);
     return page(
-      SettingsPage({ viewer: viewerOf(session), accounts, tokens, audit, now: now(), ...extra }),
+      SettingsPage({
+        viewer: viewerOf(session),
+        role: session.user.role,
+        accounts,
+        invites,
+        tokens,
+        audit,
+        now: now(),
+        ...extra,
+      }),
       status,
     );
+  };
+
+  /** The answer to an admin's change of an account: its notice, or the page saying why not. */
+  const changed = async (
+    session: SignedIn,
+    outcome: AccountChangeOutcome,
+    options: { username: string; done: string },
+  ) => {
+    if (outcome === "no_such_user") {
+      return messagePage(viewerOf(session), {
+        status: 404,
+        title: "Not found",
+        message: `No account is named "${options.username.slice(0, 64)}".`,
+      });
+    }
+    if (outcome === "last_admin") {
+      return await settingsPage(session, {
+        error: `"${options.username}" is the last active admin: make another admin first.`,
+      }, 409);
+    }
+    return redirect(`/settings?done=${options.done}`);
+  };
+
+  const accountChange = (
+    done: string,
+    change: (form: URLSearchParams) => { role?: "admin" | "viewer"; disabled?: boolean } | null,
+  ): Handler<"session_form"> =>
+  async ({ params, session, form }) => {
+    const username = params["username"] ?? "";
+    const wanted = change(form);
+    if (wanted === null) {
+      return await settingsPage(session, { error: "Choose the role admin or viewer." }, 400);
+    }
+    const outcome = await changeAccount(db, {
+      username,
+      ...wanted,
+      now: now(),
+      actor: session.user.username,
+    });
+    return await changed(session, outcome, { username, done });
   };
 
   return {
@@ -76,11 +146,33 @@ export function settingsHandlers(deps: SettingsDeps): {
           error: "A token needs a name of 1 to 100 characters, without control characters.",
         }, 400);
       }
+      // A form without the field (an older page) makes what the account may do.
+      const scope = form.get("scope") ?? (session.user.role === "admin" ? "write" : "read");
+      if (!isTokenScope(scope)) {
+        return await settingsPage(session, { error: "A token's scope is read or write." }, 400);
+      }
+      if (scope === "write" && session.user.role !== "admin") {
+        return await settingsPage(session, {
+          error: "A viewer's tokens can only read: choose the scope read.",
+        }, 403);
+      }
+      const daysText = (form.get("expires_in_days") ?? "").trim();
+      const days = daysText === "" ? undefined : Number(daysText);
+      if (
+        days !== undefined &&
+        !(/^\d{1,4}$/.test(daysText) && days >= 1 && days <= MAX_TOKEN_DAYS)
+      ) {
+        return await settingsPage(session, {
+          error: `A token expires in 1 to ${MAX_TOKEN_DAYS} days, or never (left empty).`,
+        }, 400);
+      }
       const created = await createApiToken(db, {
         userId: session.user.userId,
         name,
+        scope,
         now: now(),
         actor: session.user.username,
+        ...(days === undefined ? {} : { expiresInDays: days }),
       });
       return await settingsPage(session, { newToken: { name, token: created.token } }, 201);
     },
@@ -125,6 +217,49 @@ export function settingsHandlers(deps: SettingsDeps): {
         return await settingsPage(session, { error: "The current password is wrong." }, 403);
       }
       return redirect("/settings?done=password");
+    },
+
+    invite: async ({ session, form, facts }) => {
+      const username = (form.get("username") ?? "").trim();
+      if (!isUsername(username)) {
+        return await settingsPage(session, { error: `A username has ${USERNAME_RULE}.` }, 400);
+      }
+      const role = form.get("role") ?? "";
+      if (!isRole(role)) {
+        return await settingsPage(session, { error: "Choose the role admin or viewer." }, 400);
+      }
+      const invited = await inviteAccount(db, {
+        username,
+        role,
+        now: now(),
+        actor: session.user.username,
+        invitedBy: session.user.userId,
+      });
+      if (invited.kind === "exists") {
+        return await settingsPage(session, {
+          error: `An account named "${username}" exists already.`,
+        }, 409);
+      }
+      const url = new URL("/invite", facts.origin);
+      url.searchParams.set("token", invited.token);
+      return await settingsPage(session, { newInvite: { username, role, url: url.href } }, 201);
+    },
+
+    changeRole: accountChange("role", (form) => {
+      const role = form.get("role");
+      return isRole(role) ? { role } : null;
+    }),
+    disable: accountChange("disabled", () => ({ disabled: true })),
+    enable: accountChange("enabled", () => ({ disabled: false })),
+
+    removeAccount: async ({ params, session }) => {
+      const username = params["username"] ?? "";
+      const outcome = await removeAccount(db, {
+        username,
+        now: now(),
+        actor: session.user.username,
+      });
+      return await changed(session, outcome, { username, done: "removed" });
     },
   };
 }

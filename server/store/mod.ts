@@ -103,7 +103,7 @@ export {
   setGithubRepo,
 } from "./github.ts";
 
-// Accounts: users, browser sessions and API tokens.
+// Accounts: users and their roles, invitations, browser sessions and API tokens.
 export {
   countUsers,
   findUserCredentials,
@@ -112,8 +112,22 @@ export {
   listUsers,
   updatePasswordHash,
   type UserCredentials,
+  type UserRole,
   type UserRow,
 } from "./accounts/users.ts";
+export {
+  changeUserAccess,
+  deleteUser,
+  type UserAccess,
+  type UserAccessOutcome,
+} from "./accounts/user_access.ts";
+export {
+  findInvite,
+  type InviteRow,
+  listInvites,
+  takeInvite,
+  upsertInvite,
+} from "./accounts/invites.ts";
 export {
   deleteExpiredSessions,
   deleteSession,
@@ -127,6 +141,8 @@ export {
   insertApiToken,
   listApiTokens,
   revokeApiToken,
+  type TokenScope,
+  type TokenUse,
   useApiToken,
 } from "./accounts/api_tokens.ts";
 

@@ -1,6 +1,16 @@
-/** The settings page: accounts, changing one's password, API tokens, and the audit log. */
+/**
+ * The settings page: one's API tokens and password; the accounts (which an
+ * admin invites, changes, disables and removes here), and the audit log.
+ */
 
-import type { AccountView, ApiTokenView } from "../accounts/mod.ts";
+import type { VNode } from "preact";
+import {
+  type AccountView,
+  type ApiTokenView,
+  type InviteView,
+  type Role,
+  ROLES,
+} from "../accounts/mod.ts";
 import type { AuditEntry } from "../lifecycle/mod.ts";
 import { formatAgo } from "./format.ts";
 import { Island, IslandCounter } from "./Island.tsx";
@@ -9,12 +19,18 @@ import { Layout, type Viewer } from "./Layout.tsx";
 /** What the settings page shows. */
 export interface SettingsPageProps {
   readonly viewer: Viewer;
+  /** The signed-in account's role: only an admin sees the forms that change accounts. */
+  readonly role: Role;
   readonly accounts: readonly AccountView[];
+  /** Invitations not yet used nor expired. */
+  readonly invites: readonly InviteView[];
   readonly tokens: readonly ApiTokenView[];
   /** The audit log's newest lines, newest first. */
   readonly audit: readonly AuditEntry[];
   /** A token just created: shown this once, never again. */
   readonly newToken?: { readonly name: string; readonly token: string };
+  /** An invitation just made: its link is shown this once, never again. */
+  readonly newInvite?: { readonly username: string; readonly role: Role; readonly url: string };
   /** A success message, e.g. after a password change. */
   readonly notice?: string;
   /** What was wrong with the last form, in one sentence. */
@@ -26,6 +42,7 @@ export interface SettingsPageProps {
 export function SettingsPage(props: SettingsPageProps) {
   const csrf = <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />;
   const counter = new IslandCounter();
+  const isAdmin = props.role === "admin";
   return (
     <Layout title="Settings" viewer={props.viewer}>
       <p>
@@ -55,6 +72,23 @@ export function SettingsPage(props: SettingsPageProps) {
           Name
           <input type="text" name="name" required maxLength={100} placeholder="e.g. CI export" />
         </label>
+        <label>
+          Scope
+          <select name="scope">
+            <option value="read">read (GET only)</option>
+            {isAdmin ? <option value="write">write</option> : null}
+          </select>
+        </label>
+        <label>
+          Expires in days
+          <input
+            type="number"
+            name="expires_in_days"
+            min={1}
+            max={3650}
+            placeholder="never"
+          />
+        </label>
         <button type="submit" class="primary">Create token</button>
       </form>
       {props.tokens.length === 0
@@ -64,7 +98,9 @@ export function SettingsPage(props: SettingsPageProps) {
             <thead>
               <tr>
                 <th>Name</th>
+                <th>Scope</th>
                 <th>Created</th>
+                <th>Expires</th>
                 <th>Last used</th>
                 <th>State</th>
               </tr>
@@ -73,11 +109,19 @@ export function SettingsPage(props: SettingsPageProps) {
               {props.tokens.map((token) => (
                 <tr data-token={token.id}>
                   <td>{token.name}</td>
+                  <td data-field="scope">{token.scope}</td>
                   <td>{formatAgo(token.createdAt, props.now)}</td>
-                  <td>{formatAgo(token.lastUsedAt, props.now)}</td>
+                  <td data-field="expires">
+                    {token.expiresAt === null
+                      ? "never"
+                      : token.expiresAt.toISOString().slice(0, 10)}
+                  </td>
+                  <td data-field="last-used">{formatAgo(token.lastUsedAt, props.now)}</td>
                   <td>
                     {token.revokedAt !== null
                       ? `revoked ${formatAgo(token.revokedAt, props.now)}`
+                      : token.expiresAt !== null && token.expiresAt <= props.now
+                      ? "expired"
                       : (
                         <form method="post" action={`/settings/tokens/${token.id}/revoke`}>
                           {csrf}
@@ -117,15 +161,60 @@ export function SettingsPage(props: SettingsPageProps) {
 
       <h2>Accounts</h2>
       <p class="muted">
-        Add accounts or reset a password with <code>shm user add NAME</code> and{" "}
-        <code>shm user passwd NAME</code>.
+        An admin may do everything; a viewer sees every page and the read API but changes nothing.
+        {isAdmin
+          ? " Invite someone by a link that works once, for 7 days."
+          : " Only an admin changes accounts."} <code>shm user add NAME --role viewer</code> and
+        {" "}
+        <code>shm user passwd NAME</code> work too.
       </p>
+      {props.newInvite === undefined ? null : (
+        <section class="panel new-invite" data-new-invite>
+          <p>
+            Invitation of <strong>{props.newInvite.username}</strong> as {props.newInvite.role}{" "}
+            made. Send this link: it is not shown again.
+          </p>
+          <pre><code data-field="invite-url">{props.newInvite.url}</code></pre>
+          <Island name="CopyButton" counter={counter} props={{ text: props.newInvite.url }} />
+        </section>
+      )}
+      {isAdmin
+        ? (
+          <form method="post" action="/settings/users" class="inline-form">
+            {csrf}
+            <label>
+              Username
+              <input type="text" name="username" required maxLength={64} />
+            </label>
+            <RoleSelect selected="viewer" />
+            <button type="submit" class="primary">Invite</button>
+          </form>
+        )
+        : null}
       <table class="data accounts">
         <tbody>
           {props.accounts.map((account) => (
             <tr data-user={account.username}>
               <td>{account.username}</td>
-              <td class="muted">created {formatAgo(account.createdAt, props.now)}</td>
+              <td data-field="role">{account.role}</td>
+              <td class="muted">
+                created {formatAgo(account.createdAt, props.now)}
+                {account.disabledAt === null
+                  ? ""
+                  : `, disabled ${formatAgo(account.disabledAt, props.now)}`}
+              </td>
+              {isAdmin ? <td>{accountForms(account, csrf)}</td> : null}
+            </tr>
+          ))}
+          {props.invites.map((invite) => (
+            <tr data-invite={invite.username}>
+              <td>{invite.username}</td>
+              <td>{invite.role}</td>
+              <td class="muted">
+                invited {formatAgo(invite.createdAt, props.now)}, link valid until{" "}
+                {invite.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC
+              </td>
+              {isAdmin ? <td /> : null}
             </tr>
           ))}
         </tbody>
@@ -171,5 +260,41 @@ export function SettingsPage(props: SettingsPageProps) {
           </table>
         )}
     </Layout>
+  );
+}
+
+/** The role choice of the invitation and role forms. */
+function RoleSelect(props: { selected: Role }) {
+  return (
+    <label>
+      Role
+      <select name="role">
+        {ROLES.map((role) => (
+          <option key={role} value={role} selected={role === props.selected}>{role}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** An admin's forms for one account: its role, disable or enable, remove. */
+function accountForms(account: AccountView, csrf: VNode) {
+  const path = `/settings/users/${encodeURIComponent(account.username)}`;
+  return (
+    <div class="account-actions">
+      <form method="post" action={`${path}/role`} class="inline-form">
+        {csrf}
+        <RoleSelect selected={account.role} />
+        <button type="submit">Set role</button>
+      </form>
+      <form method="post" action={`${path}/${account.disabledAt === null ? "disable" : "enable"}`}>
+        {csrf}
+        <button type="submit">{account.disabledAt === null ? "Disable" : "Enable"}</button>
+      </form>
+      <form method="post" action={`${path}/delete`}>
+        {csrf}
+        <button type="submit" class="danger">Remove</button>
+      </form>
+    </div>
   );
 }

@@ -1,11 +1,13 @@
 /** Browser sessions of dashboard accounts, known by the SHA-256 of their cookie's token. */
 
 import { type Database, sql } from "../drivers/database.ts";
+import type { UserRole } from "./users.ts";
 
 /** Who a session or token belongs to. */
 export interface SessionUser {
   readonly userId: number;
   readonly username: string;
+  readonly role: UserRole;
   readonly expiresAt: Date;
 }
 
@@ -19,15 +21,19 @@ export async function insertSession(
     values (${session.tokenHash}, ${session.userId}, ${session.createdAt}, ${session.expiresAt})`);
 }
 
-/** The user of an unexpired session, by token hash; null when it is unknown or expired at `now`. */
+/**
+ * The user of an unexpired session, by token hash; null when it is unknown,
+ * expired at `now`, or its account is disabled.
+ */
 export async function findSessionUser(
   db: Database,
   options: { tokenHash: Uint8Array; now: Date },
 ): Promise<SessionUser | null> {
   const [row] = await db.query<SessionUser>(sql`
-    select u.id as "userId", u.username, s.expires_at as "expiresAt"
+    select u.id as "userId", u.username, u.role, s.expires_at as "expiresAt"
     from sessions s join users u on u.id = s.user_id
-    where s.token_hash = ${options.tokenHash} and s.expires_at > ${options.now}`);
+    where s.token_hash = ${options.tokenHash} and s.expires_at > ${options.now}
+      and u.disabled_at is null`);
   return row ?? null;
 }
 

@@ -1,12 +1,18 @@
-/** Dashboard accounts: who may sign in, with what password hash. */
+/** Dashboard accounts: who may sign in, with what password hash and role. */
 
 import { type Database, sql } from "../drivers/database.ts";
+
+/** What an account may do, as the `users.role` column holds it (migration 0011). */
+export type UserRole = "admin" | "viewer";
 
 /** A user as sign-in needs it. */
 export interface UserCredentials {
   readonly id: number;
   readonly username: string;
   readonly passwordHash: string;
+  readonly role: UserRole;
+  /** Whether an admin disabled the account: it may not sign in. */
+  readonly disabled: boolean;
 }
 
 /** How many accounts exist. */
@@ -33,14 +39,14 @@ export async function insertFirstUser(
   return rows.length === 1;
 }
 
-/** Creates an account; returns its id, or null when the username is taken. */
+/** Creates an account (an admin unless `role` says otherwise); returns its id, or null when the username is taken. */
 export async function insertUser(
   db: Database,
-  user: { username: string; passwordHash: string; createdAt: Date },
+  user: { username: string; passwordHash: string; createdAt: Date; role?: UserRole },
 ): Promise<number | null> {
   const [row] = await db.query<{ id: number }>(sql`
-    insert into users (username, password_hash, created_at)
-    values (${user.username}, ${user.passwordHash}, ${user.createdAt})
+    insert into users (username, password_hash, created_at, role)
+    values (${user.username}, ${user.passwordHash}, ${user.createdAt}, ${user.role ?? "admin"})
     on conflict (username) do nothing
     returning id`);
   return row?.id ?? null;
@@ -52,7 +58,9 @@ export async function findUserCredentials(
   username: string,
 ): Promise<UserCredentials | null> {
   const [row] = await db.query<UserCredentials>(sql`
-    select id, username, password_hash as "passwordHash" from users where username = ${username}`);
+    select id, username, password_hash as "passwordHash", role,
+      disabled_at is not null as disabled
+    from users where username = ${username}`);
   return row ?? null;
 }
 
@@ -61,12 +69,15 @@ export interface UserRow {
   readonly id: number;
   readonly username: string;
   readonly createdAt: Date;
+  readonly role: UserRole;
+  readonly disabledAt: Date | null;
 }
 
 /** Every account, by username. */
 export async function listUsers(db: Database): Promise<UserRow[]> {
   return await db.query<UserRow>(sql`
-    select id, username, created_at as "createdAt" from users order by username`);
+    select id, username, created_at as "createdAt", role, disabled_at as "disabledAt"
+    from users order by username`);
 }
 
 /**
