@@ -299,14 +299,18 @@ export async function assertRollupsMatch(
   db: Database,
   history: History,
   app: AppSlug,
-  options: { windowDays: number; today?: string },
+  options: { windowDays: number; today?: string; excluded?: readonly string[] },
 ): Promise<void> {
-  const { windowDays, today = TODAY } = options;
+  const { windowDays, today = TODAY, excluded = [] } = options;
   const appId = await history.appId(app);
-  const facts = history.facts(app);
   const fromDay = history.firstDay(app);
-  // The fleet has no instance in an excluded environment: both scopes hold the same figures.
   for (const scope of ROLLUP_SCOPES) {
+    // The counted scope is the history without the days an instance reported an excluded
+    // environment (trimmed, without case); the all scope is the whole history.
+    const facts = history.facts(app).filter((fact) =>
+      scope === "all" || fact.environment === null ||
+      !excluded.includes(fact.environment.trim().toLowerCase())
+    );
     await assertScopeMatches(db, { appId, scope, facts, fromDay, today, windowDays, app });
   }
 }

@@ -530,3 +530,29 @@ Deno.test("rollUpDay() of one day twice at once stores the day once", async () =
   assert.ok(results.includes(true));
   await assertFleetMatches(store.db, history, WINDOW);
 });
+
+Deno.test("refreshRollups() leaves an application's excluded environments out of its counted rows, day by day", async () => {
+  await using store = await openTestDatabase();
+  const { history } = await refreshedFleet(store.db);
+  // Alpha's "pausing" instance reports staging on day 12 only, production before and after:
+  // counted, it is away that day, so new, returned and gone move around it.
+  const alpha = await history.appId("alpha");
+  await store.db.query(sql`
+    update applications set excluded_environments = '{staging}' where id = ${alpha}`);
+  const report = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
+  // Every day of alpha, and today and yesterday of beta and delta (gamma's history is old).
+  assert.equal(report.daysComputed, daysBetween(history.firstDay("alpha"), TODAY).length + 4);
+  await assertRollupsMatch(store.db, history, "alpha", {
+    windowDays: WINDOW,
+    excluded: ["staging"],
+  });
+  const [all, counted] = await Promise.all(
+    (["all", "counted"] as const).map(async (scope) =>
+      (await appDayRows(store.db, { appId: alpha, scope, fromDay: d(12), toDay: d(12) }))[0]
+    ),
+  );
+  assert.equal(counted!.reporting, all!.reporting - 1, "one instance less on day 12");
+  for (const app of APPS.filter((app) => app !== "alpha")) {
+    await assertRollupsMatch(store.db, history, app, { windowDays: WINDOW });
+  }
+});
