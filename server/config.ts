@@ -4,6 +4,7 @@
  */
 
 import { isUsername, MIN_PASSWORD_LENGTH } from "../shared/account_rules.ts";
+import { type Cidr, parseCidrList } from "./address_ranges.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
 
 /** Where the data lives: an embedded PostgreSQL in a folder, or a PostgreSQL server. */
@@ -56,6 +57,8 @@ export interface Config {
   readonly rateLimitPerInstance: number;
   /** Whether to take the client address from `X-Forwarded-For` (behind a reverse proxy). */
   readonly trustProxy: boolean;
+  /** The forward-auth proxy whose user header signs people in; null: none. */
+  readonly authProxy: AuthProxySetting | null;
   /** Username of the first dashboard account, made at start when no account exists. */
   readonly adminUser: string;
   /** Password of that first account; null leaves the dashboard without an account. */
@@ -83,6 +86,21 @@ export interface Config {
   readonly githubToken: string | null;
   /** The GitHub API's base URL, without a trailing slash (GitHub Enterprise, tests). */
   readonly githubApiUrl: string;
+}
+
+/**
+ * A forward-auth proxy (Authelia, Authentik…) that signs users in with a header: honoured only from
+ * peers in `trusted`; header names lowercase.
+ */
+export interface AuthProxySetting {
+  /** The header naming the user, e.g. `remote-user`. */
+  readonly header: string;
+  /** The proxy's addresses: the header from any other peer is ignored. */
+  readonly trusted: readonly Cidr[];
+  /** The header listing the user's groups (separated by commas or bars); null: none. */
+  readonly groupsHeader: string | null;
+  /** The group whose members are made admins on first sight; null: every new user is a viewer. */
+  readonly adminGroup: string | null;
 }
 
 /** A setting that cannot be used; its message names the setting and the value. */
@@ -242,6 +260,32 @@ export const SETTINGS = {
     fallback: "false",
     help: "take the client address from `X-Forwarded-For` (only behind a reverse proxy you run)",
     boolean: true,
+  },
+  authProxyHeader: {
+    flag: "auth-proxy-header",
+    env: ["SHM_AUTH_PROXY_HEADER"],
+    fallback: null,
+    help: "header a forward-auth proxy (Authelia, Authentik) names the signed-in user in, e.g. " +
+      "`Remote-User`; honoured only from `SHM_AUTH_PROXY_TRUSTED` (docs/deploy.md)",
+  },
+  authProxyTrusted: {
+    flag: "auth-proxy-trusted",
+    env: ["SHM_AUTH_PROXY_TRUSTED"],
+    fallback: null,
+    help: "addresses of that proxy, as a CIDR list (`10.0.0.5/32,fd00::/8`); required with the " +
+      "header, nothing is trusted by default",
+  },
+  authProxyGroupsHeader: {
+    flag: "auth-proxy-groups-header",
+    env: ["SHM_AUTH_PROXY_GROUPS_HEADER"],
+    fallback: null,
+    help: "header listing the user's groups, separated by commas or bars (e.g. `Remote-Groups`)",
+  },
+  authProxyAdminGroup: {
+    flag: "auth-proxy-admin-group",
+    env: ["SHM_AUTH_PROXY_ADMIN_GROUP"],
+    fallback: null,
+    help: "group whose members are made admins when first seen; others are made viewers",
   },
   adminUser: {
     flag: "admin-user",
@@ -432,6 +476,12 @@ export function readConfig(
       max: 1_000_000,
     }),
     trustProxy: booleanSetting(raw("trustProxy")),
+    authProxy: authProxySetting(
+      raw("authProxyHeader"),
+      raw("authProxyTrusted"),
+      raw("authProxyGroupsHeader"),
+      raw("authProxyAdminGroup"),
+    ),
     ...firstAccount(raw("adminUser"), raw("adminPassword")),
     badgeMaxAge: integerSetting(raw("badgeMaxAge"), { min: 0, max: 31_536_000 }),
     badgeMinInstances: integerSetting(raw("badgeMinInstances"), { min: 0, max: 1_000_000 }),
@@ -602,6 +652,71 @@ function firstAccount(
     );
   }
   return { adminUser, adminPassword: password.value };
+}
+
+/** Headers and group names the forward-auth settings take: an HTTP token, at most 100 characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
+/**
+ * The forward-auth proxy settings: null without `SHM_AUTH_PROXY_HEADER`;
+ * with it, the trusted ranges are required (nothing is trusted by default).
+ */
+function authProxySetting(
+  header: RawSetting,
+  trusted: RawSetting,
+  groupsHeader: RawSetting,
+  adminGroup: RawSetting,
+): AuthProxySetting | null {
+  if (header.value === null) {
+    for (const other of [trusted, groupsHeader, adminGroup]) {
+      if (other.value !== null) {
+        throw new ConfigError(
+          `Cannot use ${other.source} without SHM_AUTH_PROXY_HEADER: it only tunes the ` +
+            "forward-auth proxy, which that header turns on",
+        );
+      }
+    }
+    return null;
+  }
+  for (const name of [header, groupsHeader]) {
+    if (name.value !== null && !HEADER_NAME.test(name.value)) {
+      throw new ConfigError(
+        `Cannot use ${name.source} as it is not a header name: current value is ` +
+          `"${name.value.slice(0, 60)}"`,
+      );
+    }
+  }
+  if (trusted.value === null) {
+    throw new ConfigError(
+      `Cannot use ${header.source} without SHM_AUTH_PROXY_TRUSTED: name the addresses of the ` +
+        "proxy that sets the header (CIDR list, e.g. 10.0.0.5/32,fd00::/8); nothing is trusted " +
+        "by default, as anyone else could send the header",
+    );
+  }
+  let ranges: Cidr[];
+  try {
+    ranges = parseCidrList(trusted.value);
+  } catch (error) {
+    throw new ConfigError(`Cannot use ${trusted.source} as ${(error as Error).message}`);
+  }
+  if (ranges.length === 0) {
+    throw new ConfigError(`Cannot use ${trusted.source} as it names no address range`);
+  }
+  if (
+    adminGroup.value !== null &&
+    (adminGroup.value.length > 200 || /[\p{Cc},|]/u.test(adminGroup.value))
+  ) {
+    throw new ConfigError(
+      `Cannot use ${adminGroup.source} as a group name: at most 200 characters, without control ` +
+        "characters, commas or bars",
+    );
+  }
+  return Object.freeze({
+    header: header.value.toLowerCase(),
+    trusted: Object.freeze(ranges),
+    groupsHeader: groupsHeader.value?.toLowerCase() ?? null,
+    adminGroup: adminGroup.value,
+  });
 }
 
 function booleanSetting({ value, source }: RawSetting): boolean {

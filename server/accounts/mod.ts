@@ -1,6 +1,7 @@
 /**
  * Accounts: who may use the dashboard and the admin API. Making accounts (the
- * setup page, invitations, `shm user`, the first account at start), roles and
+ * setup page, invitations, `shm user`, the first account at start, a trusted
+ * forward-auth proxy), roles and
  * what admins do to accounts, password hashing and changes, sign-in and
  * sessions, API tokens and their scopes, and the views pages show. Routes and
  * commands call this layer; only it calls the store's account queries. What a
@@ -22,6 +23,7 @@ export { createAccount, ensureFirstAccount } from "./create_account.ts";
 export { acceptInvite, invitationFor, INVITE_TTL_MS, inviteAccount } from "./invitations.ts";
 export { type AccountChangeOutcome, changeAccount, removeAccount } from "./manage_accounts.ts";
 export { hashPassword, verifyPassword } from "./password_hash.ts";
+export { type ProxyAccount, proxyAccount } from "./proxy_accounts.ts";
 export { isRole, isTokenScope, type Role, ROLES, TOKEN_SCOPES, type TokenScope } from "./roles.ts";
 export {
   csrfTokenFor,

@@ -5,18 +5,22 @@
  * body) or refuses in the shape the access kind promises.
  */
 
-import { type Role, sameToken } from "../accounts/mod.ts";
+import { type Role, sameToken, SESSION_TTL_MS, startSession } from "../accounts/mod.ts";
+import type { AuthProxySetting } from "../config.ts";
 import { ClientError } from "../errors.ts";
 import { authenticateInstance, type IngestContext, type VerifiedInstance } from "../ingest/mod.ts";
 import type { Database } from "../store/mod.ts";
 import { csrfRefused, messagePage, readForm, redirect, viewerOf } from "./page_support.ts";
 import { type RateLimiter, refuseOverLimit } from "./rate_limit.ts";
+import { proxySignIn } from "./proxy_auth.ts";
 import { readBody } from "./read_body.ts";
 import { requiredRole, type RouteDeclaration } from "./route_declaration.ts";
 import type { RouteContext } from "./router.ts";
 import {
   apiTokenOrBearer,
   type Caller,
+  cookieHeader,
+  SESSION_COOKIE,
   sessionOrBearer,
   type SignedIn,
   signedIn,
@@ -85,6 +89,8 @@ export interface AccessDeps {
   readonly perInstance: RateLimiter;
   /** The `SHM_ADMIN_TOKEN` check: resolves, or throws a 401 ClientError. */
   readonly adminToken: (request: Request) => Promise<void>;
+  /** The forward-auth proxy whose user header signs people in (`proxy_auth.ts`); null: none. */
+  readonly authProxy: AuthProxySetting | null;
 }
 
 /**
@@ -109,6 +115,8 @@ export function accessGate(
         return await signedBody(deps, ctx);
       case "session": {
         const session = await signedIn(deps.db, ctx.request, deps.now());
+        const proxied = await proxiedSession(deps, ctx, session);
+        if (proxied !== null) return proxied;
         if (session === null) {
           return redirect(
             `/login?next=${encodeURIComponent(`${ctx.url.pathname}${ctx.url.search}`)}`,
@@ -118,6 +126,8 @@ export function accessGate(
       }
       case "session_form": {
         const session = await signedIn(deps.db, ctx.request, deps.now());
+        const proxied = await proxiedSession(deps, ctx, session);
+        if (proxied !== null) return proxied;
         if (session === null) return redirect("/login");
         const form = await readForm(ctx.request);
         if (!await sameToken(session.csrfToken, form.get("_csrf") ?? "")) {
@@ -127,12 +137,63 @@ export function accessGate(
       }
       case "token_or_session":
       case "token": {
-        const caller = await (route.access === "token" ? token : tokenOrSession)(ctx.request);
+        const caller = route.access === "token"
+          ? await token(ctx.request)
+          : await proxiedCaller(deps, ctx) ?? await tokenOrSession(ctx.request);
         refuseCaller(caller, { method: route.method, role });
         return { actor: caller.actor, caller };
       }
     }
   };
+}
+
+/**
+ * With a trusted proxy's user header on a page: null when the request's own
+ * session is that user's (or there is no header), else the answer: a 303 to
+ * the same page with a new session of that user (its account made on first
+ * sight), or the page refusing a bad header (400) or a disabled account (403).
+ */
+async function proxiedSession(
+  deps: AccessDeps,
+  ctx: RouteContext,
+  session: SignedIn | null,
+): Promise<Response | null> {
+  if (deps.authProxy === null) return null;
+  const proxied = await proxySignIn(deps, ctx.request, ctx.facts.peerAddress);
+  if (proxied.kind === "none") return null;
+  if (proxied.kind === "refused") {
+    return messagePage(null, {
+      status: proxied.status,
+      title: "Cannot sign in",
+      message: proxied.message,
+    });
+  }
+  if (session?.user.userId === proxied.userId) return null;
+  const started = await startSession(deps.db, { userId: proxied.userId, now: deps.now() });
+  // A form posted meanwhile cannot carry the new session's CSRF token: it goes to the overview.
+  const back = ctx.request.method === "GET" || ctx.request.method === "HEAD"
+    ? `${ctx.url.pathname}${ctx.url.search}`
+    : "/";
+  return redirect(back, {
+    "set-cookie": cookieHeader(SESSION_COOKIE, started.token, {
+      secure: ctx.facts.secure,
+      maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000),
+    }),
+  });
+}
+
+/**
+ * With a trusted proxy's user header on the admin read API: the caller it
+ * names (null without a header); a bad header is a 400, a disabled account a 403.
+ */
+async function proxiedCaller(deps: AccessDeps, ctx: RouteContext): Promise<Caller | null> {
+  if (deps.authProxy === null) return null;
+  const proxied = await proxySignIn(deps, ctx.request, ctx.facts.peerAddress);
+  if (proxied.kind === "none") return null;
+  if (proxied.kind === "refused") {
+    throw new ClientError(proxied.status, proxied.code, proxied.message);
+  }
+  return { actor: proxied.username, role: proxied.role, scope: "write", userId: proxied.userId };
 }
 
 /** Whether an account of role `has` may call a route that needs `needs`. */

@@ -89,6 +89,7 @@ export function createHandler(deps: AppDeps): AppHandler {
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     perAddress: new RateLimiter(config.rateLimitPerIp),
     perInstance: new RateLimiter(config.rateLimitPerInstance),
+    authProxy: config.authProxy,
     adminToken: bearerTokenCheck(config.adminToken, { apiTokensExist: () => apiTokensExist(db) }),
     signInLimits: new SignInLimits({ now: () => now().getTime() }),
     badges: {

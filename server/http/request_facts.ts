@@ -15,6 +15,11 @@ export interface ClientInfo {
 export interface RequestFacts {
   /** The client's address; used for rate limiting only, never stored or logged. */
   readonly clientAddress: string;
+  /**
+   * The address of the socket's other end, whatever the forwarding headers say: the proxy's
+   * behind one. The forward-auth header is believed only from trusted peers (`proxy_auth.ts`).
+   */
+  readonly peerAddress: string;
   /** Whether the browser reached us over HTTPS (cookies get `Secure`). */
   readonly secure: boolean;
   /** The origin browsers and instances reach this server at, for the SDK and badge snippets. */
@@ -34,7 +39,12 @@ export function requestFacts(
   const { url, client, trustProxy } = options;
   const socketAddress = (client.remoteAddr as { hostname?: string }).hostname ?? "unknown";
   if (!trustProxy) {
-    return { clientAddress: socketAddress, secure: url.protocol === "https:", origin: url.origin };
+    return {
+      clientAddress: socketAddress,
+      peerAddress: socketAddress,
+      secure: url.protocol === "https:",
+      origin: url.origin,
+    };
   }
   const headers = request.headers;
   const forwardedFor = headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
@@ -42,6 +52,7 @@ export function requestFacts(
   const secure = url.protocol === "https:" || proto === "https";
   return {
     clientAddress: forwardedFor || socketAddress,
+    peerAddress: socketAddress,
     secure,
     origin: forwardedOrigin(url, headers.get("x-forwarded-host"), secure),
   };

@@ -190,7 +190,12 @@ function context(path: string, params: Record<string, string>) {
     request: new Request(`http://x${path}`),
     url: new URL(`http://x${path}`),
     params,
-    facts: { clientAddress: "192.0.2.1", secure: false, origin: "http://x" },
+    facts: {
+      clientAddress: "192.0.2.1",
+      peerAddress: "192.0.2.1",
+      secure: false,
+      origin: "http://x",
+    },
     noteInstance: () => {},
   };
 }
