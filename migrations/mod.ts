@@ -15,6 +15,7 @@ import m0008 from "./0008_audit_log.sql" with { type: "text" };
 import m0009 from "./0009_excluded_environments.sql" with { type: "text" };
 import m0010 from "./0010_github.sql" with { type: "text" };
 import m0011 from "./0011_roles_and_token_scopes.sql" with { type: "text" };
+import m0012 from "./0012_alerts.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "0009_excluded_environments.sql", sql: m0009 },
   { version: 10, name: "0010_github.sql", sql: m0010 },
   { version: 11, name: "0011_roles_and_token_scopes.sql", sql: m0011 },
+  { version: 12, name: "0012_alerts.sql", sql: m0012 },
 ];

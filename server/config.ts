@@ -86,6 +86,12 @@ export interface Config {
   readonly githubToken: string | null;
   /** The GitHub API's base URL, without a trailing slash (GitHub Enterprise, tests). */
   readonly githubApiUrl: string;
+  /** The SMTP server alerts and digests are mailed through (`smtp://` or `smtps://`); null: none. */
+  readonly smtpUrl: string | null;
+  /** The sender of alert emails. */
+  readonly smtpFrom: string;
+  /** Whether alert webhooks may reach private, loopback and link-local addresses. */
+  readonly alertPrivateWebhooks: boolean;
 }
 
 /**
@@ -370,6 +376,29 @@ export const SETTINGS = {
     fallback: "https://api.github.com",
     help: "the GitHub API's address (GitHub Enterprise: `https://github.example.com/api/v3`)",
   },
+  smtpUrl: {
+    flag: "smtp-url",
+    env: ["SHM_SMTP_URL"],
+    fallback: null,
+    help:
+      "SMTP server for alert emails and weekly digests (`smtps://user:pass@mail.example.org`, " +
+      "`smtp://host:587` upgrades with STARTTLS when offered); without it, alerts go by webhook only",
+    secret: true,
+  },
+  smtpFrom: {
+    flag: "smtp-from",
+    env: ["SHM_SMTP_FROM"],
+    fallback: "shm@localhost",
+    help: "sender address of alert emails (`SHM <alerts@example.org>`)",
+  },
+  alertPrivateWebhooks: {
+    flag: "alert-private-webhooks",
+    env: ["SHM_ALERT_PRIVATE_WEBHOOKS"],
+    fallback: "false",
+    help: "let alert webhooks reach private, loopback and link-local addresses (off: such a URL " +
+      "is refused when made and before each delivery, against SSRF)",
+    boolean: true,
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -497,6 +526,9 @@ export function readConfig(
     workers: Math.min(workerCount(raw("workers")), databaseUrl.value === null ? 1 : 256),
     githubToken: githubTokenSetting(raw("githubToken")),
     githubApiUrl: githubApiUrlSetting(raw("githubApiUrl")),
+    smtpUrl: smtpUrlSetting(raw("smtpUrl")),
+    smtpFrom: smtpFromSetting(raw("smtpFrom")),
+    alertPrivateWebhooks: booleanSetting(raw("alertPrivateWebhooks")),
   });
 }
 
@@ -560,6 +592,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     workers: config.workers,
     github_token: config.githubToken === null ? "not set" : "set",
     github_api_url: config.githubApiUrl,
+    smtp_url: config.smtpUrl === null ? "not set" : redactUrl(config.smtpUrl),
+    smtp_from: config.smtpFrom,
+    alert_private_webhooks: config.alertPrivateWebhooks,
   };
 }
 
@@ -777,6 +812,35 @@ function githubApiUrlSetting({ value, source }: RawSetting): string {
     );
   }
   return parsed.href.replace(/\/+$/, "");
+}
+
+function smtpUrlSetting({ value, source }: RawSetting): string | null {
+  if (value === null) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || !["smtp:", "smtps:"].includes(parsed.protocol) || parsed.hostname === "") {
+    // The value is not echoed: it may hold a password.
+    throw new ConfigError(
+      `Cannot use ${source} as it is not an smtp:// or smtps:// URL such as ` +
+        "smtps://user:password@mail.example.org",
+    );
+  }
+  return parsed.href;
+}
+
+function smtpFromSetting({ value, source }: RawSetting): string {
+  const from = (value ?? "").trim();
+  if (!/^[^\r\n@]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from) || from.length > 254) {
+    throw new ConfigError(
+      `Cannot use ${source} as it is not an email address such as SHM <alerts@example.org>: ` +
+        `current value is "${from.slice(0, 100)}"`,
+    );
+  }
+  return from;
 }
 
 function postgresUrl({ value, source }: RawSetting): string {

@@ -69,6 +69,9 @@ Deno.test("readConfig() uses the documented defaults when nothing is set", () =>
     workers: 1,
     githubToken: null,
     githubApiUrl: "https://api.github.com",
+    smtpUrl: null,
+    smtpFrom: "shm@localhost",
+    alertPrivateWebhooks: false,
   });
 });
 
@@ -100,6 +103,9 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     SHM_WORKERS: "4",
     SHM_GITHUB_TOKEN: "ghp_example0123456789",
     SHM_GITHUB_API_URL: "https://github.example.com/api/v3/",
+    SHM_SMTP_URL: `smtps://mailer:${PASSWORD}@mail.example.org:465`,
+    SHM_SMTP_FROM: "SHM <alerts@example.org>",
+    SHM_ALERT_PRIVATE_WEBHOOKS: "true",
   });
   assert.deepEqual({ ...config }, {
     port: 9000,
@@ -133,6 +139,9 @@ Deno.test("readConfig() reads every setting from the environment", () => {
     workers: 1,
     githubToken: "ghp_example0123456789",
     githubApiUrl: "https://github.example.com/api/v3",
+    smtpUrl: `smtps://mailer:${PASSWORD}@mail.example.org:465`,
+    smtpFrom: "SHM <alerts@example.org>",
+    alertPrivateWebhooks: true,
   });
 });
 
@@ -494,6 +503,9 @@ Deno.test("describeConfig() summarises the settings in one object", () => {
     workers: Deno.build.os === "linux" ? navigator.hardwareConcurrency : 1,
     github_token: "not set",
     github_api_url: "https://api.github.com",
+    smtp_url: "not set",
+    smtp_from: "shm@localhost",
+    alert_private_webhooks: false,
   });
   const embedded = describeConfig(configFrom({ SHM_DATA_DIR: "/data" }));
   assert.equal(embedded["store"], "embedded (/data)");
@@ -675,4 +687,23 @@ Deno.test("readConfig() takes a read replica beside a PostgreSQL primary only, w
       }),
     ConfigError,
   );
+});
+
+Deno.test("readConfig() refuses an SHM_SMTP_URL that is not smtp(s) without echoing it, and a bad SHM_SMTP_FROM", () => {
+  for (const url of ["http://mail.example.org", "mail.example.org", `smtp://:${PASSWORD}@`]) {
+    const error = thrownBy(() => configFrom({ SHM_SMTP_URL: url }));
+    assertConfigError(
+      error,
+      "Cannot use SHM_SMTP_URL as it is not an smtp:// or smtps:// URL such as " +
+        "smtps://user:password@mail.example.org",
+    );
+  }
+  assert.match(
+    String(thrownBy(() => configFrom({ SHM_SMTP_FROM: "no address\r\nBcc: x@evil.example" }))),
+    /Cannot use SHM_SMTP_FROM as it is not an email address/,
+  );
+  const described = describeConfig(
+    configFrom({ SHM_SMTP_URL: `smtp://mailer:${PASSWORD}@mail.example.org:587` }),
+  );
+  assert.equal(described["smtp_url"], "smtp://mailer:***@mail.example.org:587");
 });

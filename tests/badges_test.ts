@@ -422,6 +422,7 @@ Deno.test("public badges switched off answer exactly as an unknown app, and back
     public_page: false,
     public_metrics: [],
     excluded_environments: ["ci", "test", "dev", "development"],
+    exported_metrics: [],
     display_name: null,
     reported_name: "Badge App",
     github_repo: null,

@@ -46,6 +46,8 @@ interface RouteSpec {
   readonly json?: boolean;
   /** Whether a success may be a CSV download. */
   readonly csv?: boolean;
+  /** Whether a success is the Prometheus or OpenMetrics text exposition. */
+  readonly exposition?: boolean;
   /** The JSON body of its plain request, when `{}` would not succeed. */
   readonly plainJson?: string;
   /** The form fields of its plain request (besides the CSRF token), when none would not succeed. */
@@ -71,6 +73,17 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   "GET /api/v1/admin/metrics/:slug": { kind: "json", query: ["days", "format"], csv: true },
   "GET /api/v1/admin/applications/:slug/settings": { kind: "json" },
   "PUT /api/v1/admin/applications/:slug/settings": { kind: "json", json: true },
+  "GET /metrics": { kind: "json", exposition: true },
+  // The plain create makes alert 1, which the test routes and then the delete use.
+  "GET /api/v1/admin/applications/:slug/alerts": { kind: "json" },
+  "POST /api/v1/admin/applications/:slug/alerts": {
+    kind: "json",
+    json: true,
+    plainJson: '{"kind":"silence","hours":2,"email":"ops@example.org"}',
+  },
+  "POST /api/v1/admin/applications/:slug/alerts/:alertId/test": { kind: "json" },
+  "POST /apps/:slug/alerts/:alertId/test": { kind: "page", form: ["_csrf"] },
+  "DELETE /api/v1/admin/applications/:slug/alerts/:alertId": { kind: "json" },
   "GET /assets/:asset": { kind: "asset", query: ["v"] },
   "GET /": { kind: "page" },
   "GET /apps/:slug": { kind: "page", query: ["period"] },
@@ -380,6 +393,7 @@ function shapeFor(key: string, spec: RouteSpec, fixture: Fixture): fc.Arbitrary<
     asset: ["client.js", "styles.css", "nope.js"],
     tokenId: ["1", "2", "999999999"],
     username: [FUZZ_VIEWER, DASHBOARD_USER, "nobody"],
+    alertId: ["1", "2", "999999999"],
   };
   const segments = fc.tuple(
     ...path.split("/").filter(Boolean).map((part) =>
@@ -455,6 +469,7 @@ function plainShape(key: string, fixture: Fixture): Shape {
     asset: "client.js",
     tokenId: fixture.liveTokenId,
     username: FUZZ_VIEWER,
+    alertId: "1",
   };
   return {
     segments: path.split("/").filter(Boolean).map((part) =>
@@ -551,7 +566,11 @@ async function check(
       badge: /^(image\/svg\+xml|application\/json)/,
       asset: /^(text\/javascript|text\/css|text\/html|application\/json)/,
     };
-    if (!(spec.csv && response.status === 200 && type === "text/csv; charset=utf-8")) {
+    const exposition = /^(text\/plain; version=0\.0\.4|application\/openmetrics-text);/;
+    if (
+      !(spec.csv && response.status === 200 && type === "text/csv; charset=utf-8") &&
+      !(spec.exposition && response.status === 200 && exposition.test(type))
+    ) {
       assert.match(type, types[spec.kind], label);
     }
   }

@@ -124,6 +124,7 @@ export function settingsJson(settings: ApplicationSettings) {
     public_page: settings.publicPage,
     public_metrics: [...settings.publicMetrics],
     excluded_environments: [...settings.excludedEnvironments],
+    exported_metrics: [...settings.exportedMetrics],
     display_name: settings.displayName,
     reported_name: settings.reportedName,
     github_repo: settings.githubRepo,

@@ -25,6 +25,9 @@ import { SignInLimits } from "./sign_in_limits.ts";
 
 export type { ClientInfo } from "./request_facts.ts";
 
+/** Longest wait for a webhook or the SMTP server when an operator sends a test. */
+const ALERT_SEND_TIMEOUT_MS = 5_000;
+
 /** What the handler is built from. */
 export interface AppDeps {
   readonly config: Config;
@@ -82,10 +85,18 @@ export function createHandler(deps: AppDeps): AppHandler {
     ? db
     : deps.readDb.withDeadline(config.storeQueryTimeoutMs);
   const stats = { db: figures, now, activeDays: config.activeDays };
+  const alerts = {
+    db,
+    now,
+    allowPrivateWebhooks: config.alertPrivateWebhooks,
+    timeoutMs: ALERT_SEND_TIMEOUT_MS,
+    smtp: config.smtpUrl === null ? null : { url: config.smtpUrl, from: config.smtpFrom },
+  };
   const services: RouteServices = {
     db,
     now,
     stats,
+    alerts,
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
     perAddress: new RateLimiter(config.rateLimitPerIp),
     perInstance: new RateLimiter(config.rateLimitPerInstance),

@@ -10,6 +10,7 @@ import {
 } from "../stats/mod.ts";
 import { parseGithubRepo, releaseFigures } from "../github/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
+import { alertRules, type AlertsContext } from "../alerts/mod.ts";
 import { MAX_PUBLIC_METRICS, parseDisplayName } from "./app_settings_routes.ts";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
 import type { Handler } from "./route_declaration.ts";
@@ -19,13 +20,15 @@ import type { SignedIn } from "./session_auth.ts";
 /** What the application settings page needs. */
 export interface AppSettingsPageDeps {
   readonly stats: StatsContext;
+  readonly alerts: AlertsContext;
 }
 
 /**
  * The handlers of `GET /apps/{slug}/settings` (the page, access `session`)
  * and `POST` (its form, access `session_form`: `display_name`,
  * `public_badges` and `public_page` as checkboxes, `public_metrics` as one
- * checkbox per metric, `excluded_environments` separated by commas, `github_repo` as
+ * checkbox per metric, `exported_metrics` likewise, `excluded_environments` separated by
+ * commas, `github_repo` as
  * `owner/name`, empty to remove it, absent to leave it). A bad
  * display name or excluded environment list, or more than 50 public metrics
  * shows the page again with 400 and writes nothing; a saved form redirects to the page with a notice.
@@ -47,6 +50,10 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
     const app = await applicationSettingsView(deps.stats, slug);
     if (app.kind === "unknown_app") return notFound(session, slug);
     const releases = await releaseFigures(deps.stats, slug);
+    // Webhook URLs and addresses are for admins: a viewer's page has no alerts section.
+    const alerts = session.user.role === "admin"
+      ? await alertRules(deps.alerts, { slug, logLimit: 20 })
+      : null;
     return page(
       AppSettingsPage({
         viewer: viewerOf(session),
@@ -54,6 +61,9 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
         serverUrl: ctx.facts.origin,
         badge: readBadgeChoice(ctx.url.searchParams, app.metricKeys),
         github: releases.kind === "found" ? releases.github : null,
+        ...(alerts?.kind === "found"
+          ? { alerts: { rules: alerts.rules, deliveries: alerts.deliveries } }
+          : {}),
         ...extra,
       }),
       status,
@@ -65,7 +75,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
       await settingsPage(
         ctx,
         ctx.session,
-        ctx.url.searchParams.get("done") === "saved" ? { notice: "The settings were saved." } : {},
+        doneNotice(ctx.url.searchParams.get("done")),
       ),
 
     save: async (ctx) => {
@@ -101,10 +111,15 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
         }, 400);
       }
       const publicMetrics = [...new Set(form.getAll("public_metrics"))];
-      if (publicMetrics.length > MAX_PUBLIC_METRICS || !publicMetrics.every(isMetricKey)) {
+      const exportedMetrics = [...new Set(form.getAll("exported_metrics"))];
+      if (
+        [publicMetrics, exportedMetrics].some((names) =>
+          names.length > MAX_PUBLIC_METRICS || !names.every(isMetricKey)
+        )
+      ) {
         return await settingsPage(ctx, session, {
-          error: `The public page shows at most ${MAX_PUBLIC_METRICS} metrics, each a metric ` +
-            "name the instances send.",
+          error: `The public page and /metrics show at most ${MAX_PUBLIC_METRICS} metrics ` +
+            "each, each a metric name the instances send.",
           typedDisplayName: typed.slice(0, 200),
         }, 400);
       }
@@ -117,6 +132,7 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
           publicMetrics,
           ...(excluded === null ? {} : { excludedEnvironments: excluded.environments }),
           ...(repo === null ? {} : { githubRepo: repo.repo }),
+          exportedMetrics,
         },
         actor: session.user.username,
       });
@@ -124,6 +140,18 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
       return redirect(`/apps/${encodeURIComponent(slug)}/settings?done=saved`);
     },
   };
+}
+
+/** The notice of `?done=`: settings saved, or how an alert's test went. */
+function doneNotice(done: string | null): Pick<AppSettingsPageProps, "notice"> {
+  const notices: Record<string, string> = {
+    saved: "The settings were saved.",
+    test_sent: "The test was delivered.",
+    test_failed: "The test was not delivered: see the deliveries below.",
+    test_unknown: "That alert does not exist (any more).",
+  };
+  const notice = done === null ? undefined : notices[done];
+  return notice === undefined ? {} : { notice };
 }
 
 /** The form's sentence for a display name `parseDisplayName` refused. */

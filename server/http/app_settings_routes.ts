@@ -25,6 +25,7 @@ const SETTING_NAMES = [
   "public_metrics",
   "excluded_environments",
   "github_repo",
+  "exported_metrics",
 ] as const;
 
 /** Most metrics a public page shows. */
@@ -40,7 +41,9 @@ export const MAX_DISPLAY_NAME_LENGTH = 100;
  * `public_metrics` (array of at most 50 metric keys, replacing the list) and
  * `excluded_environments` (at most 32 environments, each 1 to 64 printable
  * characters without a comma, stored trimmed, lower-cased and once) and
- * `github_repo` (`"owner/name"` or null, read within a minute, then hourly); any
+ * `github_repo` (`"owner/name"` or null, read within a minute, then hourly) and
+ * `exported_metrics` (at most 50 metric keys `GET /metrics` exports, replacing
+ * the list); any
  * other key or type is a 400 and nothing is written, an unknown slug a 404.
  */
 export function appSettingsApiHandlers(stats: StatsContext): {
@@ -123,11 +126,25 @@ function readDisplayName(value: unknown): string | null {
  * 400 `invalid_setting` naming the first problem.
  */
 export function readPublicMetrics(value: unknown): string[] {
+  return readMetricNames(value, "public_metrics");
+}
+
+/**
+ * Reads the metrics `GET /metrics` exports as an operator gave them: at most
+ * 50 metric keys (`isMetricKey`), duplicates kept once, in the order given.
+ * Throws a 400 `invalid_setting` naming the first problem.
+ */
+export function readExportedMetrics(value: unknown): string[] {
+  return readMetricNames(value, "exported_metrics");
+}
+
+/** A list of at most 50 metric names for setting `setting`, or a 400 naming the problem. */
+function readMetricNames(value: unknown, setting: string): string[] {
   if (!Array.isArray(value)) {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot use "public_metrics" as it must be an array of metric names: current value is ${
+      `Cannot use "${setting}" as it must be an array of metric names: current value is ${
         JSON.stringify(value ?? null).slice(0, 80)
       }`,
     );
@@ -137,7 +154,7 @@ export function readPublicMetrics(value: unknown): string[] {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot use "public_metrics" as it names more than ${MAX_PUBLIC_METRICS} metrics: current count is ${names.length}`,
+      `Cannot use "${setting}" as it names more than ${MAX_PUBLIC_METRICS} metrics: current count is ${names.length}`,
     );
   }
   const bad = names.find((name) => typeof name !== "string" || !isMetricKey(name));
@@ -145,7 +162,7 @@ export function readPublicMetrics(value: unknown): string[] {
     throw new ClientError(
       400,
       "invalid_setting",
-      `Cannot use "public_metrics" as each must be a metric name (1 to 64 of A-Z a-z 0-9 _ . : -): current value is ${
+      `Cannot use "${setting}" as each must be a metric name (1 to 64 of A-Z a-z 0-9 _ . : -): current value is ${
         JSON.stringify(bad ?? null).slice(0, 80)
       }`,
     );
@@ -219,6 +236,9 @@ function parseSettings(bytes: Uint8Array): ApplicationSettingsChange {
   }
   if ("public_metrics" in fields) {
     change = { ...change, publicMetrics: readPublicMetrics(fields["public_metrics"]) };
+  }
+  if ("exported_metrics" in fields) {
+    change = { ...change, exportedMetrics: readExportedMetrics(fields["exported_metrics"]) };
   }
   if ("display_name" in fields) {
     change = { ...change, displayName: readDisplayName(fields["display_name"]) };

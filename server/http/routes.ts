@@ -8,6 +8,7 @@
 
 import type { Access } from "./access.ts";
 import { adminHandlers } from "./admin_routes.ts";
+import { alertHandlers } from "./alert_routes.ts";
 import { appSettingsPageHandlers } from "./app_settings_page_routes.ts";
 import { appSettingsApiHandlers } from "./app_settings_routes.ts";
 import { badgeHandlers } from "./badge_routes.ts";
@@ -16,6 +17,7 @@ import { instancePagesHandlers } from "./instance_pages_routes.ts";
 import { instanceAdminHandlers } from "./instance_admin_routes.ts";
 import { instanceHandlers } from "./instance_routes.ts";
 import { inviteHandlers } from "./invite_routes.ts";
+import { metricsHandlers } from "./metrics_routes.ts";
 import { probeHandlers } from "./probe_routes.ts";
 import { publicPageHandlers } from "./public_page_routes.ts";
 import { route, type RouteDeclaration } from "./route_declaration.ts";
@@ -27,10 +29,13 @@ import type { AccessDeps } from "./access.ts";
 import type { BadgeRouteDeps } from "./badge_routes.ts";
 import type { SignInDeps } from "./sign_in_routes.ts";
 import type { StatsContext } from "../stats/mod.ts";
+import type { AlertsContext } from "../alerts/mod.ts";
 
 /** What the handlers are built from (`app.ts` wires it once at start). */
 export interface RouteServices extends AccessDeps, SignInDeps, BadgeRouteDeps {
   readonly stats: StatsContext;
+  /** Alert rules, their deliveries and the senders' options (issue 14). */
+  readonly alerts: AlertsContext;
   /** Resolves when the store answers a query; throws StoreUnavailableError when it does not. */
   readonly storeAnswers: () => Promise<void>;
   /** The one-time setup token printed at start; null when no setup link was printed. */
@@ -56,6 +61,8 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const appSettingsPage = appSettingsPageHandlers(s);
   const badges = badgeHandlers(s);
   const publicPage = publicPageHandlers(s);
+  const metrics = metricsHandlers(s.db);
+  const alerts = alertHandlers(s.alerts);
   // One route a line, the columns aligned: the table reads better than deno fmt would make it.
   // deno-fmt-ignore
   return [
@@ -91,6 +98,16 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "GET",  path: "/api/v1/admin/tokens",                      access: "token_or_session", errors: "json",  handle: users.tokens, role: "admin" }),
     route({ method: "POST", path: "/api/v1/admin/tokens",                      access: "token",            errors: "json",  handle: users.createToken }),
     route({ method: "DELETE", path: "/api/v1/admin/tokens/:tokenId",           access: "token",            errors: "json",  handle: users.revokeToken }),
+
+    // Prometheus scrapes (issue 14): the fleet's aggregates, with a bearer token.
+    route({ method: "GET",  path: "/metrics",                                  access: "token",            errors: "json",  handle: metrics.exposition }),
+
+    // Alerts (issue 14): rules per application, their delivery log, a test sent at once.
+    route({ method: "GET",  path: "/api/v1/admin/applications/:slug/alerts",   access: "token_or_session", errors: "json",  handle: alerts.list, role: "admin" }),
+    route({ method: "POST", path: "/api/v1/admin/applications/:slug/alerts",   access: "token",            errors: "json",  handle: alerts.create }),
+    route({ method: "DELETE", path: "/api/v1/admin/applications/:slug/alerts/:alertId", access: "token",   errors: "json",  handle: alerts.remove }),
+    route({ method: "POST", path: "/api/v1/admin/applications/:slug/alerts/:alertId/test", access: "token", errors: "json", handle: alerts.test }),
+    route({ method: "POST", path: "/apps/:slug/alerts/:alertId/test",          access: "session_form",     errors: "page",  handle: alerts.testFromPage }),
 
     // The dashboard.
     route({ method: "GET",  path: "/assets/:asset",                            access: "public",           errors: "page",  handle: dashboard.asset }),

@@ -37,6 +37,8 @@ export interface ApplicationSettings {
   readonly excludedEnvironments: readonly string[];
   /** The GitHub repository (`owner/name`) whose stars and releases are read; null: none. */
   readonly githubRepo: string | null;
+  /** The numeric metric keys `GET /metrics` exports (sum and average). */
+  readonly exportedMetrics: readonly string[];
 }
 
 /** An application's settings with the metric keys its active instances send as numbers (as of its last summary). */
@@ -141,5 +143,6 @@ function settingsOf(
     publicPage: app.publicPage,
     publicMetrics: [...app.publicMetrics],
     excludedEnvironments: [...app.excludedEnvironments],
+    exportedMetrics: [...app.exportedMetrics],
   };
 }

@@ -28,6 +28,8 @@ export interface Application {
    * public numbers: badges, the public page, the overview's active figure.
    */
   readonly excludedEnvironments: readonly string[];
+  /** The numeric metric keys `GET /metrics` exports, in the owner's order. */
+  readonly exportedMetrics: readonly string[];
   readonly createdAt: Date;
 }
 
@@ -41,6 +43,7 @@ export type ApplicationSettings = Pick<
   | "publicPage"
   | "publicMetrics"
   | "excludedEnvironments"
+  | "exportedMetrics"
 >;
 
 /** A change of settings: an absent field is left as it is; `displayName` null clears it. */
@@ -52,13 +55,16 @@ export interface ApplicationSettingsChange {
   readonly publicMetrics?: readonly string[];
   /** Replaces the list whole; each entry already trimmed and lower-case. */
   readonly excludedEnvironments?: readonly string[];
+  /** Replaces the list whole. */
+  readonly exportedMetrics?: readonly string[];
 }
 
 /** The columns of an {@linkcode Application}, as every query that returns one selects them. */
 const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
   name as "reportedName", display_name as "displayName", public_badges as "publicBadges",
   public_page as "publicPage", public_metrics as "publicMetrics",
-  excluded_environments as "excludedEnvironments", created_at as "createdAt"`;
+  excluded_environments as "excludedEnvironments", exported_metrics as "exportedMetrics",
+  created_at as "createdAt"`;
 
 /** Finds the application with `slug`; null when there is none. */
 export async function findApplication(db: Database, slug: string): Promise<Application | null> {
@@ -85,6 +91,9 @@ export async function updateApplicationSettings(
   }
   if (change.excludedEnvironments !== undefined) {
     sets.push(sql`excluded_environments = ${[...change.excludedEnvironments]}::text[]`);
+  }
+  if (change.exportedMetrics !== undefined) {
+    sets.push(sql`exported_metrics = ${[...change.exportedMetrics]}::text[]`);
   }
   const assignments = sets.reduce((all, next) => sql`${all}, ${next}`);
   const [row] = await db.query<Application>(sql`

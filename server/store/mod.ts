@@ -84,6 +84,38 @@ export {
 } from "./rollups/app_summaries.ts";
 export { hourlyActivityByVersion, refreshHourlyActivity } from "./rollups/hourly_activity.ts";
 export {
+  type ExportedBreakdownRow,
+  type ExportedFigures,
+  type ExportedMetric,
+  listExportedFigures,
+} from "./exported_figures.ts";
+
+// Alerts: rules, what their evaluation reads, and the log of their deliveries.
+export {
+  type AlertAppFigures,
+  alertAppFigures,
+  type AlertKind,
+  type AlertRuleRow,
+  appWeekCounts,
+  claimDeliveries,
+  type ClaimedDelivery,
+  countAlertRules,
+  deleteAlertRule,
+  type DeliveryRow,
+  findAlertRule,
+  findAlertSecret,
+  finishDeliveryAttempt,
+  insertAlertRule,
+  insertDelivery,
+  listAlertRules,
+  listDeliveries,
+  type NewAlertRule,
+  type NewDelivery,
+  saveAlertState,
+  takeDueDigests,
+  withAlertLock,
+} from "./alerts.ts";
+export {
   type BadgeSummary,
   findBadgeSummary,
   type MetricAggregates,

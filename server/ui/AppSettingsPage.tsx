@@ -8,6 +8,7 @@ import type { BadgeChoice } from "../../shared/badge_snippets.ts";
 import type { ApplicationSettingsView } from "../stats/mod.ts";
 import type { GithubStatus } from "../github/mod.ts";
 import { GithubRepoField } from "./GithubRepoField.tsx";
+import { AlertsPanel, type AlertsPanelProps } from "./AlertsPanel.tsx";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -31,6 +32,8 @@ export interface AppSettingsPageProps {
   readonly github: GithubStatus | null;
   /** The repository as typed, when the form is shown again after an error. */
   readonly typedGithubRepo?: string;
+  /** The alerts section: the rules and their newest deliveries. */
+  readonly alerts?: Pick<AlertsPanelProps, "rules" | "deliveries">;
 }
 
 /** Renders the settings of one application; the form carries the session's CSRF token. */
@@ -41,6 +44,7 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
   const publicPath = `/p/${encodeURIComponent(app.slug)}`;
   // A chosen metric stays listed when no active instance sends it now, so that saving keeps it.
   const metricChoices = [...new Set([...app.publicMetrics, ...app.metricKeys])].sort();
+  const exportChoices = [...new Set([...app.exportedMetrics, ...app.metricKeys])].sort();
   return (
     <Layout title={`${app.name} · Settings`} viewer={props.viewer}>
       <p>
@@ -117,8 +121,30 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
           github={props.github}
           {...(props.typedGithubRepo === undefined ? {} : { typed: props.typedGithubRepo })}
         />
+        <fieldset data-field="exported-metrics">
+          <legend>
+            Metrics exported at <code>/metrics</code> for Prometheus (sum and average)
+          </legend>
+          {exportChoices.length === 0
+            ? <p class="muted">No numeric metric has been reported yet.</p>
+            : exportChoices.map((metric) => (
+              <label class="checkbox" key={metric}>
+                <input
+                  type="checkbox"
+                  name="exported_metrics"
+                  value={metric}
+                  checked={app.exportedMetrics.includes(metric)}
+                />
+                <code>{metric}</code>
+              </label>
+            ))}
+        </fieldset>
         <button type="submit" class="primary">Save</button>
       </form>
+
+      {props.alerts === undefined
+        ? null
+        : <AlertsPanel slug={app.slug} csrfToken={props.viewer.csrfToken} {...props.alerts} />}
 
       <h2 id="badges">Badges</h2>
       {app.publicBadges ? null : (

@@ -12,6 +12,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { type Database, maintainSnapshots } from "../store/mod.ts";
+import { upkeepAlerts, upkeepAlertsContext } from "./alert_upkeep.ts";
 import { FailureStreak } from "./failure_streak.ts";
 import { githubReadLoop } from "./github_reads.ts";
 import { enforceRetention } from "./retention.ts";
@@ -43,6 +44,8 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
   const snapshotStreak = new FailureStreak(log, "snapshot upkeep");
   const rollupStreak = new FailureStreak(log, "rollups");
   const retentionStreak = new FailureStreak(log, "retention");
+  const alertStreak = new FailureStreak(log, "alerts");
+  const alerts = upkeepAlertsContext(db, config);
   await upkeepSnapshots(db, config, snapshotStreak);
   const snapshots = (async () => {
     // Retention after the first partitions, not before the first request: it may take a while.
@@ -60,6 +63,8 @@ export async function startUpkeep(db: Database, config: Config, log: Logger): Pr
   const rollups = (async () => {
     while (!stopping.signal.aborted) {
       const roundMs = await upkeepRollups(db, config, rollupStreak, stopping.signal);
+      // The alerts are judged on the summaries this round just wrote.
+      await upkeepAlerts(alerts, { streak: alertStreak, signal: stopping.signal });
       await pauseBeforeRound(db, {
         pauseMs: rollupPause(roundMs, config.rollupIntervalMs),
         signal: stopping.signal,
