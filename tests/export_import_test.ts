@@ -86,7 +86,14 @@ Deno.test({
       assert.equal((await app.send(snap)).status, 202);
       app.clock.advance(DAY);
     }
+    // A setting that differs from its default, so that the file must carry it.
+    await app.db.query(sql`
+      update applications set excluded_environments = '{qa,staging}' where slug = 'photo-vault'`);
     const original = await tableContents(app.db);
+    assert.deepEqual(
+      original["applications"]?.map((a) => (a as Record<string, unknown>)["excluded_environments"]),
+      [["ci", "test", "dev", "development"], ["qa", "staging"]],
+    );
     assert.equal(original["instances"]?.length, 3);
     assert.equal(original["instance_days"]?.length, 6);
     assert.ok((original["snapshots"]?.length ?? 0) >= 9, "raw snapshots are part of the test");

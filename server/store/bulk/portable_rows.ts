@@ -110,14 +110,16 @@ export async function importRows(
     case "applications": {
       const rows = await db.query(sql`
         insert into applications (slug, name, created_at, updated_at, public_badges,
-          display_name, public_page, public_metrics, exported_metrics)
+          display_name, public_page, public_metrics, exported_metrics, excluded_environments)
         select r.slug, r.name, r.created_at, r.updated_at, coalesce(r.public_badges, true),
           r.display_name, coalesce(r.public_page, false), coalesce(r.public_metrics, '{}'),
-          coalesce(r.exported_metrics, '{}')
+          coalesce(r.exported_metrics, '{}'),
+          -- a file written before migration 0009 has none: the column's default
+          coalesce(r.excluded_environments, '{ci,test,dev,development}')
         from jsonb_to_recordset(${batch}::text::jsonb) as r(slug text, name text,
           created_at timestamptz, updated_at timestamptz, public_badges boolean,
           display_name text, public_page boolean, public_metrics text[],
-          exported_metrics text[])
+          exported_metrics text[], excluded_environments text[])
         on conflict (slug) do nothing
         returning slug`);
       return { written: rows.length, keyConflicts: [] };
