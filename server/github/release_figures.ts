@@ -45,7 +45,7 @@ export interface ReleaseFigures {
    * release or no active instance.
    */
   readonly latestReleaseShare: number | null;
-  /** Active instances the share is taken of. */
+  /** Active instances the share is taken of (0, not read, when no repository is set). */
   readonly activeInstances: number;
   /** Whether the application's public badges answer. */
   readonly publicBadges: boolean;
@@ -75,17 +75,17 @@ export async function releaseFigures(
   const app = await findApplication(ctx.db, slug);
   if (app === null) return UNKNOWN_APP;
   const repo = await findGithubRepo(ctx.db, app.id);
-  const summary = await findSummaryFigures(ctx.db, app.id, { scope: "counted" });
   if (repo === null) {
     return {
       kind: "found",
       github: null,
       releases: [],
       latestReleaseShare: null,
-      activeInstances: summary.active,
+      activeInstances: 0,
       publicBadges: app.publicBadges,
     };
   }
+  const summary = await findSummaryFigures(ctx.db, app.id, { scope: "counted" });
   const releases = await listGithubReleases(ctx.db, { appId: app.id, limit: 100 });
   const latest = releases[0] ?? null;
   let share: number | null = null;
