@@ -28,6 +28,7 @@ const PARAM_VALUES: Readonly<Record<string, string>> = {
   metric: "users",
   asset: "client.js",
   tokenId: "1",
+  alertId: "1",
   username: "alice",
 };
 
