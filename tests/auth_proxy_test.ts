@@ -82,8 +82,13 @@ Deno.test("auth proxy: a trusted IPv4 or IPv6 peer signs a user in, made on firs
   });
   assert.equal(again.first.status, 303);
   assert.equal((await accounts(app)).find((a) => a.username === "dave")?.role, "viewer");
-  const lines = await app.db.query(sql`
-    select actor, action, target, detail from audit_log where action = 'account.create' order by id`);
+  const lines = (await app.db.query<{ detail: unknown }>(sql`
+    select actor, action, target, detail from audit_log where action = 'account.create' order by id`))
+    // postgres.js may hand jsonb over as its text; PGlite parses it.
+    .map((line) => ({
+      ...line,
+      detail: typeof line.detail === "string" ? JSON.parse(line.detail) : line.detail,
+    }));
   assert.deepEqual(lines, [
     {
       actor: "auth proxy",

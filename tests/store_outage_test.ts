@@ -229,8 +229,10 @@ Deno.test({
         // The defaults, which the test support raises for other tests: these are under test.
         SHM_DB_QUERY_TIMEOUT: "1500ms",
         SHM_DB_CONNECT_TIMEOUT: "1s",
-        // Two accept loops: a badge is its last figure whichever loop is asked.
-        SHM_WORKERS: "2",
+        // One accept loop: with two, a snapshot sent during the SIGSTOP freeze was once answered
+        // 202 (stored: some process of the cluster went on), which this test cannot tell apart.
+        // The loops' shared last badge figures are tested in server/workers/ and server/stats/.
+        SHM_WORKERS: "1",
       },
     });
     const send = httpSender(server.url);

@@ -182,8 +182,16 @@ export async function startPgCluster(options: { standbyOf?: PgCluster } = {}): P
     },
     start,
     async freeze(): Promise<void> {
-      frozen = await clusterPids(dataDir);
-      signal(frozen, "SIGSTOP");
+      // The postmaster first, so that it forks no backend after its children are listed (a
+      // backend forked between a listing and the signals would go on answering).
+      const postmaster = await postmasterPid(dataDir);
+      signal([postmaster], "SIGSTOP");
+      frozen = [postmaster];
+      for (let round = 0; round < 2; round++) {
+        const children = (await childPids(postmaster)).filter((pid) => !frozen.includes(pid));
+        signal(children, "SIGSTOP");
+        frozen.push(...children);
+      }
     },
     thaw(): Promise<void> {
       signal(frozen, "SIGCONT");
@@ -219,15 +227,20 @@ export async function startPgCluster(options: { standbyOf?: PgCluster } = {}): P
   };
 }
 
-/** The postmaster's pid (first line of `postmaster.pid`) and those of its children. */
-async function clusterPids(dataDir: string): Promise<number[]> {
+/** The postmaster's pid: the first line of `postmaster.pid`. */
+async function postmasterPid(dataDir: string): Promise<number> {
   const pidFile = await Deno.readTextFile(`${dataDir}/postmaster.pid`);
   const postmaster = Number(pidFile.split("\n")[0]);
   if (!Number.isSafeInteger(postmaster) || postmaster <= 1) {
     throw new Error(`Cannot read the postmaster pid in ${dataDir}: ${pidFile.slice(0, 40)}`);
   }
+  return postmaster;
+}
+
+/** The processes the postmaster started (backends and helpers). */
+async function childPids(postmaster: number): Promise<number[]> {
   const children = await run(["pgrep", "-P", String(postmaster)]).catch(() => "");
-  return [postmaster, ...children.split("\n").filter(Boolean).map(Number)];
+  return children.split("\n").filter(Boolean).map(Number);
 }
 
 function signal(pids: number[], name: Deno.Signal): void {
