@@ -525,7 +525,7 @@ export function readConfig(
     // The embedded store is one process's files: one accept loop serves it.
     workers: Math.min(workerCount(raw("workers")), databaseUrl.value === null ? 1 : 256),
     githubToken: githubTokenSetting(raw("githubToken")),
-    githubApiUrl: githubApiUrlSetting(raw("githubApiUrl")),
+    githubApiUrl: httpAddress(raw("githubApiUrl"), "https://api.github.com"),
     smtpUrl: smtpUrlSetting(raw("smtpUrl")),
     smtpFrom: smtpFromSetting(raw("smtpFrom")),
     alertPrivateWebhooks: booleanSetting(raw("alertPrivateWebhooks")),
@@ -763,11 +763,18 @@ function booleanSetting({ value, source }: RawSetting): boolean {
   );
 }
 
-function publicUrlSetting({ value, source }: RawSetting): string | null {
-  if (value === null) return null;
+function publicUrlSetting(setting: RawSetting): string | null {
+  return setting.value === null ? null : httpAddress(setting, "https://metrics.example.org");
+}
+
+/**
+ * The setting as an http(s) address without query, fragment or credentials,
+ * its trailing slashes dropped; else a `ConfigError` naming `example`.
+ */
+function httpAddress({ value, source }: RawSetting, example: string): string {
   let parsed: URL | null = null;
   try {
-    parsed = new URL(value.trim());
+    parsed = new URL((value ?? "").trim());
   } catch {
     parsed = null;
   }
@@ -777,7 +784,7 @@ function publicUrlSetting({ value, source }: RawSetting): string | null {
   ) {
     throw new ConfigError(
       `Cannot use ${source} as it is not an http:// or https:// address such as ` +
-        `https://metrics.example.org: current value is "${value.slice(0, 200)}"`,
+        `${example}: current value is "${(value ?? "").slice(0, 200)}"`,
     );
   }
   return parsed.href.replace(/\/+$/, "");
@@ -793,25 +800,6 @@ function githubTokenSetting({ value, source }: RawSetting): string | null {
     );
   }
   return token;
-}
-
-function githubApiUrlSetting({ value, source }: RawSetting): string {
-  let parsed: URL | null = null;
-  try {
-    parsed = new URL((value ?? "").trim());
-  } catch {
-    parsed = null;
-  }
-  if (
-    parsed === null || !["http:", "https:"].includes(parsed.protocol) || parsed.search !== "" ||
-    parsed.hash !== "" || parsed.username !== "" || parsed.password !== ""
-  ) {
-    throw new ConfigError(
-      `Cannot use ${source} as it is not an http:// or https:// address such as ` +
-        `https://api.github.com: current value is "${(value ?? "").slice(0, 200)}"`,
-    );
-  }
-  return parsed.href.replace(/\/+$/, "");
 }
 
 function smtpUrlSetting({ value, source }: RawSetting): string | null {
