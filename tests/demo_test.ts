@@ -25,6 +25,7 @@ import {
   fleetJson,
   instancePageJson,
 } from "../server/http/admin_json.ts";
+import { type Database, sql } from "../server/store/mod.ts";
 import { runShm } from "./support/cli.ts";
 import { startServer } from "./support/server.ts";
 import { freshEmbeddedFolder, openTestDatabase } from "./support/store.ts";
@@ -252,6 +253,47 @@ Deno.test("seedDemo(): the stats read back the numbers of the generated fleet", 
       }
     }
   }
+});
+
+Deno.test("seedDemo() with deferIndexes: the same rows and rollups, the history's indexes built again, refused over history", async () => {
+  const options: DemoOptions = { apps: 2, instances: 150, days: 12, seed: 3, now: NOW };
+  const seedOptions = { ...options, rawRetentionDays: 14, activeDays: 7 };
+  const contents = async (db: Database) => ({
+    days: await db.query(sql`
+      select app_id, day::text, instance_id::text, app_version, environment, deployment_mode,
+        os_arch, metrics::text, snapshots, last_at::text
+      from instance_days order by app_id, day, instance_id`),
+    rollups: await db.query(sql`
+      select app_id, day::text, scope, active, reporting, new, returned, gone, snapshots
+      from app_days order by app_id, day, scope`),
+    shares: await db.query(sql`
+      select app_id, day::text, scope, field, value, instances
+      from app_day_shares order by app_id, day, scope, field, value`),
+    indexes: await db.query(sql`
+      select indexname, indexdef from pg_indexes
+      where tablename = 'instance_days' order by indexname`),
+  });
+  const plain = await (async () => {
+    await using store = await openTestDatabase();
+    await seedDemo(store.db, seedOptions);
+    return await contents(store.db);
+  })();
+  await using store = await openTestDatabase();
+  const report = await seedDemo(store.db, { ...seedOptions, deferIndexes: true });
+  const deferred = await contents(store.db);
+  assert.equal(report.days, generateFleet(options).reduce((n, g) => n + g.days.length, 0));
+  assert.ok(deferred.days.length > 500, `history rows: ${deferred.days.length}`);
+  assert.deepEqual(deferred, plain);
+  assert.deepEqual(deferred.indexes.map((row) => (row as { indexname: string }).indexname), [
+    "instance_days_instance",
+    "instance_days_pkey",
+  ]);
+  // A second seed over that history keeps the indexes and writes nothing.
+  await assert.rejects(
+    seedDemo(store.db, { ...seedOptions, seed: 4, deferIndexes: true }),
+    /instance_days holds rows/,
+  );
+  assert.deepEqual(await contents(store.db), plain);
 });
 
 function runDemoCli(dataDir: string, args: string[]) {

@@ -202,6 +202,8 @@ export { checkStoreAnswers } from "./drivers/readiness.ts";
 
 // Bulk movers: many rows per statement, for the commands that fill or move a whole store.
 export {
+  buildHistoryIndexes,
+  dropHistoryIndexes,
   insertDemoDays,
   insertDemoInstances,
   insertDemoSnapshots,

@@ -74,10 +74,22 @@ export async function insertDemoInstances(
   return inserted.length;
 }
 
-/** Inserts history rows in one statement; a row already there for the instance and day is kept. */
-export async function insertDemoDays(db: Database, rows: readonly InstanceDay[]): Promise<void> {
+/**
+ * Inserts history rows in one statement; a row already there for the instance and day is kept.
+ * With `indexed: false` (between {@linkcode dropHistoryIndexes} and
+ * {@linkcode buildHistoryIndexes}) the rows are appended without that check: the primary key
+ * built afterwards refuses a duplicate then.
+ */
+export async function insertDemoDays(
+  db: Database,
+  rows: readonly InstanceDay[],
+  options: { indexed?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (row: InstanceDay) => T) => rows.map(pick);
+  const conflict = options.indexed === false
+    ? sql``
+    : sql`on conflict (app_id, day, instance_id) do nothing`;
   await db.query(sql`
     insert into instance_days (app_id, day, instance_id, app_version, environment,
       deployment_mode, os_arch, metrics, snapshots, last_at)
@@ -96,7 +108,42 @@ export async function insertDemoDays(db: Database, rows: readonly InstanceDay[])
       ${col((r) => r.lastAt.toISOString())}::text[]
     ) as t(app_id, day, instance_id, app_version, environment, deployment_mode, os_arch,
       metrics, snapshots, last_at)
-    on conflict (app_id, day, instance_id) do nothing`);
+    ${conflict}`);
+}
+
+/**
+ * Drops the history's primary key and its per-instance index so that a large
+ * seed appends rows instead of updating two B-trees of random UUIDs at every
+ * row (at a million instances those no longer fit in memory and each insert
+ * waits for disk). Only for an empty history, in a database no server uses:
+ * throws when `instance_days` holds a row. {@linkcode buildHistoryIndexes}
+ * must follow; until then ingestion and the rollups must not run.
+ */
+export async function dropHistoryIndexes(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ held: boolean }>(
+      sql`select exists (select 1 from instance_days) as held`,
+    );
+    if (row?.held) throw new Error("instance_days holds rows: its indexes stay");
+    await tx.query(sql`alter table instance_days drop constraint instance_days_pkey`);
+    await tx.query(sql`drop index instance_days_instance`);
+  });
+}
+
+/**
+ * Builds what {@linkcode dropHistoryIndexes} dropped, exactly as migration
+ * 0001 defines them (a duplicate (app_id, day, instance_id) makes it fail and
+ * nothing is built), then refreshes the table's statistics.
+ */
+export async function buildHistoryIndexes(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (tx.kind === "postgres") await tx.query(sql`set local maintenance_work_mem = '512MB'`);
+    await tx.query(sql`alter table instance_days add primary key (app_id, day, instance_id)`);
+    await tx.query(
+      sql`create index instance_days_instance on instance_days (instance_id, day desc)`,
+    );
+  });
+  await db.query(sql`analyze instance_days`);
 }
 
 /** Inserts raw snapshots in one statement (into the partition of each one's day of arrival). */
