@@ -86,9 +86,21 @@ Deno.test("readGithubRepo() reads the stars and the published releases over ever
     ok: true,
     stars: 1234,
     releases: [
-      { tag: "v2.0.0", publishedAt: new Date("2026-11-10T09:30:00Z") },
-      { tag: "v1.9.0", publishedAt: new Date("2026-10-01T08:00:00Z") },
-      { tag: "v1.8.0", publishedAt: new Date("2026-08-14T22:00:00Z") },
+      {
+        tag: "v2.0.0",
+        publishedAt: new Date("2026-11-10T09:30:00Z"),
+        createdAt: new Date("2026-11-10T09:30:00Z"),
+      },
+      {
+        tag: "v1.9.0",
+        publishedAt: new Date("2026-10-01T08:00:00Z"),
+        createdAt: new Date("2026-10-01T08:00:00Z"),
+      },
+      {
+        tag: "v1.8.0",
+        publishedAt: new Date("2026-08-14T22:00:00Z"),
+        createdAt: new Date("2026-08-14T22:00:00Z"),
+      },
     ],
   });
   assert.deepEqual(github.requests.map((r) => `${r.path}${r.search}`), [
@@ -100,6 +112,44 @@ Deno.test("readGithubRepo() reads the stars and the published releases over ever
     "/repos/acme/widget/releases?per_page=100&page=5",
   ]);
   assert.ok(github.requests.every((r) => r.authorization === "Bearer ghp_test_token"));
+});
+
+Deno.test("readGithubRepo() orders releases as GitHub's latest does: by created_at, not published_at", async () => {
+  await using github = new FakeGithub();
+  github.pageSize = 2;
+  github.repos.set("acme/widget", {
+    stars: 1,
+    releases: [
+      // Published last, but made from an older commit than v2.0.0: not GitHub's latest.
+      { tag: "v1.9.1", publishedAt: "2026-11-12T10:00:00Z", createdAt: "2026-11-01T08:00:00Z" },
+      { tag: "v2.0.0", publishedAt: "2026-11-10T09:30:00Z", createdAt: "2026-11-05T12:00:00Z" },
+      // A commit older than GitHub itself is a believable created_at.
+      { tag: "v0.1.0", publishedAt: "2026-01-02T00:00:00Z", createdAt: "2004-06-01T00:00:00Z" },
+      // Newest by created_at, but a prerelease: left out.
+      {
+        tag: "v2.1.0-rc.1",
+        publishedAt: "2026-11-11T00:00:00Z",
+        createdAt: "2026-11-09T00:00:00Z",
+        prerelease: true,
+      },
+      // A created_at that cannot be believed or read leaves the release out, as a bad published_at does.
+      { tag: "v3.0.0", publishedAt: "2026-11-20T00:00:00Z", createdAt: "2031-01-01T00:00:00Z" },
+      { tag: "v3.0.1", publishedAt: "2026-11-20T00:00:00Z", createdAt: "last week" },
+      { tag: "v3.0.2", publishedAt: "2026-11-20T00:00:00Z", createdAt: "1969-12-31T23:59:59Z" },
+    ],
+  });
+  const read = await readGithubRepo("acme/widget", {
+    settings: { apiUrl: github.url, token: null },
+    now: NOW,
+  });
+  assert.equal(read.ok, true);
+  if (!read.ok) return;
+  assert.deepEqual(read.releases.map((r) => [r.tag, r.createdAt.toISOString()]), [
+    ["v2.0.0", "2026-11-05T12:00:00.000Z"],
+    ["v1.9.1", "2026-11-01T08:00:00.000Z"],
+    ["v0.1.0", "2004-06-01T00:00:00.000Z"],
+  ]);
+  assert.deepEqual(read.releases[1]?.publishedAt, new Date("2026-11-12T10:00:00Z"));
 });
 
 Deno.test("readGithubRepo() sends no Authorization without a token, and a repository without releases has none", async () => {

@@ -154,6 +154,43 @@ Deno.test("github_repo: set by the API, read by the upkeep's round within its mi
   assert.equal(await countRows(app, "releases"), 0);
 });
 
+Deno.test("latest_release is GitHub's latest, by created_at: a release published later from an older commit is not it", async () => {
+  await using github = new FakeGithub();
+  github.repos.set("acme/widget", {
+    stars: 5,
+    releases: [
+      // GitHub lists by created_at; published_at says otherwise for the backport.
+      { tag: "v2.0.0", publishedAt: "2026-11-20T09:00:00Z", createdAt: "2026-11-18T09:00:00Z" },
+      { tag: "v1.9.1", publishedAt: "2026-11-22T09:00:00Z", createdAt: "2026-11-15T09:00:00Z" },
+      { tag: "v1.9.0", publishedAt: "2026-11-01T09:00:00Z", createdAt: "2026-11-01T08:00:00Z" },
+    ],
+  });
+  await using app = await openApp(github);
+  await fleet(app, ["2.0.0", "2.0.0", "1.9.1", "1.9.1", "1.9.1"]);
+  await app.rollUp();
+  await putSettings(app, "widget", { github_repo: "acme/widget" });
+  await readRepos(app);
+  const detail = await appJson(app, "widget");
+  assert.deepEqual(detail.github.latest_release, {
+    tag: "v2.0.0",
+    published_at: "2026-11-20T09:00:00.000Z",
+  });
+  assert.equal(detail.latest_release_share, 0.4, "2 of 5 on v2.0.0, not 3 of 5 on v1.9.1");
+  const [stored] = await app.db.query<{ created: Date }>(sql`
+    select created_at as created from github_releases where tag = 'v1.9.1'`);
+  assert.deepEqual(stored?.created, new Date("2026-11-15T09:00:00Z"));
+
+  // Rows read before migration 0013 have no created_at: they are ordered by published_at.
+  await app.db.query(sql`update github_releases set created_at = null`);
+  const before = await appJson(app, "widget");
+  assert.equal(before.github.latest_release.tag, "v1.9.1");
+  assert.equal(before.latest_release_share, 0.6);
+  // The next read stores created_at again, and GitHub's latest with it.
+  app.clock.advance(61 * MINUTE);
+  assert.equal((await readRepos(app)).read, 1);
+  assert.equal((await appJson(app, "widget")).github.latest_release.tag, "v2.0.0");
+});
+
 Deno.test("badge /badge/{slug}/latest: 'on latest: 80%', under the threshold '< 3 instances', hidden when badges are off", async () => {
   await using github = new FakeGithub();
   github.repos.set("acme/widget", {

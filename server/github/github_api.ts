@@ -23,7 +23,13 @@ export interface GithubApiSettings {
 /** A published release: neither a draft nor a prerelease. */
 export interface GithubRelease {
   readonly tag: string;
+  /** When it was published: the day its uptake is counted from, and its chart marker. */
   readonly publishedAt: Date;
+  /**
+   * GitHub's `created_at`, the date of the release's commit: GitHub's own
+   * "latest release" is the newest by this date, and so is ours.
+   */
+  readonly createdAt: Date;
 }
 
 /** Why a read failed, for the settings page's note and for when to try again. */
@@ -41,7 +47,10 @@ export type GithubRead =
   | {
     readonly ok: true;
     readonly stars: number;
-    /** Published releases, newest first, at most {@linkcode MAX_RELEASES_KEPT}. */
+    /**
+     * Published releases, newest `createdAt` first (then newest `publishedAt`),
+     * at most {@linkcode MAX_RELEASES_KEPT}: the first is GitHub's latest.
+     */
     readonly releases: readonly GithubRelease[];
   }
   | {
@@ -67,8 +76,13 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /** The longest a rate limit's reset time is believed to be away. */
 const MAX_RETRY_MS = 24 * 3_600_000;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-/** GitHub opened in 2008: an earlier release date is not one. */
+/** GitHub opened in 2008: an earlier publication date is not one. */
 const EARLIEST_RELEASE = Date.UTC(2008, 0, 1);
+/**
+ * A release's `created_at` is its commit's date, which may predate GitHub
+ * (a history imported from older tools): the Unix epoch is the bound.
+ */
+const EARLIEST_COMMIT = 0;
 
 /** A failed read on its way out of the pages' loop. */
 class ReadFailure extends Error {
@@ -115,7 +129,7 @@ export async function readGithubRepo(
       releases.push(...publishedReleases(answer.body, options.now));
       next = nextPage(answer.link, settings.apiUrl);
     }
-    releases.sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+    releases.sort(newestFirst);
     return { ok: true, stars, releases: uniqueTags(releases).slice(0, MAX_RELEASES_KEPT) };
   } catch (error) {
     if (error instanceof ReadFailure) {
@@ -279,15 +293,28 @@ function publishedReleases(body: unknown, now: Date): GithubRelease[] {
   for (const release of body) {
     if (release["draft"] !== false || release["prerelease"] !== false) continue;
     const tag = release["tag_name"];
-    const published = release["published_at"];
-    if (typeof tag !== "string" || typeof published !== "string") continue;
+    if (typeof tag !== "string") continue;
     if (tag === "" || [...tag].length > MAX_TAG_LENGTH || !isDisplayText(tag)) continue;
-    if (!ISO_TIME.test(published)) continue;
-    const time = Date.parse(published);
-    if (!(time >= EARLIEST_RELEASE && time <= latest)) continue;
-    releases.push({ tag, publishedAt: new Date(time) });
+    const publishedAt = timeOf(release["published_at"], { earliest: EARLIEST_RELEASE, latest });
+    const createdAt = timeOf(release["created_at"], { earliest: EARLIEST_COMMIT, latest });
+    if (publishedAt === null || createdAt === null) continue;
+    releases.push({ tag, publishedAt, createdAt });
   }
   return releases;
+}
+
+/** An ISO 8601 time from GitHub within `[earliest, latest]` (ms); null otherwise. */
+function timeOf(value: unknown, range: { earliest: number; latest: number }): Date | null {
+  if (typeof value !== "string" || !ISO_TIME.test(value)) return null;
+  const time = Date.parse(value);
+  return time >= range.earliest && time <= range.latest ? new Date(time) : null;
+}
+
+/** GitHub's order of "latest": newest `created_at` first, then newest `published_at`, then tag. */
+function newestFirst(a: GithubRelease, b: GithubRelease): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() ||
+    b.publishedAt.getTime() - a.publishedAt.getTime() ||
+    (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
 }
 
 /** The first release of each tag (the list is newest first). */

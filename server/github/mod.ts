@@ -25,6 +25,7 @@ export {
   type ReleaseUptake,
   releaseUptakes,
   starsBySlug,
+  type StoredRelease,
   versionIsTag,
 } from "./release_figures.ts";
 export { latestReleaseFigure } from "./latest_badge.ts";

@@ -12,11 +12,17 @@ import {
   findApplication,
   findGithubRepo,
   findSummaryFigures,
+  type GithubReleaseRow,
   listGithubReleases,
   listGithubStars,
 } from "../store/mod.ts";
 import { type StatsContext, UNKNOWN_APP, type UnknownApp } from "../stats/mod.ts";
-import type { GithubRelease } from "./github_api.ts";
+
+/**
+ * A stored release: its tag, when it was published, and GitHub's
+ * `created_at` (null on a row read before migration 0013).
+ */
+export type StoredRelease = GithubReleaseRow;
 
 /** An application's repository as last read. */
 export interface GithubStatus {
@@ -24,8 +30,11 @@ export interface GithubStatus {
   readonly repo: string;
   /** Null until a read succeeded. */
   readonly stars: number | null;
-  /** The newest published release (neither a draft nor a prerelease); null when none. */
-  readonly latestRelease: GithubRelease | null;
+  /**
+   * GitHub's latest release: the newest by `created_at` that is neither a
+   * draft nor a prerelease; null when none.
+   */
+  readonly latestRelease: StoredRelease | null;
   /** When it was last read; null before the first read (due within a minute of being set). */
   readonly checkedAt: Date | null;
   /** Why the last read failed; null when it worked. */
@@ -37,8 +46,8 @@ export interface ReleaseFigures {
   readonly kind: "found";
   /** Null when no repository is set. */
   readonly github: GithubStatus | null;
-  /** Published releases, newest first (at most 100). */
-  readonly releases: readonly GithubRelease[];
+  /** Published releases, newest first by `created_at` as GitHub orders them (at most 100). */
+  readonly releases: readonly StoredRelease[];
   /**
    * Share (0 to 1) of the active instances that run the latest release's
    * version (the tag, with or without a leading `v`); null with no latest
@@ -53,7 +62,7 @@ export interface ReleaseFigures {
 
 /** How long one earlier release took to reach half of the instances reporting. */
 export interface ReleaseUptake {
-  readonly release: GithubRelease;
+  readonly release: StoredRelease;
   /** Whole days from its publication's day to the first day it ran on half; null: not yet. */
   readonly daysToHalf: number | null;
 }
@@ -119,7 +128,7 @@ export async function releaseFigures(
  */
 export async function releaseUptakes(
   ctx: StatsContext,
-  options: { slug: string; releases: readonly GithubRelease[] },
+  options: { slug: string; releases: readonly StoredRelease[] },
 ): Promise<ReleaseUptake[]> {
   const today = ctx.now();
   const from = new Date(today.getTime() - UPTAKE_WINDOW_DAYS * 86_400_000);

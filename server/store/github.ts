@@ -12,6 +12,8 @@ import { MAINTENANCE_LOCK_KEY } from "./snapshot_partitions.ts";
 export interface GithubReleaseRow {
   readonly tag: string;
   readonly publishedAt: Date;
+  /** GitHub's `created_at`; null on a row read before migration 0013. */
+  readonly createdAt: Date | null;
 }
 
 /** An application's repository and what its last read found. */
@@ -36,7 +38,11 @@ export interface DueGithubRepo {
 
 /** What one read of a repository found: its stars and published releases, or why it failed. */
 export type GithubReadOutcome =
-  | { readonly ok: true; readonly stars: number; readonly releases: readonly GithubReleaseRow[] }
+  | {
+    readonly ok: true;
+    readonly stars: number;
+    readonly releases: readonly (GithubReleaseRow & { readonly createdAt: Date })[];
+  }
   | { readonly ok: false; readonly error: string };
 
 const REPO_COLUMNS = sql`app_id as "appId", repo, stars, checked_at as "checkedAt", error,
@@ -70,15 +76,21 @@ export async function findGithubRepo(db: Database, appId: number): Promise<Githu
   return row ?? null;
 }
 
-/** Application `appId`'s stored releases, newest first, at most `limit`. */
+/**
+ * Application `appId`'s stored releases, newest first as GitHub orders its
+ * latest (by `created_at`, then `published_at`, then tag), at most `limit`.
+ * A row read before migration 0013 has no `created_at` and is ordered by its
+ * `published_at` instead, until the next hourly read replaces it.
+ */
 export async function listGithubReleases(
   db: Database,
   options: { appId: number; limit: number },
 ): Promise<GithubReleaseRow[]> {
   return await db.query<GithubReleaseRow>(sql`
-    select tag, published_at as "publishedAt" from github_releases
+    select tag, published_at as "publishedAt", created_at as "createdAt" from github_releases
     where app_id = ${options.appId}
-    order by published_at desc, tag desc limit ${options.limit}`);
+    order by coalesce(created_at, published_at) desc, published_at desc, tag desc
+    limit ${options.limit}`);
 }
 
 /** The stars of every application whose repository was read, by application slug. */
@@ -146,11 +158,12 @@ export async function saveGithubRead(
     await tx.query(sql`delete from github_releases where app_id = ${options.appId}`);
     if (outcome.releases.length === 0) return;
     await tx.query(sql`
-      insert into github_releases (app_id, tag, published_at)
-      select ${options.appId}, r.tag, r.published_at
+      insert into github_releases (app_id, tag, published_at, created_at)
+      select ${options.appId}, r.tag, r.published_at, r.created_at
       from unnest(${outcome.releases.map((r) => r.tag)}::text[],
-        ${outcome.releases.map((r) => r.publishedAt.toISOString())}::timestamptz[])
-        as r(tag, published_at)
+        ${outcome.releases.map((r) => r.publishedAt.toISOString())}::timestamptz[],
+        ${outcome.releases.map((r) => r.createdAt.toISOString())}::timestamptz[])
+        as r(tag, published_at, created_at)
       on conflict (app_id, tag) do nothing`);
   });
 }

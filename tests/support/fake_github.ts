@@ -11,6 +11,11 @@
 export interface FakeRelease {
   readonly tag: string;
   readonly publishedAt: string | null;
+  /**
+   * GitHub's `created_at` (the release commit's date), which orders its
+   * "latest"; the publication time (or a fixed day for a draft) when left out.
+   */
+  readonly createdAt?: string;
   readonly draft?: boolean;
   readonly prerelease?: boolean;
 }
@@ -111,7 +116,7 @@ export class FakeGithub implements AsyncDisposable {
         body: "Notes with **markdown** and <script>alert(1)</script>",
         draft: release.draft ?? false,
         prerelease: release.prerelease ?? false,
-        created_at: release.publishedAt ?? "2026-01-01T00:00:00Z",
+        created_at: release.createdAt ?? release.publishedAt ?? "2026-01-01T00:00:00Z",
         published_at: release.publishedAt,
         author: { login: "octocat", id: 1 },
         assets: [],
