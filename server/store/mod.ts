@@ -153,6 +153,7 @@ export {
   type UserAccess,
   type UserAccessOutcome,
 } from "./accounts/user_access.ts";
+export { findOidcUser, insertOidcIdentity, type OidcUser } from "./accounts/oidc_identities.ts";
 export {
   findInvite,
   type InviteRow,
