@@ -18,6 +18,7 @@ import m0011 from "./0011_roles_and_token_scopes.sql" with { type: "text" };
 import m0012 from "./0012_alerts.sql" with { type: "text" };
 import m0013 from "./0013_github_release_created.sql" with { type: "text" };
 import m0014 from "./0014_oidc_identities.sql" with { type: "text" };
+import m0015 from "./0015_public_pages.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "0012_alerts.sql", sql: m0012 },
   { version: 13, name: "0013_github_release_created.sql", sql: m0013 },
   { version: 14, name: "0014_oidc_identities.sql", sql: m0014 },
+  { version: 15, name: "0015_public_pages.sql", sql: m0015 },
 ];

@@ -2,8 +2,9 @@
  * An application's public stats page: `GET /p/{slug}` (HTML, access
  * `public`) and `GET /p/{slug}.json` (the same figures). An application whose
  * owner has not turned the page on answers exactly as an unknown one (404).
- * Answers carry `Cache-Control: public, max-age=300` and a strong ETag over
- * the body; a matching `If-None-Match` is a 304.
+ * Answers carry `Cache-Control: public, max-age=300`, a strong ETag over the
+ * body and, once the rollups have a day, `Last-Modified` (when that day's
+ * figures were computed); a matching `If-None-Match` is a 304.
  */
 
 import { ClientError } from "../errors.ts";
@@ -37,16 +38,25 @@ export function publicPageHandlers(deps: PublicPageDeps): {
     page: async ({ request, params }) => {
       const figures = await figuresOf(params["slug"] ?? "");
       const { "cache-control": _, ...headers } = PAGE_HEADERS;
-      return await cacheable(request, htmlDocument(PublicPage({ figures })), headers);
+      return await cacheable(request, htmlDocument(PublicPage({ figures })), {
+        ...headers,
+        ...lastModified(figures.computedAt),
+      });
     },
     json: async ({ request, params }) => {
       const figures = await figuresOf(params["slug"] ?? "");
       return await cacheable(request, JSON.stringify(publicPageJson(figures)), {
         "content-type": "application/json; charset=utf-8",
         "x-content-type-options": "nosniff",
+        ...lastModified(figures.computedAt),
       });
     },
   };
+}
+
+/** The `Last-Modified` header of figures computed at `at` (none before the first rollup). */
+function lastModified(at: Date | null): Record<string, string> {
+  return at === null ? {} : { "last-modified": at.toUTCString() };
 }
 
 /** A 200 with `body`, its ETag and public caching; a 304 when `If-None-Match` names the tag. */

@@ -90,10 +90,12 @@ export {
   type NoPublicPage,
   PUBLIC_PAGE_DAYS,
   type PublicMetric,
+  type PublicPageContext,
   type PublicPageFigures,
   publicPageFigures,
   type PublicSeries,
   type PublicShare,
+  refreshPublicPages,
   type SentKey,
   SYSTEM_KEYS,
 } from "./public_page.ts";

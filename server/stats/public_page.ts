@@ -15,8 +15,11 @@ import {
   appDayShareRows,
   type Application,
   appMetricKeyFacts,
-  findApplication,
+  findPublicPageApplication,
   type MetricKeyFacts,
+  publicPageApplications,
+  savePublicPages,
+  type StoredPublicPage,
 } from "../store/mod.ts";
 import type { BadgeContext } from "./badges.ts";
 
@@ -125,28 +128,88 @@ export interface NoPublicPage {
 
 const HIDDEN: NoPublicPage = Object.freeze({ kind: "hidden" });
 
+/** What {@linkcode refreshPublicPages} and the page need: the store, the clock and k. */
+export type PublicPageContext = Pick<BadgeContext, "db" | "now" | "minInstances">;
+
 /**
  * The public figures of application `slug` as of now, over the last 90 days
  * of rollups; `hidden` when no application has that slug or its public page
- * is off (the two cannot be told apart). Recent figures come from
- * `ctx.cache` (keyed by slug and the chosen metrics); whether the page is on
- * is read on every call, so that turning it off takes effect at once.
+ * is off (the two cannot be told apart). One statement reads the application
+ * and the figures the upkeep stored for it ({@linkcode refreshPublicPages});
+ * when they were computed for other settings (k, name, chosen metrics,
+ * excluded environments) or before today, or none are stored, the figures are
+ * computed from the rollups at once (through `ctx.cache`), so a change of
+ * settings shows on the next request. Whether the page is on is read on every
+ * call, so that turning it off takes effect at once.
  */
 export async function publicPageFigures(
   ctx: BadgeContext,
   slug: string,
 ): Promise<PublicPageFigures | NoPublicPage> {
-  const app = await findApplication(ctx.db, slug);
-  if (app === null || !app.publicPage) return HIDDEN;
+  const found = await findPublicPageApplication(ctx.db, slug);
+  if (found === null || !found.app.publicPage) return HIDDEN;
+  const { app, stored } = found;
+  const inputs = figureInputs(app, ctx);
+  if (stored !== null && stored.inputs === inputs) return storedFigures(stored);
   return await ctx.cache.get(
-    `public|${slug}|${app.name}|${app.publicMetrics.join(",")}`,
+    `public|${inputs}`,
     ctx.now().getTime(),
     () => computeFigures(ctx, app),
   );
 }
 
+/**
+ * Computes the public figures of every application whose page is on, as of
+ * `ctx.now()`, from the rollups, and stores them (removing those of
+ * applications whose page was turned off); returns how many were stored. The
+ * rollup upkeep calls it after each round, so the stored figures are those
+ * of the rollups just written.
+ */
+export async function refreshPublicPages(ctx: PublicPageContext): Promise<number> {
+  const apps = await publicPageApplications(ctx.db);
+  const pages = [];
+  for (const app of apps) {
+    const figures = await computeFigures(ctx, app);
+    pages.push({
+      appId: app.id,
+      inputs: figureInputs(app, ctx),
+      computedAt: ctx.now(),
+      figures: JSON.stringify(figures),
+    });
+  }
+  await savePublicPages(ctx.db, pages);
+  return pages.length;
+}
+
+/**
+ * Everything the figures of `app` depend on besides the rollups: the day they
+ * end on, k, and the application's settings that shape them. Stored figures
+ * serve a request only when its inputs are the same.
+ */
+function figureInputs(app: Application, ctx: Pick<PublicPageContext, "now" | "minInstances">) {
+  return JSON.stringify([
+    new Date(ctx.now().getTime()).toISOString().slice(0, 10),
+    ctx.minInstances,
+    app.slug,
+    app.name,
+    app.publicMetrics,
+    app.excludedEnvironments,
+  ]);
+}
+
+/** Stored figures as computed: JSON gives back everything but the date. */
+function storedFigures(stored: StoredPublicPage): PublicPageFigures {
+  const figures = JSON.parse(stored.figures) as Omit<PublicPageFigures, "computedAt"> & {
+    computedAt: string | null;
+  };
+  return {
+    ...figures,
+    computedAt: figures.computedAt === null ? null : new Date(figures.computedAt),
+  };
+}
+
 async function computeFigures(
-  ctx: BadgeContext,
+  ctx: PublicPageContext,
   app: Application,
 ): Promise<PublicPageFigures> {
   const k = ctx.minInstances;

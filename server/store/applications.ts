@@ -60,7 +60,7 @@ export interface ApplicationSettingsChange {
 }
 
 /** The columns of an {@linkcode Application}, as every query that returns one selects them. */
-const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
+export const APPLICATION_COLUMNS = sql`id, slug, coalesce(display_name, name) as name,
   name as "reportedName", display_name as "displayName", public_badges as "publicBadges",
   public_page as "publicPage", public_metrics as "publicMetrics",
   excluded_environments as "excludedEnvironments", exported_metrics as "exportedMetrics",

@@ -12,6 +12,13 @@ export {
   findApplication,
   updateApplicationSettings,
 } from "./applications.ts";
+// The public page's figures as the upkeep stored them, and the applications whose page is on.
+export {
+  findPublicPageApplication,
+  publicPageApplications,
+  savePublicPages,
+  type StoredPublicPage,
+} from "./public_pages.ts";
 
 // Instances: the one row type (what returns fewer columns picks from it), the writes of
 // ingestion, and the reads of the admin API and the instance pages.

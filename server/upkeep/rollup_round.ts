@@ -4,6 +4,7 @@
  * counts, then daily rollups, each the store's), and how often rounds run.
  */
 
+import { refreshPublicPages } from "../stats/mod.ts";
 import {
   type Database,
   excludedEnvironmentsChanged,
@@ -23,21 +24,34 @@ const SETTINGS_POLL_MS = 2_000;
 export interface RollupRoundReport extends RollupReport {
   readonly summaries: number;
   readonly hoursCounted: number;
+  /** Applications whose public page figures were stored (0 without `publicPages`). */
+  readonly publicPages: number;
 }
 
 /**
  * One round of the rollup upkeep as of `now`: every application's summary
  * of its latest state, the hourly counts of the last day, then the daily
- * rollups (see `refreshRollups`).
+ * rollups (see `refreshRollups`), and, given `publicPages` (k), the public
+ * page figures of the applications whose page is on, from the rollups just
+ * written (skipped when another server ran the daily rollups).
  */
 export async function runRollupRound(
   db: Database,
-  options: Parameters<typeof refreshRollups>[1],
+  options: Parameters<typeof refreshRollups>[1] & {
+    readonly publicPages?: { readonly minInstances: number };
+  },
 ): Promise<RollupRoundReport> {
   const summaries = await refreshSummaries(db, options);
   const hoursCounted = await refreshHourlyActivity(db, options);
   const days = await refreshRollups(db, options);
-  return { ...days, summaries, hoursCounted };
+  const publicPages = options.publicPages === undefined || !days.ran
+    ? 0
+    : await refreshPublicPages({
+      db,
+      now: () => options.now,
+      minInstances: options.publicPages.minInstances,
+    });
+  return { ...days, summaries, hoursCounted, publicPages };
 }
 
 /**

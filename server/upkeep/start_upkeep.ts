@@ -136,6 +136,7 @@ async function upkeepRollups(
       now: new Date(),
       windowDays: config.activeDays,
       signal,
+      publicPages: { minInstances: config.badgeMinInstances },
     });
     // Today and yesterday of a few applications are the usual round; more is worth a line.
     if (report.daysComputed > 20) {

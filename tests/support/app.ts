@@ -36,7 +36,10 @@ export interface TestApp extends AsyncDisposable {
   readonly send: Send;
   /** Sends any request to the handler, from `address`. */
   fetch(path: string, init?: RequestInit & { address?: string }): Promise<Response>;
-  /** Runs one round of the server's rollup upkeep (summaries, hours, days) as of the test clock. */
+  /**
+   * Runs one round of the server's rollup upkeep (summaries, hours, days, the public pages'
+   * figures) as of the test clock.
+   */
   rollUp(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function openTestApp(
       const report = await runRollupRound(store.db, {
         now: clock.now(),
         windowDays: config.activeDays,
+        publicPages: { minInstances: config.badgeMinInstances },
       });
       if (!report.ran) throw new Error("the rollup upkeep did not run");
     },
