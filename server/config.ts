@@ -59,6 +59,10 @@ export interface Config {
   readonly trustProxy: boolean;
   /** The forward-auth proxy whose user header signs people in; null: none. */
   readonly authProxy: AuthProxySetting | null;
+  /** The OpenID Connect provider people sign in with; null: none. */
+  readonly oidc: OidcSetting | null;
+  /** Whether the login page takes a username and password (off only with OIDC configured). */
+  readonly localLogin: boolean;
   /** Username of the first dashboard account, made at start when no account exists. */
   readonly adminUser: string;
   /** Password of that first account; null leaves the dashboard without an account. */
@@ -106,6 +110,30 @@ export interface AuthProxySetting {
   /** The header listing the user's groups (separated by commas or bars); null: none. */
   readonly groupsHeader: string | null;
   /** The group whose members are made admins on first sight; null: every new user is a viewer. */
+  readonly adminGroup: string | null;
+}
+
+/**
+ * An OpenID Connect provider (Authentik, Keycloak, Authelia…) people sign in with, by the
+ * authorization code flow with PKCE. Who may sign in: a verified e-mail address in
+ * `allowedDomains` or a group in `allowedGroups` (at least one list is given).
+ */
+export interface OidcSetting {
+  /** The issuer, exactly as the provider's discovery document names it. */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Where the provider sends the browser back: `SHM_PUBLIC_URL` + `/login/oidc/callback`. */
+  readonly redirectUri: string;
+  /** What the sign-in button names: `Sign in with NAME`. */
+  readonly name: string;
+  /** The scopes asked for, separated by spaces; always with `openid`. */
+  readonly scopes: string;
+  /** E-mail domains (lowercase) whose verified addresses may sign in; empty: none by domain. */
+  readonly allowedDomains: readonly string[];
+  /** Groups whose members may sign in; empty: none by group. */
+  readonly allowedGroups: readonly string[];
+  /** The group whose members are admins (others viewers), re-synced at every sign-in; null: none. */
   readonly adminGroup: string | null;
 }
 
@@ -292,6 +320,66 @@ export const SETTINGS = {
     env: ["SHM_AUTH_PROXY_ADMIN_GROUP"],
     fallback: null,
     help: "group whose members are made admins when first seen; others are made viewers",
+  },
+  oidcIssuer: {
+    flag: "oidc-issuer",
+    env: ["SHM_OIDC_ISSUER"],
+    fallback: null,
+    help: "OpenID Connect issuer URL (Authentik, Keycloak, Authelia: docs/deploy.md); turns on " +
+      "'Sign in with…' on the login page; needs `SHM_PUBLIC_URL`, the client id and secret",
+  },
+  oidcClientId: {
+    flag: "oidc-client-id",
+    env: ["SHM_OIDC_CLIENT_ID"],
+    fallback: null,
+    help: "client id registered at the provider, with the redirect URI " +
+      "`SHM_PUBLIC_URL/login/oidc/callback`",
+  },
+  oidcClientSecret: {
+    flag: "oidc-client-secret",
+    env: ["SHM_OIDC_CLIENT_SECRET"],
+    fallback: null,
+    help: "client secret of that client (sent with HTTP Basic authentication)",
+    secret: true,
+  },
+  oidcName: {
+    flag: "oidc-name",
+    env: ["SHM_OIDC_NAME"],
+    fallback: null,
+    help: "what the login button names (`Sign in with NAME`); by default the issuer's host",
+  },
+  oidcScopes: {
+    flag: "oidc-scopes",
+    env: ["SHM_OIDC_SCOPES"],
+    fallback: "openid email profile groups",
+    help: "scopes asked for, separated by spaces (`openid` is always asked)",
+  },
+  oidcAllowedDomains: {
+    flag: "oidc-allowed-domains",
+    env: ["SHM_OIDC_ALLOWED_DOMAINS"],
+    fallback: null,
+    help: "comma list of e-mail domains whose verified addresses may sign in (`example.org`); " +
+      "this or the allowed groups is required",
+  },
+  oidcAllowedGroups: {
+    flag: "oidc-allowed-groups",
+    env: ["SHM_OIDC_ALLOWED_GROUPS"],
+    fallback: null,
+    help: "comma list of groups (the `groups` claim) whose members may sign in",
+  },
+  oidcAdminGroup: {
+    flag: "oidc-admin-group",
+    env: ["SHM_OIDC_ADMIN_GROUP"],
+    fallback: null,
+    help: "group whose members are admins, others viewers, set again at every sign-in; without " +
+      "it new accounts are viewers and roles are left to admins",
+  },
+  localLogin: {
+    flag: "local-login",
+    env: ["SHM_LOCAL_LOGIN"],
+    fallback: "true",
+    help: "whether the login page takes a username and password; `false` needs OpenID Connect",
+    boolean: true,
   },
   adminUser: {
     flag: "admin-user",
@@ -511,6 +599,7 @@ export function readConfig(
       raw("authProxyGroupsHeader"),
       raw("authProxyAdminGroup"),
     ),
+    ...signInSettings(raw, publicUrl),
     ...firstAccount(raw("adminUser"), raw("adminPassword")),
     badgeMaxAge: integerSetting(raw("badgeMaxAge"), { min: 0, max: 31_536_000 }),
     badgeMinInstances: integerSetting(raw("badgeMinInstances"), { min: 0, max: 1_000_000 }),
@@ -580,6 +669,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     rate_limit_ip: config.rateLimitPerIp,
     rate_limit_instance: config.rateLimitPerInstance,
     trust_proxy: config.trustProxy,
+    oidc_issuer: config.oidc?.issuer ?? "not set",
+    local_login: config.localLogin,
     admin_user: config.adminUser,
     admin_password: config.adminPassword === null ? "not set" : "set",
     badge_max_age: config.badgeMaxAge,
@@ -752,6 +843,144 @@ function authProxySetting(
     groupsHeader: groupsHeader.value?.toLowerCase() ?? null,
     adminGroup: adminGroup.value,
   });
+}
+
+/**
+ * OpenID Connect and local sign-in: `oidc` null without `SHM_OIDC_ISSUER`; with it the client id,
+ * secret, `SHM_PUBLIC_URL` and an allowed domain or group are required. Local sign-in may be off
+ * only with OIDC on, so that some way in remains.
+ */
+function signInSettings(
+  raw: (name: SettingName) => RawSetting,
+  publicUrl: string | null,
+): { oidc: OidcSetting | null; localLogin: boolean } {
+  const issuer = raw("oidcIssuer");
+  const localLogin = raw("localLogin");
+  const others = [
+    "oidcClientId",
+    "oidcClientSecret",
+    "oidcName",
+    "oidcAllowedDomains",
+    "oidcAllowedGroups",
+    "oidcAdminGroup",
+  ] as const;
+  if (issuer.value === null) {
+    for (const name of others) {
+      const other = raw(name);
+      if (other.value !== null) {
+        throw new ConfigError(
+          `Cannot use ${other.source} without SHM_OIDC_ISSUER: it only tunes the OpenID ` +
+            "Connect sign-in, which the issuer turns on",
+        );
+      }
+    }
+    if (!booleanSetting(localLogin)) {
+      throw new ConfigError(
+        `Cannot turn local sign-in off (${localLogin.source}) without SHM_OIDC_ISSUER: nobody ` +
+          "could sign in",
+      );
+    }
+    return { oidc: null, localLogin: true };
+  }
+  const issuerUrl = loopbackOrHttps(issuer);
+  if (publicUrl === null) {
+    throw new ConfigError(
+      `Cannot use ${issuer.source} without SHM_PUBLIC_URL: the provider sends people back to ` +
+        "SHM_PUBLIC_URL/login/oidc/callback",
+    );
+  }
+  const clientId = oidcText(raw("oidcClientId"), { required: true })!;
+  const clientSecret = raw("oidcClientSecret");
+  if (clientSecret.value === null || !/^[\x21-\x7e]{1,512}$/.test(clientSecret.value)) {
+    // The value is not echoed: it is a secret.
+    throw new ConfigError(
+      `Cannot use ${issuer.source} without ${clientSecret.source}: 1 to 512 printable ` +
+        "characters without spaces, as the provider gave it for the client",
+    );
+  }
+  const allowedDomains = nameList(raw("oidcAllowedDomains")).map((domain) => domain.toLowerCase());
+  for (const domain of allowedDomains) {
+    if (!/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$/.test(domain)) {
+      throw new ConfigError(
+        `Cannot use SHM_OIDC_ALLOWED_DOMAINS as "${domain.slice(0, 80)}" is not a domain name ` +
+          "such as example.org",
+      );
+    }
+  }
+  const allowedGroups = nameList(raw("oidcAllowedGroups"));
+  if (allowedDomains.length === 0 && allowedGroups.length === 0) {
+    throw new ConfigError(
+      `Cannot use ${issuer.source} without SHM_OIDC_ALLOWED_DOMAINS or SHM_OIDC_ALLOWED_GROUPS: ` +
+        "say whose accounts at the provider may sign in",
+    );
+  }
+  const scopes = (raw("oidcScopes").value ?? "").split(/\s+/).filter((scope) => scope !== "");
+  if (scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(scope))) {
+    throw new ConfigError("Cannot use SHM_OIDC_SCOPES as it holds a character a scope cannot have");
+  }
+  const adminGroup = raw("oidcAdminGroup");
+  return {
+    oidc: Object.freeze({
+      issuer: issuerUrl,
+      clientId,
+      clientSecret: clientSecret.value,
+      redirectUri: `${publicUrl}/login/oidc/callback`,
+      name: oidcText(raw("oidcName"), { required: false }) ?? new URL(issuerUrl).host,
+      scopes: [...new Set(["openid", ...scopes])].join(" "),
+      allowedDomains: Object.freeze(allowedDomains),
+      allowedGroups: Object.freeze(allowedGroups),
+      adminGroup: adminGroup.value === null ? null : nameList(adminGroup)[0] ?? null,
+    }),
+    localLogin: booleanSetting(localLogin),
+  };
+}
+
+/** An issuer URL: https, or http to a loopback host only (a provider on the same machine). */
+function loopbackOrHttps(setting: RawSetting): string {
+  const url = httpAddress(setting, "https://auth.example.org/application/o/shm");
+  const host = new URL(url).hostname;
+  const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (url.startsWith("http:") && !loopback) {
+    throw new ConfigError(
+      `Cannot use ${setting.source} as it is http:// to another machine: tokens would cross ` +
+        `the network in clear; use https:// (current value is "${url.slice(0, 200)}")`,
+    );
+  }
+  // The issuer must equal the discovery document's, slashes included: keep what was given.
+  return setting.value!.trim();
+}
+
+/** A short printable text setting (1 to 200 characters, no control characters). */
+function oidcText(setting: RawSetting, options: { required: boolean }): string | null {
+  if (setting.value === null) {
+    if (!options.required) return null;
+    throw new ConfigError(`Cannot use SHM_OIDC_ISSUER without ${setting.source}`);
+  }
+  const text = setting.value.trim();
+  if (text === "" || text.length > 200 || /\p{Cc}/u.test(text)) {
+    throw new ConfigError(
+      `Cannot use ${setting.source} as it is not 1 to 200 printable characters`,
+    );
+  }
+  return text;
+}
+
+/** A comma list of names (domains, groups): each trimmed, 1 to 200 characters, no control ones. */
+function nameList(setting: RawSetting): string[] {
+  if (setting.value === null) return [];
+  const names = setting.value.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  for (const name of names) {
+    if (name.length > 200 || /[\p{Cc}|]/u.test(name)) {
+      throw new ConfigError(
+        `Cannot use ${setting.source} as "${name.slice(0, 80)}" is not a name: at most 200 ` +
+          "characters, without control characters or bars",
+      );
+    }
+  }
+  if (names.length === 0) {
+    throw new ConfigError(`Cannot use ${setting.source} as it names nothing`);
+  }
+  return names;
 }
 
 function booleanSetting({ value, source }: RawSetting): boolean {

@@ -26,6 +26,17 @@ async function accounts(app: TestApp) {
   );
 }
 
+/** The audit log's lines of `action`, oldest first. */
+async function auditLines(app: TestApp, action: string) {
+  return (await app.db.query<{ detail: unknown }>(sql`
+    select actor, action, target, detail from audit_log where action = ${action} order by id`))
+    // postgres.js may hand jsonb over as its text; PGlite parses it.
+    .map((line) => ({
+      ...line,
+      detail: typeof line.detail === "string" ? JSON.parse(line.detail) : line.detail,
+    }));
+}
+
 /** Opens `path` through the proxy at `address` as `user`; follows the one redirect that signs in. */
 async function throughProxy(
   app: TestApp,
@@ -74,21 +85,7 @@ Deno.test("auth proxy: a trusted IPv4 or IPv6 peer signs a user in, made on firs
   });
   assert.equal(refused.status, 403);
   await refused.body?.cancel();
-  // An account seen before keeps its role whatever the groups say now.
-  const again = await throughProxy(app, "/", {
-    address: "10.9.9.9",
-    user: "dave",
-    groups: "shm-admins",
-  });
-  assert.equal(again.first.status, 303);
-  assert.equal((await accounts(app)).find((a) => a.username === "dave")?.role, "viewer");
-  const lines = (await app.db.query<{ detail: unknown }>(sql`
-    select actor, action, target, detail from audit_log where action = 'account.create' order by id`))
-    // postgres.js may hand jsonb over as its text; PGlite parses it.
-    .map((line) => ({
-      ...line,
-      detail: typeof line.detail === "string" ? JSON.parse(line.detail) : line.detail,
-    }));
+  const lines = await auditLines(app, "account.create");
   assert.deepEqual(lines, [
     {
       actor: "auth proxy",
@@ -98,6 +95,103 @@ Deno.test("auth proxy: a trusted IPv4 or IPv6 peer signs a user in, made on firs
     },
     { actor: "auth proxy", action: "account.create", target: "dave", detail: { role: "viewer" } },
   ]);
+});
+
+Deno.test("auth proxy: the groups header re-syncs the role on every request, audited; the last active admin is never demoted", async () => {
+  await using app = await openDashboard({ settings: PROXY_SETTINGS });
+  const role = async (username: string) =>
+    (await accounts(app)).find((a) => a.username === username)?.role;
+  // alice is the only admin: groups without the admin group do not demote her, and the log says why.
+  const alice = await throughProxy(app, "/", { address: "10.0.0.4", user: "alice", groups: "dev" });
+  assert.equal(alice.first.status, 303);
+  assert.equal(await role("alice"), "admin");
+  assert.ok(
+    app.logs.some(({ level, line }) =>
+      level === "warn" && line["msg"] === "role kept: the last active admin is not demoted" &&
+      line["username"] === "alice"
+    ),
+    "the kept role is logged",
+  );
+  assert.deepEqual(await auditLines(app, "account.role"), []);
+
+  const carol = await throughProxy(app, "/", {
+    address: "10.0.0.4",
+    user: "carol",
+    groups: "shm-admins",
+  });
+  assert.ok(carol.session);
+  assert.equal(await role("carol"), "admin");
+  // Her groups change at the proxy: the very request that carries them is a viewer's.
+  const demoted = await app.fetch(
+    "/apps/x/settings",
+    asSignedIn(carol.session, {
+      method: "POST",
+      address: "10.0.0.4",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "remote-user": "carol",
+        "remote-groups": "dev",
+      },
+      body: new URLSearchParams({
+        _csrf: await csrfTokenFor(carol.session),
+        display_name: "X",
+      }).toString(),
+    } as RequestInit),
+  );
+  assert.equal(demoted.status, 403);
+  assert.match(await demoted.text(), /is a viewer/);
+  assert.equal(await role("carol"), "viewer");
+  const api = await app.fetch("/api/v1/admin/users", {
+    address: "10.0.0.4",
+    headers: { "remote-user": "carol", "remote-groups": "dev" },
+  });
+  assert.equal(api.status, 403, "the read API sees the same role");
+  await api.body?.cancel();
+  // Back in the admin group: admin again, on the API too.
+  const promoted = await app.fetch("/api/v1/admin/users", {
+    address: "10.0.0.4",
+    headers: { "remote-user": "carol", "remote-groups": "ops|shm-admins" },
+  });
+  assert.equal(promoted.status, 200);
+  await promoted.body?.cancel();
+  assert.equal(await role("carol"), "admin");
+  // Now alice is no longer the last admin: her groups demote her.
+  await throughProxy(app, "/", { address: "10.0.0.4", user: "alice", groups: "dev" });
+  assert.equal(await role("alice"), "viewer");
+  assert.deepEqual(await auditLines(app, "account.role"), [
+    {
+      actor: "auth proxy",
+      action: "account.role",
+      target: "carol",
+      detail: { from: "admin", to: "viewer" },
+    },
+    {
+      actor: "auth proxy",
+      action: "account.role",
+      target: "carol",
+      detail: { from: "viewer", to: "admin" },
+    },
+    {
+      actor: "auth proxy",
+      action: "account.role",
+      target: "alice",
+      detail: { from: "admin", to: "viewer" },
+    },
+  ]);
+  // A request whose groups match the role writes nothing more.
+  await throughProxy(app, "/", { address: "10.0.0.4", user: "carol", groups: "shm-admins" });
+  assert.equal((await auditLines(app, "account.role")).length, 3);
+});
+
+Deno.test("auth proxy: without an admin group, roles are left to admins (no re-sync)", async () => {
+  const { SHM_AUTH_PROXY_ADMIN_GROUP: _, ...settings } = PROXY_SETTINGS;
+  await using app = await openDashboard({ settings });
+  await app.db.query(sql`insert into users (username, password_hash, created_at, role)
+    values ('erin', 'x', now(), 'admin')`);
+  const erin = await throughProxy(app, "/", { address: "10.0.0.5", user: "erin", groups: "dev" });
+  assert.equal(erin.first.status, 303);
+  assert.equal((await accounts(app)).find((a) => a.username === "erin")?.role, "admin");
+  assert.deepEqual(await auditLines(app, "account.role"), []);
 });
 
 Deno.test("auth proxy: the header from a peer outside the trusted ranges is ignored, whatever it forwards", async () => {

@@ -23,7 +23,9 @@ export { createAccount, ensureFirstAccount } from "./create_account.ts";
 export { acceptInvite, invitationFor, INVITE_TTL_MS, inviteAccount } from "./invitations.ts";
 export { type AccountChangeOutcome, changeAccount, removeAccount } from "./manage_accounts.ts";
 export { hashPassword, verifyPassword } from "./password_hash.ts";
-export { type ProxyAccount, proxyAccount } from "./proxy_accounts.ts";
+export { type LoginState, OidcClient, OidcRefusal } from "./oidc_client.ts";
+export { type OidcAccount, oidcAccount, type OidcPerson } from "./oidc_accounts.ts";
+export { type ProxyAccount, proxyAccount, type RoleSync, syncRole } from "./proxy_accounts.ts";
 export { isRole, isTokenScope, type Role, ROLES, TOKEN_SCOPES, type TokenScope } from "./roles.ts";
 export {
   csrfTokenFor,

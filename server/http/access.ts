@@ -9,6 +9,7 @@ import { type Role, sameToken, SESSION_TTL_MS, startSession } from "../accounts/
 import type { AuthProxySetting } from "../config.ts";
 import { ClientError } from "../errors.ts";
 import { authenticateInstance, type IngestContext, type VerifiedInstance } from "../ingest/mod.ts";
+import type { Logger } from "../log.ts";
 import type { Database } from "../store/mod.ts";
 import { csrfRefused, messagePage, readForm, redirect, viewerOf } from "./page_support.ts";
 import { type RateLimiter, refuseOverLimit } from "./rate_limit.ts";
@@ -91,6 +92,8 @@ export interface AccessDeps {
   readonly adminToken: (request: Request) => Promise<void>;
   /** The forward-auth proxy whose user header signs people in (`proxy_auth.ts`); null: none. */
   readonly authProxy: AuthProxySetting | null;
+  /** Where a role kept from a proxy's groups is explained. */
+  readonly log: Logger;
 }
 
 /**
@@ -114,9 +117,10 @@ export function accessGate(
       case "instance":
         return await signedBody(deps, ctx);
       case "session": {
-        const session = await signedIn(deps.db, ctx.request, deps.now());
-        const proxied = await proxiedSession(deps, ctx, session);
-        if (proxied !== null) return proxied;
+        const signed = await signedIn(deps.db, ctx.request, deps.now());
+        const proxied = await proxiedSession(deps, ctx, signed);
+        if (proxied instanceof Response) return proxied;
+        const session = proxied ?? signed;
         if (session === null) {
           return redirect(
             `/login?next=${encodeURIComponent(`${ctx.url.pathname}${ctx.url.search}`)}`,
@@ -125,9 +129,10 @@ export function accessGate(
         return mayAct(session.user.role, role) ? { session } : roleRefused(session);
       }
       case "session_form": {
-        const session = await signedIn(deps.db, ctx.request, deps.now());
-        const proxied = await proxiedSession(deps, ctx, session);
-        if (proxied !== null) return proxied;
+        const signed = await signedIn(deps.db, ctx.request, deps.now());
+        const proxied = await proxiedSession(deps, ctx, signed);
+        if (proxied instanceof Response) return proxied;
+        const session = proxied ?? signed;
         if (session === null) return redirect("/login");
         const form = await readForm(ctx.request);
         if (!await sameToken(session.csrfToken, form.get("_csrf") ?? "")) {
@@ -148,16 +153,17 @@ export function accessGate(
 }
 
 /**
- * With a trusted proxy's user header on a page: null when the request's own
- * session is that user's (or there is no header), else the answer: a 303 to
- * the same page with a new session of that user (its account made on first
- * sight), or the page refusing a bad header (400) or a disabled account (403).
+ * With a trusted proxy's user header on a page: null when there is no
+ * header; the request's own session with the role the proxy's groups gave
+ * it when it is that user's; else the answer: a 303 to the same page with a
+ * new session of that user (its account made on first sight), or the page
+ * refusing a bad header (400) or a disabled account (403).
  */
 async function proxiedSession(
   deps: AccessDeps,
   ctx: RouteContext,
   session: SignedIn | null,
-): Promise<Response | null> {
+): Promise<Response | SignedIn | null> {
   if (deps.authProxy === null) return null;
   const proxied = await proxySignIn(deps, ctx.request, ctx.facts.peerAddress);
   if (proxied.kind === "none") return null;
@@ -168,7 +174,9 @@ async function proxiedSession(
       message: proxied.message,
     });
   }
-  if (session?.user.userId === proxied.userId) return null;
+  if (session?.user.userId === proxied.userId) {
+    return { ...session, user: { ...session.user, role: proxied.role } };
+  }
   const started = await startSession(deps.db, { userId: proxied.userId, now: deps.now() });
   // A form posted meanwhile cannot carry the new session's CSRF token: it goes to the overview.
   const back = ctx.request.method === "GET" || ctx.request.method === "HEAD"

@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache, type LastKnownShare } from "../stats/mod.ts";
 import { type Access, accessGate } from "./access.ts";
-import { apiTokensExist, type Role } from "../accounts/mod.ts";
+import { apiTokensExist, OidcClient, type Role } from "../accounts/mod.ts";
 import { bearerTokenCheck } from "./admin_auth.ts";
 import { errorRenderers } from "./error_renderers.ts";
 import { PATH_PARAMS } from "./path_params.ts";
@@ -92,9 +92,15 @@ export function createHandler(deps: AppDeps): AppHandler {
     timeoutMs: ALERT_SEND_TIMEOUT_MS,
     smtp: config.smtpUrl === null ? null : { url: config.smtpUrl, from: config.smtpFrom },
   };
+  const oidc = config.oidc === null ? null : new OidcClient(config.oidc, { log });
+  // Discovered at start, in the background: a provider that is down is a note on the login page.
+  if (oidc !== null) void oidc.discover();
   const services: RouteServices = {
     db,
     now,
+    log,
+    oidc,
+    localLogin: config.localLogin,
     stats,
     alerts,
     ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),

