@@ -319,7 +319,8 @@ export const SETTINGS = {
     flag: "auth-proxy-admin-group",
     env: ["SHM_AUTH_PROXY_ADMIN_GROUP"],
     fallback: null,
-    help: "group whose members are made admins when first seen; others are made viewers",
+    help: "group whose members are admins, others viewers: when first seen, and again on each " +
+      "request whose groups header says otherwise (the last active admin is never demoted)",
   },
   oidcIssuer: {
     flag: "oidc-issuer",
