@@ -1,0 +1,212 @@
+-- SHM on Citus (distributed PostgreSQL): the DDL of the plan in docs/scaling.md.
+--
+-- ************************************************************************************************
+-- UNTESTED, ON PAPER. Citus could not be installed where this file was written: no statement below
+-- has been run. It is not a migration either: `shm migrate` never reads it, and the embedded store
+-- (PGlite) has no Citus. Try it on a test cluster first: apply it after the migrations, point
+-- SHM_TEST_PG_URL at the coordinator and run the test suite on PostgreSQL (docs/scaling.md).
+-- ************************************************************************************************
+--
+-- Written for the schema of migrations 0001 to 0012 (`select version from schema_migrations`),
+-- PostgreSQL 15 or 16 and Citus 12. A later migration that adds a table must say here which kind
+-- of table it is.
+--
+-- The plan in one paragraph: the three tables that grow with the fleet (instances, instance_days,
+-- snapshots) are distributed by instance_id and co-located, so that everything one snapshot
+-- touches is on one shard; applications is a reference table (a copy on every node); every other
+-- table, whose size is per application or per account and not per instance, stays on the
+-- coordinator, where the badges, pages, rollups, alerts and accounts read and write it as today.
+--
+-- Run once, as a superuser, on the coordinator, with no SHM server running:
+--   * on a database made by `shm migrate` and still empty (then move the data in with
+--     `shm export` from the old database and `shm import` into this one), or
+--   * on a database restored from the single PostgreSQL: create_distributed_table then copies each
+--     table's rows to the workers and blocks writes to it while it does.
+
+-- 0. The cluster (once; hosts are examples). Citus must be in shared_preload_libraries on every
+--    node, and the extension created in this database on every node. The coordinator is added to
+--    the metadata, so that its local tables can join reference tables and keep foreign keys to
+--    them.
+--
+--   create extension if not exists citus;                     -- on every node, this database
+--   select citus_set_coordinator_host('shm-coordinator.internal', 5432);
+--   select citus_add_node('shm-worker-1.internal', 5432);
+--   select citus_add_node('shm-worker-2.internal', 5432);
+--
+--    Percentiles of the daily rollups, once they use t-digest instead of percentile_cont
+--    (docs/scaling.md, "What the rollups become"): the extension on every node too.
+--
+--   create extension if not exists tdigest;
+
+begin;
+
+-- 1. Foreign keys that cross the new kinds of tables are dropped first and made again at the end
+--    (Citus checks a key's two tables when the key is made; a coordinator table may reference a
+--    reference table only once it is in Citus's metadata, step 4). The names are PostgreSQL's defaults for the keys of migrations 0001, 0010
+--    and 0012.
+
+alter table instances drop constraint instances_app_id_fkey;
+alter table github_repos drop constraint github_repos_app_id_fkey;
+alter table github_releases drop constraint github_releases_app_id_fkey;
+alter table alert_rules drop constraint alert_rules_app_id_fkey;
+alter table alert_deliveries drop constraint alert_deliveries_app_id_fkey;
+alter table alert_deliveries drop constraint alert_deliveries_rule_id_fkey;
+alter table alert_digests drop constraint alert_digests_app_id_fkey;
+
+-- 2. Reference table. applications is small (one row per application), joined with instances by
+--    the admin lists and the instance page, and referenced by foreign keys of every other kind of
+--    table. Its identity (applications.id) keeps being drawn on the coordinator, where SHM writes.
+--    Every write of a reference table goes to every node (two-phase commit): registration must
+--    stop upserting the application on every new instance (server/store/instances.ts,
+--    registerInstance: read it first, insert only a new one), or registrations of one application
+--    queue behind each other on all nodes.
+
+select create_reference_table('applications');
+
+-- 3. The distributed tables, by instance_id, in one co-location group.
+--
+--    instances: primary key (instance_id), the distribution column: unique across the cluster as
+--    today. A snapshot's signature check and write find the row by it: one shard.
+--
+--    64 shards: enough for 16 worker cores now and room to move shards to new workers later
+--    (citus_rebalance_start); the count itself does not change without distributing again.
+
+select create_distributed_table('instances', 'instance_id', shard_count => 64);
+
+--    instance_days: primary key (app_id, day, instance_id) contains the distribution column, so
+--    ingestion's upsert (on conflict (app_id, day, instance_id)) stays a one-shard statement, and
+--    the rollup's probe of an instance's previous day (correlated on instance_id) runs inside each
+--    shard. Index instance_days_instance (instance_id, day desc) serves the instance page.
+
+select create_distributed_table('instance_days', 'instance_id', colocate_with => 'instances');
+
+--    snapshots: partitioned by received_at (a partition per day, made ahead and dropped whole by
+--    the upkeep, server/store/snapshot_partitions.ts). Distributing the parent distributes its
+--    partitions; a partition the upkeep makes later with `create table ... partition of snapshots`
+--    on the coordinator is distributed with it, and `drop table` of a partition drops its shards,
+--    so the upkeep's code stays as it is. No primary key (none today). If the Citus release in use
+--    refuses the default partition (snapshots_default), detach it before this call and make the
+--    partitions ahead instead (the upkeep already makes two days ahead), e.g. with
+--    select create_time_partitions('snapshots', interval '1 day', now() + interval '3 days');
+
+select create_distributed_table('snapshots', 'instance_id', colocate_with => 'instances');
+
+-- 4. Tables kept on the coordinator, added to Citus's metadata as local tables: their foreign
+--    keys to the reference table are allowed then, and they join reference tables and (pulled
+--    through the coordinator) distributed ones. Their size grows with applications and days, not
+--    with instances: a few kilobytes per application and day.
+--
+--    The rollups and summaries: badges, the overview, the application and public pages and the
+--    admin metrics read them by app_id, on the coordinator alone, with no change to their SQL. The
+--    upkeep writes them with INSERT ... SELECT from instance_days, instances and snapshots, which
+--    Citus runs as a distributed aggregate whose few result rows come back to the coordinator.
+--    rollup_stale.mark (bigserial) is drawn on the coordinator.
+
+select citus_add_local_table_to_metadata('app_days');
+select citus_add_local_table_to_metadata('app_day_shares');
+select citus_add_local_table_to_metadata('app_day_metrics');
+select citus_add_local_table_to_metadata('app_summaries');
+select citus_add_local_table_to_metadata('app_hours');
+select citus_add_local_table_to_metadata('rollup_stale');
+
+--    Alerts and GitHub: small, and claimed across applications with
+--    `for update skip locked` (server/store/alerts.ts, server/store/github.ts), which Citus runs
+--    on one shard only; on the coordinator they work as today.
+
+select citus_add_local_table_to_metadata('github_repos');
+select citus_add_local_table_to_metadata('github_releases');
+select citus_add_local_table_to_metadata('alert_rules');
+select citus_add_local_table_to_metadata('alert_deliveries');
+select citus_add_local_table_to_metadata('alert_digests');
+
+--    Accounts, sessions, tokens, invitations, the audit log and schema_migrations stay plain
+--    tables of the coordinator: none is joined with a distributed or reference table, and their
+--    keys (sessions -> users, api_tokens -> users, invites -> users) are between plain tables.
+
+-- 5. The foreign keys again.
+--    A distributed table may reference a reference table; a coordinator local table may too. No
+--    key joins two distributed tables (those would have to be co-located and include instance_id
+--    on both sides). If the Citus release in use refuses an `on delete cascade` towards the
+--    reference table, make that key without it: SHM never deletes an application (nothing
+--    relies on the cascade).
+
+alter table instances add foreign key (app_id) references applications (id);
+alter table github_repos add foreign key (app_id) references applications (id) on delete cascade;
+alter table github_releases add foreign key (app_id) references github_repos (app_id)
+  on delete cascade;
+alter table alert_rules add foreign key (app_id) references applications (id) on delete cascade;
+alter table alert_deliveries add foreign key (app_id) references applications (id)
+  on delete cascade;
+alter table alert_deliveries add foreign key (rule_id) references alert_rules (id)
+  on delete set null;
+alter table alert_digests add foreign key (app_id) references applications (id) on delete cascade;
+
+commit;
+
+-- 6. Optional, and worth it on a single PostgreSQL too: instance_days partitioned by day, so that
+--    history retention (SHM_HISTORY_RETENTION_DAYS) drops a month at a time instead of deleting
+--    rows in batches of 2,000 (server/store/retention.ts would then drop partitions, as the raw
+--    snapshots' upkeep does). The primary key (app_id, day, instance_id) already contains the
+--    partition column. It needs a new table and a copy of the rows, so it belongs in a migration
+--    of its own, before step 3:
+--
+--   create table instance_days_by_month (like instance_days including all)
+--     partition by range (day);
+--   select create_time_partitions('instance_days_by_month', interval '1 month',
+--     now() + interval '2 months', now() - interval '400 days');
+--   -- insert ... select, swap the names, distribute by instance_id as above.
+
+-- 7. What the server's SQL must change for this layout (docs/scaling.md has the reasons); this file
+--    changes no code:
+--    * the snapshot writer's batches hold one shard's instances (or one instance per statement),
+--      and the stale mark of a late day moves out of the snapshot statement into a second
+--      statement of the same transaction, run only for a day before yesterday;
+--    * percentile_cont in the daily metrics -> tdigest_percentile (figures become estimates);
+--    * refreshSummaries: its CTE over instances, read seven times, becomes aggregates pushed down
+--      to the shards;
+--    * refreshHourlyActivity: grouping sets -> two queries; the choice of applications with
+--      snapshots -> one query grouped by app_id;
+--    * daysToRollUp: the first day and the recent days per application -> queries grouped by
+--      app_id (Citus runs correlated subqueries across shards only on the distribution column);
+--    * deleteInstancesNotSeenSince: `select ... for update skip locked` over instances (one shard
+--      only in Citus) -> select the ids, then delete each batch checking last_seen again;
+--    * deleteHistoryBefore: `delete ... using (select ... limit n)` -> dropping partitions (6).
+
+-- 8. Checks after it ran (read only):
+--
+--   select table_name, citus_table_type, distribution_column, colocation_id, shard_count
+--   from citus_tables order by 1;
+--
+--   -- one shard: the plan says "Task Count: 1"
+--   explain select public_key, status from instances
+--   where instance_id = '00000000-0000-4000-8000-000000000000';
+--
+--   -- every shard, merged on the coordinator (the instances page)
+--   explain select instance_id from instances where app_id = 1
+--   order by first_seen desc, instance_id desc limit 50;
+
+-- Alternative, for a fleet spread over many applications (a hosted SHM for hundreds of projects,
+-- none with more than a few per cent of the instances): distribute by app_id instead. Every
+-- per-application question, rollups included, is then one shard; one large application would sit
+-- on one shard, which is why it is not the plan above. Instead of steps 3 and 4 (rollups):
+--
+--   -- instances' primary key and unique constraints must contain app_id; instance_id then is
+--   -- unique only per application, and ingestion must know an instance's app_id before it writes
+--   -- (registerInstance's `on conflict (instance_id)` and every `where instance_id = ...` change)
+--   alter table instances drop constraint instances_pkey;
+--   alter table instances add primary key (app_id, instance_id);
+--   select create_distributed_table('instances', 'app_id', shard_count => 64);
+--   select create_distributed_table('instance_days', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('snapshots', 'app_id', colocate_with => 'instances');
+--   -- the rollup tables: their primary keys ((app_id, scope, day), (app_id, scope, day, metric),
+--   -- (app_id, scope), (app_id, day)) already start with app_id
+--   select create_distributed_table('app_days', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('app_day_shares', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('app_day_metrics', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('app_summaries', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('app_hours', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('rollup_stale', 'app_id', colocate_with => 'instances');
+--   -- then `applications a left join app_summaries s` (the overview, /metrics) puts a
+--   -- distributed table on the inner side of an outer join with a reference table, which Citus
+--   -- has refused in multi-shard queries (check the release in use): read the summaries by
+--   -- app_id and join in the server.
