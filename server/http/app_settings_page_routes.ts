@@ -10,6 +10,7 @@ import {
 } from "../stats/mod.ts";
 import { parseGithubRepo, releaseFigures } from "../github/mod.ts";
 import { AppSettingsPage, type AppSettingsPageProps } from "../ui/AppSettingsPage.tsx";
+import type { AlertsPanelProps } from "../ui/AlertsPanel.tsx";
 import { alertRules, type AlertsContext } from "../alerts/mod.ts";
 import { MAX_PUBLIC_METRICS, parseDisplayName } from "./app_settings_routes.ts";
 import { messagePage, page, redirect, viewerOf } from "./page_support.ts";
@@ -21,6 +22,52 @@ import type { SignedIn } from "./session_auth.ts";
 export interface AppSettingsPageDeps {
   readonly stats: StatsContext;
   readonly alerts: AlertsContext;
+}
+
+/** What the settings page shows besides the application's settings: a notice, a form's error. */
+export type SettingsPageExtra =
+  & Pick<
+    AppSettingsPageProps,
+    "notice" | "error" | "typedDisplayName" | "typedExcludedEnvironments" | "typedGithubRepo"
+  >
+  & {
+    /** The alerts section's state: a refused rule, a deletion to confirm, a rule just made. */
+    readonly alerts?: Pick<AlertsPanelProps, "typedForm" | "confirmDelete" | "newRule">;
+  };
+
+/**
+ * The settings page of application `ctx.params.slug` for `session`, with
+ * `extra` shown and the given status; a 404 page when no application has
+ * that slug. The alerts section is an admin's only (webhook URLs and
+ * addresses are not a viewer's to read).
+ */
+export async function appSettingsPageResponse(
+  deps: AppSettingsPageDeps,
+  options: { ctx: RouteContext; session: SignedIn; extra?: SettingsPageExtra; status?: number },
+): Promise<Response> {
+  const { ctx, session } = options;
+  const { alerts: alertsState, ...extra } = options.extra ?? {};
+  const slug = ctx.params["slug"] ?? "";
+  const app = await applicationSettingsView(deps.stats, slug);
+  if (app.kind === "unknown_app") return notFound(session, slug);
+  const releases = await releaseFigures(deps.stats, slug);
+  const alerts = session.user.role === "admin"
+    ? await alertRules(deps.alerts, { slug, logLimit: 20 })
+    : null;
+  return page(
+    AppSettingsPage({
+      viewer: viewerOf(session),
+      app,
+      serverUrl: ctx.facts.origin,
+      badge: readBadgeChoice(ctx.url.searchParams, app.metricKeys),
+      github: releases.kind === "found" ? releases.github : null,
+      ...(alerts?.kind === "found"
+        ? { alerts: { rules: alerts.rules, deliveries: alerts.deliveries, ...alertsState } }
+        : {}),
+      ...extra,
+    }),
+    options.status ?? 200,
+  );
 }
 
 /**
@@ -37,46 +84,24 @@ export function appSettingsPageHandlers(deps: AppSettingsPageDeps): {
   page: Handler<"session">;
   save: Handler<"session_form">;
 } {
-  const settingsPage = async (
+  const settingsPage = (
     ctx: RouteContext,
     session: SignedIn,
-    extra: Pick<
-      AppSettingsPageProps,
-      "notice" | "error" | "typedDisplayName" | "typedExcludedEnvironments" | "typedGithubRepo"
-    > = {},
+    extra: SettingsPageExtra = {},
     status = 200,
-  ) => {
-    const slug = ctx.params["slug"] ?? "";
-    const app = await applicationSettingsView(deps.stats, slug);
-    if (app.kind === "unknown_app") return notFound(session, slug);
-    const releases = await releaseFigures(deps.stats, slug);
-    // Webhook URLs and addresses are for admins: a viewer's page has no alerts section.
-    const alerts = session.user.role === "admin"
-      ? await alertRules(deps.alerts, { slug, logLimit: 20 })
-      : null;
-    return page(
-      AppSettingsPage({
-        viewer: viewerOf(session),
-        app,
-        serverUrl: ctx.facts.origin,
-        badge: readBadgeChoice(ctx.url.searchParams, app.metricKeys),
-        github: releases.kind === "found" ? releases.github : null,
-        ...(alerts?.kind === "found"
-          ? { alerts: { rules: alerts.rules, deliveries: alerts.deliveries } }
-          : {}),
-        ...extra,
-      }),
-      status,
-    );
-  };
+  ) => appSettingsPageResponse(deps, { ctx, session, extra, status });
 
   return {
-    page: async (ctx) =>
-      await settingsPage(
-        ctx,
-        ctx.session,
-        doneNotice(ctx.url.searchParams.get("done")),
-      ),
+    page: async (ctx) => {
+      // `?delete_alert={id}` asks to confirm that rule's deletion (a plain link, no JavaScript).
+      const deleting = ctx.url.searchParams.get("delete_alert") ?? "";
+      return await settingsPage(ctx, ctx.session, {
+        ...doneNotice(ctx.url.searchParams.get("done")),
+        ...(/^[1-9][0-9]{0,8}$/.test(deleting)
+          ? { alerts: { confirmDelete: Number(deleting) } }
+          : {}),
+      });
+    },
 
     save: async (ctx) => {
       const { session, form } = ctx;
@@ -149,6 +174,8 @@ function doneNotice(done: string | null): Pick<AppSettingsPageProps, "notice"> {
     test_sent: "The test was delivered.",
     test_failed: "The test was not delivered: see the deliveries below.",
     test_unknown: "That alert does not exist (any more).",
+    alert_deleted: "The alert was deleted.",
+    alert_unknown: "That alert does not exist (any more).",
   };
   const notice = done === null ? undefined : notices[done];
   return notice === undefined ? {} : { notice };

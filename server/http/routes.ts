@@ -64,7 +64,7 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
   const badges = badgeHandlers(s);
   const publicPage = publicPageHandlers(s);
   const metrics = metricsHandlers(s.db);
-  const alerts = alertHandlers(s.alerts);
+  const alerts = alertHandlers({ alerts: s.alerts, stats: s.stats });
   // One route a line, the columns aligned: the table reads better than deno fmt would make it.
   // deno-fmt-ignore
   return [
@@ -109,7 +109,9 @@ export function routeTable(s: RouteServices): readonly RouteDeclaration<Access>[
     route({ method: "POST", path: "/api/v1/admin/applications/:slug/alerts",   access: "token",            errors: "json",  handle: alerts.create }),
     route({ method: "DELETE", path: "/api/v1/admin/applications/:slug/alerts/:alertId", access: "token",   errors: "json",  handle: alerts.remove }),
     route({ method: "POST", path: "/api/v1/admin/applications/:slug/alerts/:alertId/test", access: "token", errors: "json", handle: alerts.test }),
-    route({ method: "POST", path: "/apps/:slug/alerts/:alertId/test",          access: "session_form",     errors: "page",  handle: alerts.testFromPage }),
+    route({ method: "POST", path: "/apps/:slug/alerts",                        access: "session_form",     errors: "page",  handle: alerts.createFromPage, role: "admin" }),
+    route({ method: "POST", path: "/apps/:slug/alerts/:alertId/test",          access: "session_form",     errors: "page",  handle: alerts.testFromPage, role: "admin" }),
+    route({ method: "POST", path: "/apps/:slug/alerts/:alertId/delete",        access: "session_form",     errors: "page",  handle: alerts.removeFromPage, role: "admin" }),
 
     // The dashboard.
     route({ method: "GET",  path: "/assets/:asset",                            access: "public",           errors: "page",  handle: dashboard.asset }),

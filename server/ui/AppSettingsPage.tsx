@@ -32,8 +32,11 @@ export interface AppSettingsPageProps {
   readonly github: GithubStatus | null;
   /** The repository as typed, when the form is shown again after an error. */
   readonly typedGithubRepo?: string;
-  /** The alerts section: the rules and their newest deliveries. */
-  readonly alerts?: Pick<AlertsPanelProps, "rules" | "deliveries">;
+  /**
+   * The alerts section (admins only): the rules, their newest deliveries, and
+   * the state of its forms (a refused rule, a deletion to confirm, a rule just made).
+   */
+  readonly alerts?: Omit<AlertsPanelProps, "slug" | "csrfToken" | "metricKeys">;
 }
 
 /** Renders the settings of one application; the form carries the session's CSRF token. */
@@ -142,9 +145,14 @@ export function AppSettingsPage(props: AppSettingsPageProps) {
         <button type="submit" class="primary">Save</button>
       </form>
 
-      {props.alerts === undefined
-        ? null
-        : <AlertsPanel slug={app.slug} csrfToken={props.viewer.csrfToken} {...props.alerts} />}
+      {props.alerts === undefined ? null : (
+        <AlertsPanel
+          slug={app.slug}
+          csrfToken={props.viewer.csrfToken}
+          metricKeys={app.metricKeys}
+          {...props.alerts}
+        />
+      )}
 
       <h2 id="badges">Badges</h2>
       {app.publicBadges ? null : (
