@@ -1,5 +1,6 @@
 /** The page of an invitation link: the invited person chooses a password, which makes the account. */
 
+import { ChoosePassword } from "./ChoosePassword.tsx";
 import { Layout } from "./Layout.tsx";
 
 /** What the invitation page shows. */
@@ -25,14 +26,7 @@ export function InvitePage(props: InvitePageProps) {
         <form method="post" action="/invite">
           <input type="hidden" name="token" value={props.token} />
           <input type="hidden" name="username" value={props.username} autocomplete="username" />
-          <label>
-            Password
-            <input type="password" name="password" autocomplete="new-password" required />
-          </label>
-          <label>
-            Password again
-            <input type="password" name="confirm_password" autocomplete="new-password" required />
-          </label>
+          <ChoosePassword />
           <button type="submit" class="primary">Create account</button>
         </form>
       </section>

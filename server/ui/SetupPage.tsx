@@ -1,5 +1,6 @@
 /** The one-time setup page: creates the first account when none exists and no password was set. */
 
+import { ChoosePassword } from "./ChoosePassword.tsx";
 import { Layout } from "./Layout.tsx";
 
 /** What the setup page shows. */
@@ -30,14 +31,7 @@ export function SetupPage(props: SetupPageProps) {
               value={props.username ?? "admin"}
             />
           </label>
-          <label>
-            Password
-            <input type="password" name="password" autocomplete="new-password" required />
-          </label>
-          <label>
-            Password again
-            <input type="password" name="confirm_password" autocomplete="new-password" required />
-          </label>
+          <ChoosePassword />
           <button type="submit" class="primary">Create account</button>
         </form>
       </section>
