@@ -38,6 +38,9 @@
 --
 --   create extension if not exists tdigest;
 
+-- One transaction, so that a failure leaves the schema as it was. If the Citus release in use
+-- refuses one of the calls below inside a transaction block, run the file without begin and commit,
+-- on the still empty database (nothing to lose then; start again from `shm migrate`).
 begin;
 
 -- 1. Foreign keys that cross the new kinds of tables are dropped first and made again at the end
