@@ -1,13 +1,24 @@
 /**
  * `shm export` / `shm import`: a store filled through the real endpoints
- * moved to the other store kind and back, compared table by table; imported
- * twice without duplicates; bad files refused before anything is written.
+ * (instances, their history, a GitHub repository with its releases, alert
+ * rules) moved to the other store kind and back, compared table by table;
+ * imported twice without duplicates; files written before the GitHub and
+ * alerts migrations still read; bad files refused before anything is written.
  */
 
 import assert from "node:assert/strict";
 import { exportStore, importStore } from "../server/transfer/export_file.ts";
-import { type Database, MIGRATIONS, openStore, runMigrations, sql } from "../server/store/mod.ts";
-import { openTestApp } from "./support/app.ts";
+import {
+  type Database,
+  listGithubReleases,
+  MIGRATIONS,
+  openStore,
+  runMigrations,
+  saveGithubRead,
+  setGithubRepo,
+  sql,
+} from "../server/store/mod.ts";
+import { openTestApp, TEST_ADMIN_TOKEN } from "./support/app.ts";
 import { runShm } from "./support/cli.ts";
 import { TestInstance } from "./support/instance_client.ts";
 import {
@@ -26,7 +37,7 @@ if (!reachable) {
 
 const DAY = 86_400_000;
 
-/** Every row of the four moved tables, application ids replaced by slugs, in key order. */
+/** Every row of the moved tables, application ids replaced by slugs, in key order. */
 async function tableContents(db: Database): Promise<Record<string, unknown[]>> {
   const rows = async (query: ReturnType<typeof sql>) =>
     (await db.query<{ row: unknown }>(query)).map((r) => r.row);
@@ -44,6 +55,30 @@ async function tableContents(db: Database): Promise<Record<string, unknown[]>> {
     snapshots: await rows(sql`
       select (to_jsonb(s) - 'app_id' || jsonb_build_object('app', a.slug)) as row
       from snapshots s join applications a on a.id = s.app_id order by instance_id, taken_at`),
+    github_repos: await rows(sql`
+      select (to_jsonb(g) - 'app_id' || jsonb_build_object('app', a.slug)) as row
+      from github_repos g join applications a on a.id = g.app_id order by a.slug`),
+    github_releases: await rows(sql`
+      select (to_jsonb(r) - 'app_id' || jsonb_build_object('app', a.slug)) as row
+      from github_releases r join applications a on a.id = r.app_id order by a.slug, r.tag`),
+    // A rule's id is this store's own; its secret is what identifies it.
+    alert_rules: await rows(sql`
+      select (to_jsonb(r) - 'id' - 'app_id' || jsonb_build_object('app', a.slug)) as row
+      from alert_rules r join applications a on a.id = r.app_id order by a.slug, r.secret`),
+  };
+}
+
+/** The counts of an export with the given records, none of the others. */
+function countsOf(given: Partial<Record<string, number>>): Record<string, number> {
+  return {
+    application: 0,
+    github_repo: 0,
+    github_release: 0,
+    alert_rule: 0,
+    instance: 0,
+    instance_day: 0,
+    snapshot: 0,
+    ...given,
   };
 }
 
@@ -88,8 +123,65 @@ Deno.test({
     }
     // A setting that differs from its default, so that the file must carry it.
     await app.db.query(sql`
-      update applications set excluded_environments = '{qa,staging}' where slug = 'photo-vault'`);
+      update applications set excluded_environments = '{qa,staging}',
+        exported_metrics = '{users}' where slug = 'photo-vault'`);
+    // A repository as the upkeep read it: stars, releases (one stored before migration 0013,
+    // without created_at); and alert rules made through the API, one remembering versions.
+    const [photoApp] = await app.db.query<{ id: number }>(
+      sql`select id from applications where slug = 'photo-vault'`,
+    );
+    const checkedAt = app.clock.now();
+    await setGithubRepo(app.db, { appId: photoApp!.id, repo: "acme/photo-vault", now: checkedAt });
+    await saveGithubRead(app.db, {
+      appId: photoApp!.id,
+      repo: "acme/photo-vault",
+      checkedAt,
+      nextCheckAt: new Date(checkedAt.getTime() + 3_600_000),
+      outcome: {
+        ok: true,
+        stars: 321,
+        releases: [
+          {
+            tag: "v2.0.0",
+            publishedAt: new Date("2026-11-20T09:00:00Z"),
+            createdAt: new Date("2026-11-18T09:00:00Z"),
+          },
+          {
+            tag: "v1.9.1|lts",
+            publishedAt: new Date("2026-11-22T09:00:00Z"),
+            createdAt: new Date("2026-11-15T09:00:00Z"),
+          },
+        ],
+      },
+    });
+    await app.db.query(sql`update github_releases set created_at = null where tag = 'v1.9.1|lts'`);
+    for (
+      const rule of [
+        { kind: "version_share", percent: 40, webhook_url: "https://hooks.example.com/a" },
+        { kind: "silence", hours: 6, email: "ops@example.org" },
+      ]
+    ) {
+      const made = await app.fetch("/api/v1/admin/applications/photo-vault/alerts", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        body: JSON.stringify(rule),
+      });
+      assert.equal(made.status, 201);
+      await made.body?.cancel();
+    }
+    // What the evaluation remembers must move too: a rule firing, the versions announced.
+    await app.db.query(sql`update alert_rules set firing = true, last_fired_at = now()
+      where kind = 'silence'`);
+    await app.db.query(sql`update alert_rules
+      set state = '{"baseline": ["1.0.0"], "announced": ["2.0.0"]}'::jsonb
+      where kind = 'version_share'`);
     const original = await tableContents(app.db);
+    assert.equal(original["github_repos"]?.length, 1);
+    assert.equal(original["github_releases"]?.length, 2);
+    assert.equal(original["alert_rules"]?.length, 2);
+    const rules = original["alert_rules"] as Record<string, unknown>[];
+    assert.deepEqual(rules.map((r) => r["firing"]).sort(), [false, true]);
+    assert.ok(rules.every((r) => typeof r["secret"] === "string"));
     assert.deepEqual(
       original["applications"]?.map((a) => (a as Record<string, unknown>)["excluded_environments"]),
       [["ci", "test", "dev", "development"], ["qa", "staging"]],
@@ -102,12 +194,18 @@ Deno.test({
     try {
       const file = `${dir}/out.jsonl`;
       const counts = await exportStore(app.db, file);
-      assert.deepEqual(counts, {
-        application: 2,
-        instance: 3,
-        instance_day: 6,
-        snapshot: original["snapshots"]?.length,
-      });
+      assert.deepEqual(
+        counts,
+        countsOf({
+          application: 2,
+          github_repo: 1,
+          github_release: 2,
+          alert_rule: 2,
+          instance: 3,
+          instance_day: 6,
+          snapshot: original["snapshots"]?.length,
+        }),
+      );
       const header = JSON.parse((await Deno.readTextFile(file)).split("\n")[0]!);
       assert.equal(header.format, "shm-export");
       assert.equal(header.schema_version, MIGRATIONS.at(-1)?.version);
@@ -120,12 +218,7 @@ Deno.test({
 
       const second = await importStore(moved.db, file);
       assert.deepEqual(second.read, counts);
-      assert.deepEqual(second.written, {
-        application: 0,
-        instance: 0,
-        instance_day: 0,
-        snapshot: 0,
-      });
+      assert.deepEqual(second.written, countsOf({}));
       assert.deepEqual(await tableContents(moved.db), original, "a second import adds nothing");
 
       const back = `${dir}/back.jsonl`;
@@ -184,6 +277,146 @@ Deno.test({
       assert.deepEqual(apps.map((a) => a.slug), ["photo-vault"], "bad files wrote nothing");
     } finally {
       await db.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "export/import: a file from before the GitHub and alerts migrations (schema 9) and one " +
+    "from before 0013 (releases without created_at) still import",
+  ignore: TEST_STORE_KIND === "postgres" && !reachable,
+  async fn() {
+    await using target = await freshStore(TEST_STORE_KIND);
+    const dir = await Deno.makeTempDir({ prefix: "shm-export-old-" });
+    const header = (schema: number) =>
+      JSON.stringify({
+        format: "shm-export",
+        version: 1,
+        schema_version: schema,
+        exported_at: "2026-11-25T12:00:00.000Z",
+      });
+    const lines = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join("\n") + "\n";
+    try {
+      // Schema 9: applications without exported_metrics, no GitHub or alert records.
+      const before10 = `${dir}/schema9.jsonl`;
+      await Deno.writeTextFile(
+        before10,
+        header(9) + "\n" + lines([
+          {
+            type: "application",
+            slug: "photo-vault",
+            name: "Photo Vault",
+            created_at: "2026-01-01T00:00:00+00:00",
+            updated_at: "2026-01-02T00:00:00+00:00",
+            public_badges: true,
+            display_name: null,
+            public_page: false,
+            public_metrics: [],
+            excluded_environments: ["qa"],
+          },
+          {
+            type: "instance",
+            instance_id: "0b7c3a52-6f0e-4c8e-9a51-2f5f6c1d9e01",
+            app: "photo-vault",
+            public_key: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))),
+            status: "active",
+            app_version: "1.0.0",
+            environment: null,
+            deployment_mode: null,
+            os_arch: null,
+            first_seen: "2026-11-20T00:00:00+00:00",
+            last_seen: "2026-11-24T00:00:00+00:00",
+            last_snapshot_at: "2026-11-24T00:00:00+00:00",
+            metrics: { users: 3 },
+          },
+        ]),
+      );
+      const old = await importStore(target.db, before10);
+      assert.deepEqual(old.written, countsOf({ application: 1, instance: 1 }));
+      const [app] = await target.db.query<{ exported: string[]; excluded: string[] }>(sql`
+        select exported_metrics as exported, excluded_environments as excluded
+        from applications where slug = 'photo-vault'`);
+      assert.deepEqual(app, { exported: [], excluded: ["qa"] });
+
+      // Schema 12: GitHub and alert records, releases without created_at.
+      const before13 = `${dir}/schema12.jsonl`;
+      await Deno.writeTextFile(
+        before13,
+        header(12) + "\n" + lines([
+          {
+            type: "application",
+            slug: "gadget",
+            name: "Gadget",
+            created_at: "2026-01-01T00:00:00+00:00",
+            updated_at: "2026-01-02T00:00:00+00:00",
+            public_badges: true,
+            display_name: null,
+            public_page: false,
+            public_metrics: [],
+            exported_metrics: ["users"],
+            excluded_environments: ["ci"],
+          },
+          {
+            type: "github_repo",
+            app: "gadget",
+            repo: "acme/gadget",
+            stars: 12,
+            checked_at: "2026-11-25T11:00:00+00:00",
+            error: null,
+            next_check_at: "2026-11-25T12:00:00+00:00",
+          },
+          {
+            type: "github_release",
+            app: "gadget",
+            repo: "acme/gadget",
+            tag: "v1.0.0",
+            published_at: "2026-11-01T00:00:00+00:00",
+          },
+          {
+            type: "github_release",
+            app: "gadget",
+            repo: "acme/gadget",
+            tag: "v1.1.0",
+            published_at: "2026-11-10T00:00:00+00:00",
+          },
+          {
+            type: "alert_rule",
+            app: "gadget",
+            kind: "active_drop",
+            params: { kind: "active_drop", percent: 30 },
+            webhook_url: null,
+            email: "ops@example.org",
+            secret: "whsec_" + "ab".repeat(32),
+            firing: false,
+            state: {},
+            last_evaluated_at: null,
+            last_fired_at: null,
+            created_at: "2026-11-02T00:00:00+00:00",
+          },
+        ]),
+      );
+      const imported = await importStore(target.db, before13);
+      assert.deepEqual(
+        imported.written,
+        countsOf({ application: 1, github_repo: 1, github_release: 2, alert_rule: 1 }),
+      );
+      const [gadget] = await target.db.query<{ id: number; exported: string[] }>(
+        sql`select id, exported_metrics as exported from applications where slug = 'gadget'`,
+      );
+      assert.deepEqual(gadget?.exported, ["users"]);
+      // Without created_at the releases are in published_at order, the newest first.
+      const releases = await listGithubReleases(target.db, { appId: gadget!.id, limit: 10 });
+      assert.deepEqual(releases.map((r) => [r.tag, r.createdAt]), [["v1.1.0", null], [
+        "v1.0.0",
+        null,
+      ]]);
+      const [rule] = await target.db.query<{ email: string; percent: number }>(sql`
+        select email, (params->>'percent')::int as percent from alert_rules`);
+      assert.deepEqual(rule, { email: "ops@example.org", percent: 30 });
+      const again = await importStore(target.db, before13);
+      assert.deepEqual(again.written, countsOf({}), "nothing twice");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

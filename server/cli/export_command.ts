@@ -11,7 +11,9 @@ import { ExportFileError } from "../transfer/export_format.ts";
 
 function countsText(counts: RecordCounts): string {
   return `${counts.application} applications, ${counts.instance} instances, ` +
-    `${counts.instance_day} days of history, ${counts.snapshot} raw snapshots`;
+    `${counts.instance_day} days of history, ${counts.snapshot} raw snapshots, ` +
+    `${counts.github_repo} GitHub repositories with ${counts.github_release} releases, ` +
+    `${counts.alert_rule} alert rules`;
 }
 
 /**

@@ -136,5 +136,13 @@ export async function importStore(db: Database, file: string): Promise<ImportSto
 }
 
 function emptyCounts(): RecordCounts {
-  return { application: 0, instance: 0, instance_day: 0, snapshot: 0 };
+  return {
+    application: 0,
+    github_repo: 0,
+    github_release: 0,
+    alert_rule: 0,
+    instance: 0,
+    instance_day: 0,
+    snapshot: 0,
+  };
 }

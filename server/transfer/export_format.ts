@@ -2,7 +2,10 @@
  * The file of `shm export` and `shm import`: JSON lines. The first line is a
  * header, `{"format":"shm-export","version":1,"schema_version":N,"exported_at":"…"}`;
  * each further line is one record, a row of the store with a `"type"`:
- * applications, then instances, then days of history, then raw snapshots.
+ * applications, then their GitHub repositories, releases and alert rules,
+ * then instances, then days of history, then raw snapshots. A file written
+ * before a type existed (schema before 0010 or 0012) lacks its records and
+ * still reads.
  */
 
 import type { PortableTable } from "../store/mod.ts";
@@ -13,7 +16,15 @@ export const EXPORT_FORMAT = "shm-export";
 export const EXPORT_FORMAT_VERSION = 1;
 
 /** The kinds of record an export holds, in the order they are written and must be imported. */
-export const EXPORT_RECORD_TYPES = ["application", "instance", "instance_day", "snapshot"] as const;
+export const EXPORT_RECORD_TYPES = [
+  "application",
+  "github_repo",
+  "github_release",
+  "alert_rule",
+  "instance",
+  "instance_day",
+  "snapshot",
+] as const;
 
 /** One kind of exported record. */
 export type ExportRecordType = typeof EXPORT_RECORD_TYPES[number];
@@ -21,6 +32,9 @@ export type ExportRecordType = typeof EXPORT_RECORD_TYPES[number];
 /** The store table whose rows each kind of record carries. */
 export const RECORD_TABLES: Readonly<Record<ExportRecordType, PortableTable>> = {
   application: "applications",
+  github_repo: "github_repos",
+  github_release: "github_releases",
+  alert_rule: "alert_rules",
   instance: "instances",
   instance_day: "instance_days",
   snapshot: "snapshots",

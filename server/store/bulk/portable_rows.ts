@@ -13,9 +13,19 @@ import { type Database, sql, type SqlQuery } from "../drivers/database.ts";
 
 /**
  * The tables that move, in the order they must be imported: each refers to
- * the one before (rows of an instance unknown here are skipped).
+ * one before it (rows of an application or instance unknown here are
+ * skipped). The GitHub repository and releases last read and the alert
+ * rules (with their secrets and state) move; the alerts' delivery log and
+ * digest times do not.
  */
-export type PortableTable = "applications" | "instances" | "instance_days" | "snapshots";
+export type PortableTable =
+  | "applications"
+  | "github_repos"
+  | "github_releases"
+  | "alert_rules"
+  | "instances"
+  | "instance_days"
+  | "snapshots";
 
 /**
  * Yields every row of `table` in `db` as a JSON text, with the fields of
@@ -52,6 +62,30 @@ function pageQuery(
         select (to_jsonb(a) - 'id' || ${added})::text as line, a.slug as k
         from applications a where ${after}::text is null or a.slug > ${after}::text
         order by a.slug limit ${limit}`;
+    case "github_repos":
+      return sql`
+        select (to_jsonb(g) - 'app_id' || jsonb_build_object('app', a.slug) || ${added})::text
+          as line, a.slug as k
+        from github_repos g join applications a on a.id = g.app_id
+        where ${after}::text is null or a.slug > ${after}::text
+        order by a.slug limit ${limit}`;
+    case "github_releases":
+      // A slug has no "|"; a tag may: the key is cut at its first one.
+      return sql`
+        select (to_jsonb(r) - 'app_id' || jsonb_build_object('app', a.slug, 'repo', g.repo) ||
+          ${added})::text as line, a.slug || '|' || r.tag as k
+        from github_releases r join github_repos g on g.app_id = r.app_id
+          join applications a on a.id = r.app_id
+        where ${after}::text is null or (a.slug, r.tag) > (split_part(${after}::text, '|', 1),
+          substr(${after}::text, strpos(${after}::text, '|') + 1))
+        order by a.slug, r.tag limit ${limit}`;
+    case "alert_rules":
+      return sql`
+        select (to_jsonb(r) - 'id' - 'app_id' || jsonb_build_object('app', a.slug) || ${added})::text
+          as line, r.id::text as k
+        from alert_rules r join applications a on a.id = r.app_id
+        where ${after}::text is null or r.id > ${after}::text::integer
+        order by r.id limit ${limit}`;
     case "instances":
       return sql`
         select (to_jsonb(i) - 'app_id' - 'public_key' || jsonb_build_object('app', a.slug,
@@ -91,7 +125,10 @@ export interface ImportBatchOutcome {
 
 /**
  * Writes a batch of exported rows of one `table` (parsed JSON objects, as
- * {@linkcode exportRows} made them) in one statement. Applications new by slug are created; instances are stored
+ * {@linkcode exportRows} made them) in one statement. Applications new by slug are created;
+ * a GitHub repository is added to an application without one (or its reading updated when it is
+ * the same repository read later), its releases under that same repository; an alert rule is added
+ * unless its application has one with the same secret; instances are stored
  * with their id, key, status, times and latest metrics, or merged into the
  * same instance already here (the later last seen and latest snapshot win,
  * the stronger status wins); a day of history replaces the one here only if
@@ -122,6 +159,56 @@ export async function importRows(
           exported_metrics text[], excluded_environments text[])
         on conflict (slug) do nothing
         returning slug`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+    case "github_repos": {
+      // A repository here is kept; the file's reading replaces its own only when it is the same
+      // repository read later. The next read stays as this store planned it.
+      const rows = await db.query(sql`
+        insert into github_repos as g (app_id, repo, stars, checked_at, error, next_check_at)
+        select a.id, r.repo, r.stars, r.checked_at, r.error, coalesce(r.next_check_at, now())
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(app text, repo text, stars integer,
+          checked_at timestamptz, error text, next_check_at timestamptz)
+        join applications a on a.slug = r.app
+        on conflict (app_id) do update set stars = excluded.stars,
+          checked_at = excluded.checked_at, error = excluded.error
+        where g.repo = excluded.repo and
+          excluded.checked_at > coalesce(g.checked_at, '-infinity')
+        returning 1`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+    case "github_releases": {
+      // Only under the same repository here; a release already here gains created_at when it had
+      // none (read before migration 0013). A file from before 0013 carries none: null, the
+      // published_at order, until the next read.
+      const rows = await db.query(sql`
+        insert into github_releases as x (app_id, tag, published_at, created_at)
+        select distinct on (g.app_id, r.tag) g.app_id, r.tag, r.published_at, r.created_at
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(app text, repo text, tag text,
+          published_at timestamptz, created_at timestamptz)
+        join applications a on a.slug = r.app
+        join github_repos g on g.app_id = a.id and g.repo = r.repo
+        on conflict (app_id, tag) do update set created_at = excluded.created_at
+        where x.created_at is null and excluded.created_at is not null
+        returning 1`);
+      return { written: rows.length, keyConflicts: [] };
+    }
+    case "alert_rules": {
+      // A rule is known by its application and its secret (random, and what its webhook's
+      // receiver checks signatures with): one here already is left as it is.
+      const rows = await db.query(sql`
+        insert into alert_rules (app_id, kind, params, webhook_url, email, secret, firing, state,
+          last_evaluated_at, last_fired_at, created_at)
+        select distinct on (a.id, r.secret) a.id, r.kind, r.params, r.webhook_url, r.email,
+          r.secret, coalesce(r.firing, false), coalesce(r.state, '{}'::jsonb),
+          r.last_evaluated_at, r.last_fired_at, r.created_at
+        from jsonb_to_recordset(${batch}::text::jsonb) as r(app text, kind text, params jsonb,
+          webhook_url text, email text, secret text, firing boolean, state jsonb,
+          last_evaluated_at timestamptz, last_fired_at timestamptz, created_at timestamptz)
+        join applications a on a.slug = r.app
+        where not exists (select 1 from alert_rules here
+          where here.app_id = a.id and here.secret = r.secret)
+        returning 1`);
       return { written: rows.length, keyConflicts: [] };
     }
     case "instances": {
