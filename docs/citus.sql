@@ -7,7 +7,7 @@
 -- SHM_TEST_PG_URL at the coordinator and run the test suite on PostgreSQL (docs/scaling.md).
 -- ************************************************************************************************
 --
--- Written for the schema of migrations 0001 to 0012 (`select version from schema_migrations`),
+-- Written for the schema of migrations 0001 to 0015 (`select version from schema_migrations`),
 -- PostgreSQL 15 or 16 and Citus 12. A later migration that adds a table must say here which kind
 -- of table it is.
 --
@@ -45,8 +45,8 @@ begin;
 
 -- 1. Foreign keys that cross the new kinds of tables are dropped first and made again at the end
 --    (Citus checks a key's two tables when the key is made; a coordinator table may reference a
---    reference table only once it is in Citus's metadata, step 4). The names are PostgreSQL's defaults for the keys of migrations 0001, 0010
---    and 0012.
+--    reference table only once it is in Citus's metadata, step 4). The names are PostgreSQL's
+--    defaults for the keys of migrations 0001, 0010, 0012 and 0015.
 
 alter table instances drop constraint instances_app_id_fkey;
 alter table github_repos drop constraint github_repos_app_id_fkey;
@@ -55,6 +55,7 @@ alter table alert_rules drop constraint alert_rules_app_id_fkey;
 alter table alert_deliveries drop constraint alert_deliveries_app_id_fkey;
 alter table alert_deliveries drop constraint alert_deliveries_rule_id_fkey;
 alter table alert_digests drop constraint alert_digests_app_id_fkey;
+alter table app_public_pages drop constraint app_public_pages_app_id_fkey;
 
 -- 2. Reference table. applications is small (one row per application), joined with instances by
 --    the admin lists and the instance page, and referenced by foreign keys of every other kind of
@@ -111,6 +112,8 @@ select citus_add_local_table_to_metadata('app_day_metrics');
 select citus_add_local_table_to_metadata('app_summaries');
 select citus_add_local_table_to_metadata('app_hours');
 select citus_add_local_table_to_metadata('rollup_stale');
+--    The public page's stored figures (migration 0015), one row per application, read by app_id.
+select citus_add_local_table_to_metadata('app_public_pages');
 
 --    Alerts and GitHub: small, and claimed across applications with
 --    `for update skip locked` (server/store/alerts.ts, server/store/github.ts), which Citus runs
@@ -122,9 +125,10 @@ select citus_add_local_table_to_metadata('alert_rules');
 select citus_add_local_table_to_metadata('alert_deliveries');
 select citus_add_local_table_to_metadata('alert_digests');
 
---    Accounts, sessions, tokens, invitations, the audit log and schema_migrations stay plain
---    tables of the coordinator: none is joined with a distributed or reference table, and their
---    keys (sessions -> users, api_tokens -> users, invites -> users) are between plain tables.
+--    Accounts, sessions, tokens, invitations, OpenID Connect identities, the audit log and
+--    schema_migrations stay plain tables of the coordinator: none is joined with a distributed or
+--    reference table, and their keys (sessions, api_tokens, invites and oidc_identities -> users)
+--    are between plain tables.
 
 -- 5. The foreign keys again.
 --    A distributed table may reference a reference table; a coordinator local table may too. No
@@ -143,6 +147,8 @@ alter table alert_deliveries add foreign key (app_id) references applications (i
 alter table alert_deliveries add foreign key (rule_id) references alert_rules (id)
   on delete set null;
 alter table alert_digests add foreign key (app_id) references applications (id) on delete cascade;
+alter table app_public_pages add foreign key (app_id) references applications (id)
+  on delete cascade;
 
 commit;
 
@@ -209,6 +215,7 @@ commit;
 --   select create_distributed_table('app_summaries', 'app_id', colocate_with => 'instances');
 --   select create_distributed_table('app_hours', 'app_id', colocate_with => 'instances');
 --   select create_distributed_table('rollup_stale', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('app_public_pages', 'app_id', colocate_with => 'instances');
 --   -- then `applications a left join app_summaries s` (the overview, /metrics) puts a
 --   -- distributed table on the inner side of an outer join with a reference table, which Citus
 --   -- has refused in multi-shard queries (check the release in use): read the summaries by
