@@ -13,7 +13,7 @@ import { ConfigError, readConfig } from "../server/config.ts";
 import { sql } from "../server/store/mod.ts";
 import type { TestApp } from "./support/app.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
-import { cookieValue, openDashboard } from "./support/dashboard.ts";
+import { cookieValue, openDashboard, signIn } from "./support/dashboard.ts";
 import { chromium } from "./support/dev_deps.ts";
 import { freePort, startProvider, type TestPerson } from "./support/oidc_provider.ts";
 import { startServer } from "./support/server.ts";
@@ -399,13 +399,19 @@ Deno.test({
     });
     assert.equal(callback.status, 503);
     assert.match(await callback.text(), /did not answer as an OpenID Connect provider/);
-    const { signIn } = await import("./support/dashboard.ts");
     assert.ok(await signIn(app), "local sign-in works");
     assert.ok(
       app.logs.some(({ level, line }) =>
         level === "warn" && line["msg"] === "openid connect discovery failed"
       ),
     );
+    // The provider comes up: the next click on the button reads its discovery document again.
+    await using provider = await startProvider({ publicUrl: APP_URL, people: PEOPLE, port });
+    const retried = await app.fetch("/login/oidc");
+    assert.equal(retried.status, 303);
+    assert.ok(retried.headers.get("location")?.startsWith(`${provider.issuer}/`));
+    await retried.body?.cancel();
+    assert.doesNotMatch(await (await app.fetch("/login")).text(), /unavailable/);
   },
 });
 
@@ -524,7 +530,7 @@ Deno.test({
       const signInAs = async (login: string) => {
         await page.goto(`${server.url}/settings`);
         assert.equal(new URL(page.url()).pathname, "/login");
-        await page.click('form[data-field="oidc"] button[type="submit"]');
+        await page.click('a[data-field="oidc"]');
         await page.waitForURL(/\/interaction\//);
         await page.fill('input[name="login"]', login);
         await page.fill('input[name="password"]', "any password");

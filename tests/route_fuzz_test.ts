@@ -103,6 +103,11 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   "GET /login": { kind: "page", query: ["next"] },
   "POST /login": { kind: "page", query: ["next"], form: ["_csrf", "username", "password"] },
+  "GET /login/oidc": { kind: "page", query: ["next"] },
+  "GET /login/oidc/callback": {
+    kind: "page",
+    query: ["code", "state", "iss", "error", "error_description"],
+  },
   "POST /logout": { kind: "page", form: ["_csrf"] },
   "GET /settings": { kind: "page", query: ["done"] },
   "POST /settings/tokens": { kind: "page", form: ["_csrf", "name"] },
@@ -600,8 +605,18 @@ Deno.test("route fuzz: the fuzz list names every route the server serves, and on
 });
 
 Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, no fault logged, safe Location, refusals change nothing", async () => {
-  // Behind a trusted proxy, so that forwarded headers are read (and fuzzed) too.
-  await using app = await openDashboard({ settings: { SHM_TRUST_PROXY: "true" } });
+  // Behind a trusted proxy, so that forwarded headers are read (and fuzzed) too; with an OpenID
+  // Connect provider that does not answer (tests/oidc_test.ts signs in at a real one).
+  await using app = await openDashboard({
+    settings: {
+      SHM_TRUST_PROXY: "true",
+      SHM_PUBLIC_URL: "http://shm.test",
+      SHM_OIDC_ISSUER: `http://127.0.0.1:${closedPort()}`,
+      SHM_OIDC_CLIENT_ID: "fuzz",
+      SHM_OIDC_CLIENT_SECRET: "fuzz-secret",
+      SHM_OIDC_ALLOWED_DOMAINS: "example.org",
+    },
+  });
   const fix = await fixture(app);
   const seen = new Map<string, Set<number>>();
   for (const [key, spec] of Object.entries(ROUTES)) {
@@ -661,6 +676,8 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
     // An invitation link's token is the admin's to send: tests/accounts_admin_test.ts uses one.
     "GET /invite",
     "POST /invite",
+    // A callback succeeds only with the cookie of a sign-in the provider answered.
+    "GET /login/oidc/callback",
   ]);
   for (const [key, statuses] of seen) {
     if (rarelyOk.has(key)) continue;
@@ -672,6 +689,14 @@ Deno.test("route fuzz: any path, query, form and header on every route: no 5xx, 
   assert.equal(overview.status, 200);
   await overview.body?.cancel();
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
 
 // ---------------------------------------------------------------- a real socket
 

@@ -69,6 +69,8 @@ Deno.test("route table: every route declares an access kind and an error renderi
     "GET /badge/:slug/metric/:metric",
     "GET /invite",
     "GET /login",
+    "GET /login/oidc",
+    "GET /login/oidc/callback",
     "GET /p/:slug",
     "GET /p/:slug.json",
     "GET /setup",

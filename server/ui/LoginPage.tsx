@@ -10,6 +10,10 @@ export interface LoginProvider {
   readonly unavailable: string | null;
 }
 
+/** The provider's link drawn as the primary button is (the stylesheet styles buttons only). */
+const PROVIDER_BUTTON = "display: inline-block; padding: 0.4rem 0.9rem; border-radius: 0.375rem; " +
+  "background: var(--accent); color: #fff; text-decoration: none;";
+
 /** What the login page shows. */
 export interface LoginPageProps {
   readonly csrfToken: string;
@@ -26,8 +30,9 @@ export interface LoginPageProps {
 }
 
 /**
- * Renders the login page: the provider's `Sign in with NAME` button (a GET
- * form to `/login/oidc`) or the note saying why it is unavailable, and the
+ * Renders the login page: the provider's `Sign in with NAME` button (a link
+ * to `/login/oidc`: a form could not be redirected to the provider under the
+ * pages' `form-action 'self'`) or the note saying why it is unavailable, and the
  * local form (fields `username` and `password`, plus the CSRF token) unless
  * local sign-in is off.
  */
@@ -48,16 +53,17 @@ export function LoginPage(props: LoginPageProps) {
           )
           : null}
         {props.error === undefined ? null : <p class="error" role="alert">{props.error}</p>}
-        {provider === null
-          ? null
-          : provider.unavailable === null
+        {provider === null ? null : provider.unavailable === null
           ? (
-            <form method="get" action="/login/oidc" data-field="oidc">
-              <input type="hidden" name="next" value={props.next} />
-              <p>
-                <button type="submit" class="primary">Sign in with {provider.name}</button>
-              </p>
-            </form>
+            <p>
+              <a
+                href={`/login/oidc?next=${encodeURIComponent(props.next)}`}
+                data-field="oidc"
+                style={PROVIDER_BUTTON}
+              >
+                Sign in with {provider.name}
+              </a>
+            </p>
           )
           : (
             <p class="error" role="status" data-field="oidc-unavailable">

@@ -34,15 +34,15 @@ export function freePort(): number {
 }
 
 /**
- * Starts a provider whose client may send browsers back to
- * `${publicUrl}/login/oidc/callback` (and after sign-out to
+ * Starts a provider on `port` (by default a free one) whose client may send
+ * browsers back to `${publicUrl}/login/oidc/callback` (and after sign-out to
  * `${publicUrl}/login`); `people` are its accounts by login.
  */
 export async function startProvider(
-  options: { publicUrl: string; people: Record<string, TestPerson> },
+  options: { publicUrl: string; people: Record<string, TestPerson>; port?: number },
 ): Promise<TestProvider> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
   const issuer = `http://127.0.0.1:${address.port}`;
