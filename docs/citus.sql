@@ -5,6 +5,9 @@
 -- has been run. It is not a migration either: `shm migrate` never reads it, and the embedded store
 -- (PGlite) has no Citus. Try it on a test cluster first: apply it after the migrations, point
 -- SHM_TEST_PG_URL at the coordinator and run the test suite on PostgreSQL (docs/scaling.md).
+-- What was checked: on plain PostgreSQL 15, after migrations 0001 to 0015, with empty stand-in
+-- functions of the same names and parameters in place of Citus's, the file runs to its end (so its
+-- plain statements, the key names and the calls' syntax hold). Nothing of Citus's own behaviour.
 -- ************************************************************************************************
 --
 -- Written for the schema of migrations 0001 to 0015 (`select version from schema_migrations`),
