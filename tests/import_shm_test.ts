@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { importOriginalShm } from "../server/import/import_shm.ts";
+import { githubRepoOfUrl, importOriginalShm } from "../server/import/import_shm.ts";
 import { type Database, sql } from "../server/store/mod.ts";
 import { runShm } from "./support/cli.ts";
 import {
@@ -60,9 +60,12 @@ async function fillOriginal(url: string): Promise<void> {
   const pg = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await pg.unsafe(ORIGINAL_DDL);
-    await pg`insert into applications (id, app_slug, app_name, created_at) values
-      (${APP_PHOTO}, 'photo-vault', 'Photo Vault', ${at(60)}),
-      (${APP_CREME}, 'creme-brulee', 'Crème Brûlée', ${at(50)})`;
+    await pg`insert into applications (id, app_slug, app_name, created_at, github_url,
+      github_stars, github_stars_updated_at) values
+      (${APP_PHOTO}, 'photo-vault', 'Photo Vault', ${at(60)},
+        'https://github.com/acme/photo-vault.git', 42, ${at(1)}),
+      (${APP_CREME}, 'creme-brulee', 'Crème Brûlée', ${at(50)}, 'https://gitlab.com/x/y', 3, null),
+      (${crypto.randomUUID()}, 'ghost', 'Ghost', ${at(50)}, 'acme/ghost', null, null)`;
     const instance = (
       id: string,
       seed: number,
@@ -152,7 +155,23 @@ Deno.test({
       });
       assert.deepEqual(first.problems, [
         `instance ${BAD_KEY}: skipped, its public key is not 32 bytes (16)`,
+        'application creme-brulee: GitHub link "https://gitlab.com/x/y" names no github.com ' +
+        "repository, not set",
+        "application ghost: GitHub link not set, as no instance brought the application",
       ]);
+      // The original's GitHub link is the repository here, with the stars it read, due at once.
+      assert.deepEqual(first.github, { seen: 3, set: 1, alreadySet: 0, skipped: 2 });
+      const repos = await target.db.query<Record<string, unknown>>(sql`
+        select a.slug, g.repo, g.stars, g.checked_at, g.error, g.next_check_at
+        from github_repos g join applications a on a.id = g.app_id`);
+      assert.deepEqual(repos, [{
+        slug: "photo-vault",
+        repo: "acme/photo-vault",
+        stars: 42,
+        checked_at: at(1),
+        error: null,
+        next_check_at: NOW,
+      }]);
 
       const instances = await target.db.query<Record<string, unknown>>(sql`
         select i.instance_id::text as id, a.slug, a.name, i.public_key, i.status, i.app_version,
@@ -218,6 +237,7 @@ Deno.test({
         skipped: 1,
       });
       assert.equal(second.snapshots.stored, 0);
+      assert.deepEqual(second.github, { seen: 3, set: 0, alreadySet: 1, skipped: 2 });
       assert.equal(second.snapshots.alreadyPresent, 10);
       assert.deepEqual(await counts(target.db), before, "nothing duplicated");
     } finally {
@@ -337,6 +357,10 @@ Deno.test({
       first.out,
       /^snapshots: 12 read, \d+ stored, 0 already here, \d+ refused; 3 metric values dropped$/m,
     );
+    assert.match(
+      first.out,
+      /^GitHub links: 3 seen, 1 set as repositories, 0 already set here, 2 skipped$/m,
+    );
     const second = await run(["import-shm", url]);
     assert.equal(second.code, 0, second.out);
     assert.match(
@@ -352,4 +376,33 @@ Deno.test({
       /import-shm needs the original server's database as a postgres:\/\/ URL/,
     );
   },
+});
+
+Deno.test("githubRepoOfUrl() takes the original's github.com links and owner/name, nothing else", () => {
+  for (
+    const [link, repo] of [
+      ["https://github.com/acme/widget", "acme/widget"],
+      ["http://www.github.com/acme/widget/", "acme/widget"],
+      ["https://github.com/acme/widget.git", "acme/widget"],
+      ["github.com/acme/widget", "acme/widget"],
+      [" acme/widget ", "acme/widget"],
+      ["HTTPS://GitHub.com/Acme/My.Repo", "Acme/My.Repo"],
+    ]
+  ) {
+    assert.equal(githubRepoOfUrl(link!), repo, link);
+  }
+  for (
+    const link of [
+      "",
+      "https://github.com/acme",
+      "https://github.com/acme/widget/tree/main",
+      "https://gitlab.com/acme/widget",
+      "https://github.com.evil.example/acme/widget",
+      "https://github.com/acme/widget?tab=readme",
+      "https://github.com/-acme/widget",
+      "javascript:alert(1)",
+    ]
+  ) {
+    assert.equal(githubRepoOfUrl(link), null, link);
+  }
 });

@@ -48,6 +48,11 @@ export async function importCommand(
         `snapshots: ${s.read} read, ${s.stored} stored, ${s.alreadyPresent} already here, ` +
           `${s.refused} refused; ${s.droppedMetrics} metric values dropped`,
       );
+      const g = report.github;
+      io.print(
+        `GitHub links: ${g.seen} seen, ${g.set} set as repositories, ${g.alreadySet} already ` +
+          `set here, ${g.skipped} skipped`,
+      );
       for (const line of report.problems) io.print(`  ${line}`);
       return 0;
     } finally {

@@ -1,7 +1,9 @@
 /**
  * `shm import-shm`: brings the original SHM server's applications, instances
  * (with their ids, keys and status) and snapshots into this store, through
- * the store's own writes and ingestion's metric rules. Safe to run again.
+ * the store's own writes and ingestion's metric rules, and each
+ * application's GitHub link as its repository (with the stars last read).
+ * Safe to run again.
  */
 
 import { ClientError } from "../errors.ts";
@@ -9,13 +11,16 @@ import { isInstanceStatus } from "../../shared/instance_status.ts";
 import { METADATA_MAX_LENGTHS } from "../../shared/instance_metadata.ts";
 import { isAppSlug, isDisplayText } from "../../shared/text_rules.ts";
 import { appSlug, flattenMetrics, MAX_FUTURE_SKEW_MS } from "../ingest/mod.ts";
+import { parseGithubRepo } from "../github/mod.ts";
 import {
   checkOriginalSchema,
   type Database,
   type ImportedInstance,
   type ImportedSnapshot,
+  importGithubLink,
   importInstance,
   importSnapshots,
+  listOriginalGithubLinks,
   listOriginalInstances,
   maintainSnapshots,
   type OriginalInstance,
@@ -49,7 +54,17 @@ export interface ImportReport {
     /** Metric values dropped from the snapshots read (arrays, long strings, bad keys). */
     droppedMetrics: number;
   };
-  /** One line per instance skipped or conflicting, at most 100. */
+  github: {
+    /** Applications of the original with a GitHub link. */
+    seen: number;
+    /** Set here as the application's repository, to be read within a minute of the server running. */
+    set: number;
+    /** Not set: the application here has a repository already (a second import lands here). */
+    alreadySet: number;
+    /** Not set: not a github.com repository link, or no such application here. */
+    skipped: number;
+  };
+  /** One line per instance or GitHub link skipped or conflicting, at most 100. */
   problems: string[];
 }
 
@@ -80,6 +95,7 @@ export async function importOriginalShm(
     applications: { seen: 0, created: 0 },
     instances: { seen: 0, created: 0, merged: 0, keyConflicts: 0, skipped: 0 },
     snapshots: { read: 0, stored: 0, alreadyPresent: 0, refused: 0, droppedMetrics: 0 },
+    github: { seen: 0, set: 0, alreadySet: 0, skipped: 0 },
     problems: [],
   };
   const problem = (line: string) => {
@@ -109,7 +125,72 @@ export async function importOriginalShm(
     options.onInstance?.(index + 1, originals.length);
   }
   report.applications.seen = slugs.size;
+  await importGithubLinks(source, target, { now: options.now, report, problem, slugs });
   return report;
+}
+
+/** Longest star count believed, as the GitHub reader believes it. */
+const MAX_STARS = 1_000_000_000;
+
+/**
+ * Each original application's GitHub link as its repository here, when the
+ * link names a github.com repository by GitHub's rules and the application
+ * (imported with its instances) has none yet; the stars the original read
+ * come along, and the upkeep reads the repository at once.
+ */
+async function importGithubLinks(
+  source: Database,
+  target: Database,
+  context: {
+    now: Date;
+    report: ImportReport;
+    problem: (line: string) => void;
+    slugs: ReadonlySet<string>;
+  },
+): Promise<void> {
+  const counts = context.report.github;
+  for (const link of await listOriginalGithubLinks(source)) {
+    counts.seen++;
+    const repo = githubRepoOfUrl(link.githubUrl);
+    if (repo === null || !context.slugs.has(link.appSlug)) {
+      counts.skipped++;
+      context.problem(
+        repo === null
+          ? `application ${link.appSlug}: GitHub link ${
+            JSON.stringify(link.githubUrl.slice(0, 200))
+          } names no github.com repository, not set`
+          : `application ${link.appSlug}: GitHub link not set, as no instance brought the application`,
+      );
+      continue;
+    }
+    const stars = link.stars !== null && link.stars >= 0 && link.stars <= MAX_STARS
+      ? link.stars
+      : null;
+    const set = await importGithubLink(target, {
+      appSlug: link.appSlug,
+      repo,
+      stars,
+      checkedAt: stars === null ? null : link.starsUpdatedAt,
+      now: context.now,
+    });
+    if (set) counts.set++;
+    else counts.alreadySet++;
+  }
+}
+
+/**
+ * The `owner/name` of a GitHub link as the original takes it
+ * (`https://github.com/owner/name`, with `www.`, a trailing `/` or `.git`,
+ * or `owner/name` alone), checked by GitHub's rules; null for anything else.
+ */
+export function githubRepoOfUrl(link: string): string | null {
+  const text = link.trim();
+  const match =
+    /^(?:(?:https?:\/\/)?(?:www\.)?github\.com\/)?([^/?#\s]+\/[^/?#\s]+?)(?:\.git)?\/?$/i
+      .exec(text);
+  if (match === null) return null;
+  const reading = parseGithubRepo(match[1]);
+  return reading.ok ? reading.repo : null;
 }
 
 /** The instance as our store takes it, or why it cannot be taken. */

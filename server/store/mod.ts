@@ -220,12 +220,15 @@ export {
 export {
   type ImportedInstance,
   type ImportedSnapshot,
+  importGithubLink,
   importInstance,
   importSnapshots,
 } from "./bulk/import_shm_writes.ts";
 export {
   checkOriginalSchema,
+  listOriginalGithubLinks,
   listOriginalInstances,
+  type OriginalGithubLink,
   type OriginalInstance,
   type OriginalSnapshot,
   readOriginalSnapshots,

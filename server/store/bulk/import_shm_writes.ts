@@ -152,3 +152,30 @@ export async function importSnapshots(
     select count(*)::int as stored from fresh`);
   return row?.stored ?? 0;
 }
+
+/**
+ * Sets application `appSlug`'s GitHub repository from the original's link,
+ * with the stars the original read (`checkedAt` its time; null stars: none),
+ * due for a read at `now`, unless the application already has a repository
+ * (set here, or by an earlier import). Answers whether it was set; false
+ * too when no application here has the slug.
+ */
+export async function importGithubLink(
+  db: Database,
+  link: {
+    appSlug: string;
+    repo: string;
+    stars: number | null;
+    checkedAt: Date | null;
+    now: Date;
+  },
+): Promise<boolean> {
+  const rows = await db.query(sql`
+    insert into github_repos (app_id, repo, stars, checked_at, error, next_check_at)
+    select a.id, ${link.repo}, ${link.stars}::int, ${link.checkedAt}::timestamptz, null,
+      ${link.now}::timestamptz
+    from applications a where a.slug = ${link.appSlug}
+    on conflict (app_id) do nothing
+    returning 1`);
+  return rows.length > 0;
+}

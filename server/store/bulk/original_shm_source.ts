@@ -132,3 +132,41 @@ export async function readOriginalSnapshots(
     data: r.data === null ? null : JSON.parse(r.data),
   }));
 }
+
+/** An original application's GitHub link and the stars the original last read of it. */
+export interface OriginalGithubLink {
+  readonly appSlug: string;
+  /** `applications.github_url` as the original holds it (a URL, by its forms). */
+  readonly githubUrl: string;
+  readonly stars: number | null;
+  readonly starsUpdatedAt: Date | null;
+}
+
+/**
+ * Every original application with a GitHub link, by slug. The columns are
+ * read through the row's JSON, so an original without `github_stars` or
+ * `github_stars_updated_at` (or without `github_url`: then none) still reads.
+ */
+export async function listOriginalGithubLinks(db: Database): Promise<OriginalGithubLink[]> {
+  const rows = await db.query<{
+    app_slug: string;
+    github_url: string;
+    stars: string | null;
+    stars_updated_at: string | null;
+  }>(sql`
+    select a.app_slug::text as app_slug, j ->> 'github_url' as github_url,
+      j ->> 'github_stars' as stars, j ->> 'github_stars_updated_at' as stars_updated_at
+    from applications a cross join lateral (select to_jsonb(a) as j) row
+    where coalesce(j ->> 'github_url', '') <> ''
+    order by a.app_slug`);
+  return rows.map((r) => {
+    const stars = r.stars === null ? NaN : Number(r.stars);
+    const updated = r.stars_updated_at === null ? NaN : Date.parse(r.stars_updated_at);
+    return {
+      appSlug: r.app_slug,
+      githubUrl: r.github_url,
+      stars: Number.isSafeInteger(stars) ? stars : null,
+      starsUpdatedAt: Number.isNaN(updated) ? null : new Date(updated),
+    };
+  });
+}
