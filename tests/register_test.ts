@@ -3,6 +3,14 @@
 import assert from "node:assert/strict";
 import { openTestApp, storedInstance, storeFingerprint } from "./support/app.ts";
 import { jsonRequest, TestInstance } from "./support/instance_client.ts";
+import { openTestDatabase } from "./support/store.ts";
+import { ClientError } from "../server/errors.ts";
+import type { Database } from "../server/store/mod.ts";
+import {
+  acceptRegistration,
+  authenticateInstance,
+  createIngestContext,
+} from "../server/ingest/mod.ts";
 
 Deno.test("register: a new instance is stored as pending and answered 201", async () => {
   await using app = await openTestApp();
@@ -170,4 +178,37 @@ Deno.test("register: malformed bodies are 400 with the code that says why", asyn
     assert.equal(response.status, 400, String(body));
     assert.equal((await response.json()).error.code, code);
   }
+});
+
+Deno.test("register: the stored key is cached, so the instance's first signed request reads no key; a refused key is not", async () => {
+  await using store = await openTestDatabase();
+  const ingest = createIngestContext(store.db, {
+    now: () => new Date(),
+    snapshotBacklogMs: 86_400_000,
+  });
+  const instance = await TestInstance.create();
+  const register = instance.registerRequest();
+  await acceptRegistration(ingest, register.body, null);
+  const cached = ingest.keys.cached(instance.instanceId);
+  assert.ok(cached !== undefined, "the registered key is cached");
+  const snapshot = await instance.snapshotRequest({ users: 1 });
+  const reads: string[] = [];
+  const watched: Database = {
+    ...store.db,
+    query: (query) => (reads.push(query.text), store.db.query(query)),
+  };
+  await authenticateInstance({ ...ingest, db: watched }, {
+    instanceId: instance.instanceId,
+    signature: snapshot.headers["x-signature"] ?? null,
+  }, snapshot.body);
+  assert.deepEqual(reads, [], "verified with the cached key, no statement");
+  // Another key for the same id is refused (409) and leaves the cached key as it was.
+  const impostor = await TestInstance.create();
+  const conflicting = JSON.parse(new TextDecoder().decode(register.body));
+  conflicting.public_key = impostor.publicKeyHex;
+  await assert.rejects(
+    acceptRegistration(ingest, new TextEncoder().encode(JSON.stringify(conflicting)), null),
+    (error) => error instanceof ClientError && error.status === 409,
+  );
+  assert.equal(ingest.keys.cached(instance.instanceId), cached);
 });

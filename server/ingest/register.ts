@@ -87,5 +87,7 @@ export async function acceptRegistration(
         "public key: an instance keeps its key for life",
     );
   }
+  // The key is now the stored one: the instance's first signed request needs no read for it.
+  await ctx.keys.remember(instanceId, publicKey);
   return { created: outcome === "created", instanceId, appSlug: registration.appSlug };
 }

@@ -164,3 +164,29 @@ Deno.test("SnapshotWriter refuses the queued snapshots at once when a batch find
   );
   assert.equal(stalled.sent.length, 1, "the waiting ones were refused without a statement");
 });
+
+Deno.test("SnapshotWriter gathers snapshots behind a batch in flight and adds a second batch only when a full one waits", async () => {
+  const stalled = stalledDatabase();
+  const writer = new SnapshotWriter(stalled.db, { maxBatch: 4, maxConcurrent: 2 });
+  const ids = Array.from({ length: 12 }, () => crypto.randomUUID());
+  const writes = [writer.write(record(ids[0]!, 1), NOW)];
+  assert.equal(stalled.sent.length, 1, "with nothing in flight, a snapshot goes at once, alone");
+  for (const id of ids.slice(1, 4)) writes.push(writer.write(record(id, 1), NOW));
+  assert.equal(stalled.sent.length, 1, "three waiting (less than a batch) wait for the first");
+  writes.push(writer.write(record(ids[4]!, 1), NOW));
+  assert.equal(stalled.sent.length, 2, "a full batch waiting goes beside the one in flight");
+  for (const id of ids.slice(5)) writes.push(writer.write(record(id, 1), NOW));
+  assert.equal(stalled.sent.length, 2, "never more than maxConcurrent at once");
+  const answerAll = (from: number, to: number) =>
+    stalled.answer(ids.slice(from, to).map((id) => ({ instance_id: id })));
+  answerAll(0, 1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(stalled.sent.length, 3, "the first's slot takes the next four");
+  answerAll(1, 5);
+  answerAll(5, 9);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(stalled.sent.length, 4, "the last three go together once a slot is free");
+  answerAll(9, 12);
+  assert.deepEqual(await Promise.all(writes), Array(12).fill("accepted"));
+  assert.equal(stalled.sent.length, 4, "twelve snapshots in four statements");
+});
