@@ -14,6 +14,7 @@
 
 import postgres from "postgres";
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { httpSender, TestInstance } from "../tests/support/instance_client.ts";
 import { startServer } from "../tests/support/server.ts";
 import type { StoreSetting } from "../server/config.ts";
@@ -42,13 +43,30 @@ const PGBENCH_CLIENTS = Number(values["pgbench-clients"]);
 const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
 const METRICS = { users: 1, storage_mb: 1.5, plan: "pro", "jobs.queued": 3, ok: true };
 
+/** A signed load's figures, with the CPU each side used per snapshot (µs) where `/proc` tells it. */
+interface SignedRun extends LoadRun {
+  readonly cpuUsPerSnapshot: number | null;
+  readonly databaseCpuUsPerSnapshot: number | null;
+  readonly clientCpuUsPerSnapshot: number;
+  /** Snapshots per committed transaction of the database during the load (the batches' size). */
+  readonly snapshotsPerCommit: number | null;
+  /** Share of the machine's CPU time left idle during the load (0–1). */
+  readonly machineIdle: number | null;
+}
+
 /** A signed load on a fresh server of `store`: registrations first, then the timed snapshots. */
 async function signedLoad(
   store: StoreSetting,
   snapshots: number,
-): Promise<LoadRun & { cpuUsPerSnapshot: number | null }> {
-  // The server's default (a loop per core), not the one loop the test support starts with.
-  const env: Record<string, string> = { SHM_WORKERS: values.workers ?? "cores" };
+): Promise<SignedRun> {
+  // The server's defaults where the test support sets its own: a loop per core, not one, and
+  // the upkeep's pacing (rounds at most every 15 s, not every second: the tests' 1 s has
+  // PostgreSQL recompute the day's rollups under the load many times a minute). The tests'
+  // longer query timeout stays, so that a busy machine slows the bench rather than failing it.
+  const env: Record<string, string> = {
+    SHM_WORKERS: values.workers ?? "cores",
+    SHM_ROLLUP_INTERVAL: "5m",
+  };
   // The server logs one line per request, as in production.
   await using server = await startServer({
     store,
@@ -87,12 +105,95 @@ async function signedLoad(
     }
   }
   const cpuBefore = await processCpuMs(server.pid);
+  const machineBefore = await machineCpu();
+  const databaseBefore = store.kind === "postgres"
+    ? await postgresCpuMs(databaseName(store.url))
+    : null;
+  const commitsBefore = await databaseCommits(store);
+  const clientBefore = process.cpuUsage();
   const run = await runLoad({ hostname: "127.0.0.1", port: server.port }, requests, CONNECTIONS);
+  const client = process.cpuUsage(clientBefore);
+  const commitsAfter = await databaseCommits(store);
+  const databaseAfter = store.kind === "postgres"
+    ? await postgresCpuMs(databaseName(store.url))
+    : null;
+  const machineAfter = await machineCpu();
   const cpuAfter = await processCpuMs(server.pid);
-  const cpuUsPerSnapshot = cpuBefore === null || cpuAfter === null
-    ? null
-    : (cpuAfter - cpuBefore) * 1000 / requests.length;
-  return { ...run, cpuUsPerSnapshot };
+  const perSnapshot = (ms: number | null) => ms === null ? null : ms * 1000 / requests.length;
+  return {
+    ...run,
+    cpuUsPerSnapshot: perSnapshot(
+      cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    ),
+    databaseCpuUsPerSnapshot: perSnapshot(
+      databaseBefore === null || databaseAfter === null ? null : databaseAfter - databaseBefore,
+    ),
+    clientCpuUsPerSnapshot: (client.user + client.system) / requests.length,
+    snapshotsPerCommit: commitsBefore === null || commitsAfter === null
+      ? null
+      : requests.length / Math.max(1, commitsAfter - commitsBefore),
+    machineIdle: machineBefore === null || machineAfter === null
+      ? null
+      : (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total),
+  };
+}
+
+/**
+ * CPU time of the PostgreSQL backends connected to `database` (their process
+ * title names it), from `/proc`: the statements' work, not the WAL writer's or
+ * the checkpointer's, which the machine's other databases share.
+ */
+async function postgresCpuMs(database: string): Promise<number | null> {
+  try {
+    let total = 0;
+    for await (const entry of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      const title = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+      if (!title.startsWith("postgres: ") || !title.includes(` ${database} `)) continue;
+      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => null);
+      if (stat === null) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** Transactions committed so far in the database of a PostgreSQL `store` (null for another store). */
+async function databaseCommits(store: StoreSetting): Promise<number | null> {
+  if (store.kind !== "postgres") return null;
+  const sql = postgres(store.url, { max: 1, onnotice: () => {} });
+  try {
+    // The statistics are read in a snapshot of their own: clear it so the figure is current.
+    await sql`select pg_stat_clear_snapshot()`;
+    const [row] = await sql<{ commits: string }[]>`
+      select xact_commit::text as commits from pg_stat_database where datname = current_database()`;
+    return row === undefined ? null : Number(row.commits);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The database a PostgreSQL URL names. */
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/** The machine's CPU time so far, in all and idle (clock ticks, from `/proc/stat`). */
+async function machineCpu(): Promise<{ total: number; idle: number } | null> {
+  try {
+    const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0] ?? "";
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are the idle time.
+    return {
+      total: ticks.slice(0, 8).reduce((sum, n) => sum + n, 0),
+      idle: (ticks[3] ?? 0) + (ticks[4] ?? 0),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** CPU time (user and system, every thread) a process used so far, where /proc tells it. */
@@ -161,7 +262,7 @@ async function rawInsertRate(url: string): Promise<{ rate: number; tool: string 
   }
 }
 
-function describe(label: string, run: LoadRun & { cpuUsPerSnapshot: number | null }): string {
+function describe(label: string, run: SignedRun): string {
   const count = run.latencies.length;
   const non2xx = [...run.statuses].filter(([status]) => status < 200 || status > 299);
   return `${label.padEnd(28)}${(count / (run.wallMs / 1000)).toFixed(0).padStart(8)}/s` +
@@ -171,7 +272,18 @@ function describe(label: string, run: LoadRun & { cpuUsPerSnapshot: number | nul
     (non2xx.length > 0 ? ` (${non2xx.map(([s, n]) => `${s}: ${n}`).join(", ")})` : "") +
     (run.cpuUsPerSnapshot === null
       ? ""
-      : `   server CPU ${run.cpuUsPerSnapshot.toFixed(0)} µs/snapshot`);
+      : `   server CPU ${run.cpuUsPerSnapshot.toFixed(0)} µs/snapshot`) +
+    (run.databaseCpuUsPerSnapshot === null
+      ? ""
+      : `\n${"".padEnd(28)}PostgreSQL backends' CPU ${
+        run.databaseCpuUsPerSnapshot.toFixed(0)
+      } µs/snapshot`) +
+    `   client CPU ${run.clientCpuUsPerSnapshot.toFixed(0)} µs/snapshot` +
+    (run.snapshotsPerCommit === null
+      ? ""
+      : `   ${run.snapshotsPerCommit.toFixed(1)} snapshots/commit`) +
+    (run.machineIdle === null ? "" : `   machine idle ${(run.machineIdle * 100).toFixed(0)} %`) +
+    `   load ${Deno.loadavg()[0]?.toFixed(1)}`;
 }
 
 const rate = (run: LoadRun) => run.latencies.length / (run.wallMs / 1000);
