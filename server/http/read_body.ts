@@ -1,6 +1,7 @@
 /** Reading a request body with a size limit enforced while it arrives. */
 
 import { ClientError } from "../errors.ts";
+import { bodyInMemory } from "./whole_request.ts";
 
 /** Largest body an instance endpoint accepts. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -14,6 +15,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
+  const whole = bodyInMemory(request);
+  if (whole !== null) {
+    if (whole.byteLength > limit) throw tooLarge(limit);
+    return whole;
+  }
   if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;

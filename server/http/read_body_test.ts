@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fc } from "../../tests/support/dev_deps.ts";
 import { ClientError } from "../errors.ts";
 import { MAX_BODY_BYTES, readBody } from "./read_body.ts";
+import { wholeRequest } from "./whole_request.ts";
 
 const TOO_LARGE = "Cannot accept the body as it is larger than 64 KiB";
 
@@ -175,4 +176,28 @@ Deno.test("readBody() returns a body within the limit whatever its chunking, and
       }
     },
   ));
+});
+
+Deno.test("readBody() takes a body read whole by the accept loop as it is, with the same limit", async () => {
+  const bytes = new TextEncoder().encode('{"instance_id":"x"}');
+  const request = new Request("http://localhost/v1/snapshot", {
+    method: "POST",
+    headers: { "content-length": String(bytes.byteLength) },
+    body: bytes,
+  });
+  const whole = await wholeRequest(request, { bodyTimeoutMs: 1_000, maxBodyBytes: 1_000 });
+  assert.ok(whole instanceof Request);
+  const body = await readBody(whole);
+  assert.deepEqual(body, bytes);
+  assert.equal(whole.bodyUsed, false, "no stream was made of it: the form readers still can");
+  assert.deepEqual(new Uint8Array(await whole.arrayBuffer()), bytes);
+  const over = await wholeRequest(
+    new Request("http://localhost/v1/snapshot", { method: "POST", body: new Uint8Array(20) }),
+    { bodyTimeoutMs: 1_000, maxBodyBytes: 1_000 },
+  );
+  assert.ok(over instanceof Request);
+  await assert.rejects(
+    readBody(over, 10),
+    (error) => error instanceof ClientError && error.status === 413,
+  );
 });

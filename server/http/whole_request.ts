@@ -70,14 +70,27 @@ export async function wholeRequest(
   return withBody(request, body);
 }
 
+/** The bodies of the requests `wholeRequest` made, for readers that want the bytes as they are. */
+const bodiesInMemory = new WeakMap<Request, Uint8Array>();
+
+/**
+ * The body of `request` when it was read whole by {@linkcode wholeRequest}
+ * and not consumed since, without making a stream of it; otherwise null.
+ */
+export function bodyInMemory(request: Request): Uint8Array | null {
+  return request.bodyUsed ? null : bodiesInMemory.get(request) ?? null;
+}
+
 /** A copy of `request` whose body is `body`, already in memory. */
 function withBody(request: Request, body: Uint8Array): Request {
   const bodyless = request.method === "GET" || request.method === "HEAD";
-  return new Request(request.url, {
+  const copy = new Request(request.url, {
     method: request.method,
     headers: request.headers,
     body: bodyless ? null : body as Uint8Array<ArrayBuffer>,
   });
+  if (!bodyless) bodiesInMemory.set(copy, body);
+  return copy;
 }
 
 function tooSlow(timeoutMs: number, headers: Record<string, string>): Response {
