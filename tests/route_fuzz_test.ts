@@ -82,8 +82,15 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     plainJson: '{"kind":"silence","hours":2,"email":"ops@example.org"}',
   },
   "POST /api/v1/admin/applications/:slug/alerts/:alertId/test": { kind: "json" },
+  "POST /apps/:slug/alerts": {
+    kind: "page",
+    form: ["_csrf", "kind", "percent", "hours", "metric", "above", "below", "webhook_url", "email"],
+    plainForm: [["kind", "silence"], ["hours", "2"], ["email", "ops@example.org"]],
+  },
   "POST /apps/:slug/alerts/:alertId/test": { kind: "page", form: ["_csrf"] },
   "DELETE /api/v1/admin/applications/:slug/alerts/:alertId": { kind: "json" },
+  // After the API's delete: a rule already gone is a 303 back to the page with a notice too.
+  "POST /apps/:slug/alerts/:alertId/delete": { kind: "page", form: ["_csrf"] },
   "GET /assets/:asset": { kind: "asset", query: ["v"] },
   "GET /": { kind: "page" },
   "GET /apps/:slug": { kind: "page", query: ["period"] },
