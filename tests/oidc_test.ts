@@ -10,13 +10,14 @@
 
 import assert from "node:assert/strict";
 import { ConfigError, readConfig } from "../server/config.ts";
-import { sql } from "../server/store/mod.ts";
+import { openMigratedStore, sql } from "../server/store/mod.ts";
 import type { TestApp } from "./support/app.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
 import { cookieValue, openDashboard, signIn } from "./support/dashboard.ts";
 import { chromium } from "./support/dev_deps.ts";
 import { freePort, startProvider, type TestPerson } from "./support/oidc_provider.ts";
 import { startServer } from "./support/server.ts";
+import { freshStoreSetting } from "./support/store.ts";
 
 /** The provider's people, by login. */
 const PEOPLE: Record<string, TestPerson> = {
@@ -509,7 +510,12 @@ Deno.test({
     const port = freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
     await using provider = await startProvider({ publicUrl, people: PEOPLE });
+    // Migrated here first: on a loaded machine the embedded store's migrations alone can take
+    // most of the minute startServer waits for the server to listen.
+    await using store = await freshStoreSetting();
+    await (await openMigratedStore(store.setting)).db.close();
     await using server = await startServer({
+      store: store.setting,
       env: {
         PORT: String(port),
         SHM_PUBLIC_URL: publicUrl,
