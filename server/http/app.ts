@@ -5,7 +5,7 @@
  */
 
 import type { Config } from "../config.ts";
-import { createIngestContext } from "../ingest/mod.ts";
+import { createIngestContext, type KeyShare } from "../ingest/mod.ts";
 import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, runWithinStoreBudget } from "../store/mod.ts";
 import { FigureCache, type LastKnownShare } from "../stats/mod.ts";
@@ -44,6 +44,8 @@ export interface AppDeps {
   readonly readDb?: Database;
   /** Where the badges' last known figures meet those of the server's other accept loops. */
   readonly lastKnownShare?: LastKnownShare;
+  /** Where the instances' keys one accept loop learns meet those of the server's other loops. */
+  readonly keyShare?: KeyShare;
 }
 
 /** A route as the handler lists it: the route table's line without its handler. */
@@ -103,7 +105,11 @@ export function createHandler(deps: AppDeps): AppHandler {
     localLogin: config.localLogin,
     stats,
     alerts,
-    ingest: createIngestContext(db, { now, snapshotBacklogMs: config.snapshotBacklogMs }),
+    ingest: createIngestContext(db, {
+      now,
+      snapshotBacklogMs: config.snapshotBacklogMs,
+      ...(deps.keyShare === undefined ? {} : { keyShare: deps.keyShare }),
+    }),
     perAddress: new RateLimiter(config.rateLimitPerIp),
     perInstance: new RateLimiter(config.rateLimitPerInstance),
     authProxy: config.authProxy,

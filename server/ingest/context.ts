@@ -2,7 +2,7 @@
 
 import type { Database } from "../store/mod.ts";
 import { SnapshotWriter } from "./snapshot_writer.ts";
-import { PublicKeyCache } from "./verify_signature.ts";
+import { type KeyShare, PublicKeyCache } from "./verify_signature.ts";
 
 /** The dependencies and settings of ingestion, built once at start. */
 export interface IngestContext {
@@ -19,16 +19,23 @@ export interface IngestContext {
 /** How far in the future a snapshot's timestamp may be (clock skew allowance). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
-/** Builds the ingestion context: its key cache and snapshot writer are made here, once. */
+/**
+ * Builds the ingestion context: its key cache and snapshot writer are made
+ * here, once. With `keyShare`, the key cache shares what it learns with the
+ * server's other accept loops.
+ */
 export function createIngestContext(
   db: Database,
-  options: { now: () => Date; snapshotBacklogMs: number },
+  options: { now: () => Date; snapshotBacklogMs: number; keyShare?: KeyShare },
 ): IngestContext {
   return {
     db,
     now: options.now,
     snapshotBacklogMs: options.snapshotBacklogMs,
-    keys: new PublicKeyCache(),
+    keys: new PublicKeyCache(
+      undefined,
+      options.keyShare === undefined ? {} : { share: options.keyShare },
+    ),
     snapshots: new SnapshotWriter(db),
   };
 }

@@ -42,7 +42,7 @@ export async function acceptErasure(
   }
   checkFreshTimestamp(ctx, fields["timestamp"]);
   const outcome = await eraseInstance(ctx.db, instance.instanceId);
-  ctx.keys.forget(instance.instanceId);
+  ctx.keys.forget(instance.instanceId, { everywhere: true });
   if (outcome === "revoked") throw revokedInstance(instance.instanceId);
   if (outcome === "unknown") throw unknownInstance(instance.instanceId);
 }

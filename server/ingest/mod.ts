@@ -10,7 +10,7 @@ export { acceptRegistration, type RegistrationResult } from "./register.ts";
 export { acceptActivation } from "./activate.ts";
 export { acceptSnapshot, type SnapshotResult } from "./snapshot.ts";
 export { acceptErasure } from "./erase.ts";
-export { PublicKeyCache } from "./verify_signature.ts";
+export { type KeyNews, type KeyShare, PublicKeyCache } from "./verify_signature.ts";
 export { SnapshotWriter } from "./snapshot_writer.ts";
 export { appSlug } from "./slug.ts";
 export { flattenMetrics, type MetricValue } from "./flatten_metrics.ts";

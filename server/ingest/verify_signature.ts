@@ -2,20 +2,38 @@
 
 import { Point } from "@noble/ed25519";
 
+/** What the key caches of a server's accept loops tell each other. */
+export type KeyNews =
+  | { readonly kind: "key"; readonly instanceId: string; readonly publicKey: Uint8Array }
+  | { readonly kind: "gone"; readonly instanceId: string };
+
+/** How a key cache hears of and tells the keys the server's other accept loops learnt. */
+export interface KeyShare {
+  /** Tells the other caches. */
+  publish(news: KeyNews): void;
+  /** Calls `receive` with what another cache publishes. */
+  subscribe(receive: (news: KeyNews) => void): void;
+}
+
 /**
  * Imported public keys by instance id. A key is pinned to its instance until
  * the instance is erased, so a signed request from a known instance needs no
  * database read to be verified; after an erase the same id may register again
  * with another key, which is why a failed check re-reads the stored key (see
- * `authenticateInstance`).
+ * `authenticateInstance`). With a `share`, the keys one accept loop stores or
+ * reads, and the instances it erases, are known to the others too: each loop
+ * does not read every instance's key once more.
  */
 export class PublicKeyCache {
   readonly #keys = new Map<string, CryptoKey>();
   readonly #capacity: number;
+  readonly #share: KeyShare | undefined;
 
   /** Makes a cache holding at most `capacity` keys, dropping the least recently used. */
-  constructor(capacity = 100_000) {
+  constructor(capacity = 100_000, options: { share?: KeyShare } = {}) {
     this.#capacity = capacity;
+    this.#share = options.share;
+    this.#share?.subscribe((news) => void this.#hear(news));
   }
 
   /** Returns the cached key of `instanceId`, if any. */
@@ -28,13 +46,24 @@ export class PublicKeyCache {
     return key;
   }
 
-  /** Drops the key of `instanceId` (an erased instance). */
-  forget(instanceId: string): void {
+  /**
+   * Drops the key of `instanceId`. With `everywhere` (an erased or deleted
+   * instance), the other loops' caches drop it too; without (a key that failed
+   * a check, read again at once), only this one.
+   */
+  forget(instanceId: string, options: { everywhere?: boolean } = {}): void {
     this.#keys.delete(instanceId);
+    if (options.everywhere) this.#share?.publish({ kind: "gone", instanceId });
   }
 
   /** Imports `publicKey` (as stored for `instanceId`), caches and returns it; null when unusable. */
   async remember(instanceId: string, publicKey: Uint8Array): Promise<CryptoKey | null> {
+    const key = await this.#keep(instanceId, publicKey);
+    if (key !== null) this.#share?.publish({ kind: "key", instanceId, publicKey });
+    return key;
+  }
+
+  async #keep(instanceId: string, publicKey: Uint8Array): Promise<CryptoKey | null> {
     const key = await importPublicKey(publicKey).catch(() => null);
     if (key === null) return null;
     this.#keys.set(instanceId, key);
@@ -43,6 +72,15 @@ export class PublicKeyCache {
       if (!oldest.done) this.#keys.delete(oldest.value);
     }
     return key;
+  }
+
+  /** Takes what another loop tells: a key it knows, checked as any key, or an instance gone. */
+  async #hear(news: KeyNews): Promise<void> {
+    if (news.kind === "gone") {
+      this.#keys.delete(news.instanceId);
+    } else if (news.publicKey instanceof Uint8Array && news.publicKey.length === 32) {
+      await this.#keep(news.instanceId, news.publicKey);
+    }
   }
 }
 

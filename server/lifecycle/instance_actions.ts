@@ -75,7 +75,7 @@ export async function deleteInstance(
         ? { at: ctx.now(), actor, action: "instance.delete", target: id, detail: {} }
         : null,
   );
-  ctx.keys.forget(id);
+  ctx.keys.forget(id, { everywhere: true });
   return outcome === "erased" ? "deleted" : "unknown";
 }
 
@@ -97,8 +97,8 @@ async function statusAction(
         detail: { before: result.before, after: result.after },
       },
   );
-  // This process refuses the instance's next request before any write; other processes' writes
-  // check the stored status themselves.
-  ctx.keys.forget(id);
+  // This process's accept loops refuse the instance's next request before any write; other
+  // processes' writes check the stored status themselves.
+  ctx.keys.forget(id, { everywhere: true });
   return change === null ? { kind: "unknown" } : { kind: "changed", change };
 }

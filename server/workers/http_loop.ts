@@ -9,6 +9,7 @@ import { type ConnectionRules, createHandler, serveConnections } from "../http/m
 import type { ConnectionServer } from "../http/serve_connections.ts";
 import type { Logger } from "../log.ts";
 import { checkStoreAnswers, type Database, openReadRouting } from "../store/mod.ts";
+import { openKeyChannel } from "./key_channel.ts";
 import { openLastKnownChannel } from "./last_known_channel.ts";
 
 /** Largest request body of any route; each route may allow less (instance endpoints: 64 KiB). */
@@ -26,8 +27,9 @@ export interface HttpLoopOptions {
   /** Whether the port is shared with the server's other accept loops. */
   readonly reusePort: boolean;
   /**
-   * The channel on which the server's accept loops share their last known
-   * badge figures (see `last_known_channel.ts`); null with one loop.
+   * The name the server's accept loops share their last known badge figures
+   * on (see `last_known_channel.ts`), and, with `-keys` after it, the
+   * instances' keys (`key_channel.ts`); null with one loop.
    */
   readonly figureChannel: string | null;
 }
@@ -41,6 +43,9 @@ export function serveHttp(options: HttpLoopOptions): ConnectionServer {
   const share = options.figureChannel === null
     ? undefined
     : openLastKnownChannel(options.figureChannel);
+  const keys = options.figureChannel === null
+    ? undefined
+    : openKeyChannel(`${options.figureChannel}-keys`);
   const reads = openReadRouting(config.store, db, (source) => {
     if (source.kind === "standby") {
       log.info("reading figures from the read replica", { lag_ms: Math.round(source.lagMs) });
@@ -50,6 +55,7 @@ export function serveHttp(options: HttpLoopOptions): ConnectionServer {
   });
   const closeAll = async () => {
     share?.close();
+    keys?.close();
     await reads?.close();
   };
   let server: ConnectionServer;
@@ -66,6 +72,7 @@ export function serveHttp(options: HttpLoopOptions): ConnectionServer {
         log,
         setupToken,
         ...(share === undefined ? {} : { lastKnownShare: share }),
+        ...(keys === undefined ? {} : { keyShare: keys }),
         ...(reads === null ? {} : { readDb: reads }),
       }),
     });
