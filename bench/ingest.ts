@@ -48,6 +48,8 @@ interface SignedRun extends LoadRun {
   readonly cpuUsPerSnapshot: number | null;
   readonly databaseCpuUsPerSnapshot: number | null;
   readonly clientCpuUsPerSnapshot: number;
+  /** The server's warnings and errors logged during the load, each with how often. */
+  readonly serverWarnings: readonly string[];
   /** Snapshots per committed transaction of the database during the load (the batches' size). */
   readonly snapshotsPerCommit: number | null;
   /** Share of the machine's CPU time left idle during the load (0–1). */
@@ -110,9 +112,17 @@ async function signedLoad(
     ? await postgresCpuMs(databaseName(store.url))
     : null;
   const commitsBefore = await databaseCommits(store);
+  const linesBefore = server.lines.length;
   const clientBefore = process.cpuUsage();
   const run = await runLoad({ hostname: "127.0.0.1", port: server.port }, requests, CONNECTIONS);
   const client = process.cpuUsage(clientBefore);
+  const serverWarnings = new Map<string, number>();
+  for (const line of server.lines.slice(linesBefore)) {
+    if (line["level"] !== "warn" && line["level"] !== "error") continue;
+    const what = String(line["msg"]) +
+      (line["error"] === undefined ? "" : `: ${String(line["error"])}`);
+    serverWarnings.set(what.slice(0, 300), (serverWarnings.get(what.slice(0, 300)) ?? 0) + 1);
+  }
   const commitsAfter = await databaseCommits(store);
   const databaseAfter = store.kind === "postgres"
     ? await postgresCpuMs(databaseName(store.url))
@@ -129,6 +139,7 @@ async function signedLoad(
       databaseBefore === null || databaseAfter === null ? null : databaseAfter - databaseBefore,
     ),
     clientCpuUsPerSnapshot: (client.user + client.system) / requests.length,
+    serverWarnings: [...serverWarnings].map(([what, count]) => `${count} × ${what}`),
     snapshotsPerCommit: commitsBefore === null || commitsAfter === null
       ? null
       : requests.length / Math.max(1, commitsAfter - commitsBefore),
@@ -283,7 +294,8 @@ function describe(label: string, run: SignedRun): string {
       ? ""
       : `   ${run.snapshotsPerCommit.toFixed(1)} snapshots/commit`) +
     (run.machineIdle === null ? "" : `   machine idle ${(run.machineIdle * 100).toFixed(0)} %`) +
-    `   load ${Deno.loadavg()[0]?.toFixed(1)}`;
+    `   load ${Deno.loadavg()[0]?.toFixed(1)}` +
+    run.serverWarnings.map((line) => `\n${"".padEnd(28)}server logged ${line}`).join("");
 }
 
 const rate = (run: LoadRun) => run.latencies.length / (run.wallMs / 1000);
