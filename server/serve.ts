@@ -58,8 +58,15 @@ export async function startServer(
     now: new Date(),
   });
   if (account === "created") log.info("first account created", { username: config.adminUser });
-  // With no account and no password, a one-time link (printed once listening) creates it.
-  const setupToken = account === "no_password" ? randomToken() : null;
+  // With no account and no password, a one-time link (printed once listening) creates it; not
+  // when local sign-in is off: the first admin is then whoever signs in in the admin group.
+  const setupToken = account === "no_password" && config.localLogin ? randomToken() : null;
+  if (account === "no_password" && !config.localLogin) {
+    log.info(
+      "no dashboard account yet: local sign-in is off, so accounts are made at their first " +
+        "OpenID Connect sign-in (admins from SHM_OIDC_ADMIN_GROUP)",
+    );
+  }
   const upkeep = await startUpkeep(db, config, log);
 
   // The server's own channel name: another server in this process does not hear its loops.

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, readConfig } from "../server/config.ts";
 import { openMigratedStore, sql } from "../server/store/mod.ts";
-import type { TestApp } from "./support/app.ts";
+import { TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
 import { cookieValue, openDashboard, signIn } from "./support/dashboard.ts";
 import { chromium } from "./support/dev_deps.ts";
@@ -597,5 +597,32 @@ Deno.test({
       await browser.close();
       await Deno.remove(profile, { recursive: true }).catch(() => {});
     }
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: with local sign-in off nobody is invited to choose a password (admin API 409, invitation page 409)",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider({ settings: { SHM_LOCAL_LOGIN: "false" } });
+    const { app } = both;
+    const invite = await app.fetch("/api/v1/admin/users", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ username: "carol", role: "viewer" }),
+    });
+    assert.equal(invite.status, 409);
+    assert.equal((await invite.json()).error.code, "local_login_off");
+    const [made] = await app.db.query<{ n: number }>(
+      sql`select count(*)::int as n from invites`,
+    );
+    assert.equal(made?.n, 0, "no invitation was made");
+    const page = await app.fetch(`/invite?token=${"x".repeat(43)}`);
+    assert.equal(page.status, 409);
+    assert.match(await page.text(), /sign in with OpenID Connect/);
   },
 });

@@ -53,3 +53,29 @@ Deno.test("process: the setup link is built from SHM_PUBLIC_URL, and a piped sta
     "no banner when the output is not a terminal",
   );
 });
+
+Deno.test("process: with local sign-in off there is no setup link (nobody could use its password); the log says how accounts are made", async () => {
+  await using server = await startServer({
+    env: {
+      SHM_PUBLIC_URL: "https://metrics.example.org/",
+      // A provider that is not there: discovery fails in the background, the start does not.
+      SHM_OIDC_ISSUER: "http://127.0.0.1:9/",
+      SHM_OIDC_CLIENT_ID: "shm",
+      SHM_OIDC_CLIENT_SECRET: "secret",
+      SHM_OIDC_ALLOWED_DOMAINS: "example.org",
+      SHM_LOCAL_LOGIN: "false",
+    },
+  });
+  assert.equal(server.lines.some((l) => "setup_url" in l), false);
+  assert.ok(
+    server.lines.some((l) =>
+      /accounts are made at their first OpenID Connect sign-in/.test(
+        String(l["msg"] ?? ""),
+      )
+    ),
+    "the log says where the first account comes from",
+  );
+  const setup = await fetch(`${server.url}/setup?token=${"x".repeat(43)}`);
+  assert.notEqual(setup.status, 200, "no setup form");
+  await setup.body?.cancel();
+});

@@ -17,6 +17,8 @@ import { cookieHeader, SESSION_COOKIE } from "./session_auth.ts";
 export interface InviteDeps {
   readonly db: Database;
   readonly now: () => Date;
+  /** Whether people may sign in with a password; without, an invitation cannot be taken. */
+  readonly localLogin: boolean;
 }
 
 /** The page of a link that is unknown, used or expired. */
@@ -28,6 +30,16 @@ function invalidLink(): Response {
   });
 }
 
+/** The page of a link while local sign-in is off: a password chosen here could not be used. */
+function localLoginOff(): Response {
+  return messagePage(null, {
+    status: 409,
+    title: "Sign in with your provider",
+    message: "Passwords are not used on this server: sign in with OpenID Connect from the " +
+      "sign-in page, and your account is made then.",
+  });
+}
+
 /** The handlers of `GET /invite` (the form) and `POST /invite` (access `public`). */
 export function inviteHandlers(deps: InviteDeps): {
   form: Handler<"public">;
@@ -36,6 +48,7 @@ export function inviteHandlers(deps: InviteDeps): {
   const { db, now } = deps;
   return {
     form: async ({ url }) => {
+      if (!deps.localLogin) return localLoginOff();
       const token = url.searchParams.get("token") ?? "";
       const invite = await invitationFor(db, token, now());
       if (invite === null) return invalidLink();
@@ -43,6 +56,7 @@ export function inviteHandlers(deps: InviteDeps): {
     },
 
     accept: async ({ request, facts }) => {
+      if (!deps.localLogin) return localLoginOff();
       const form = await readForm(request);
       const token = form.get("token") ?? "";
       const invite = await invitationFor(db, token, now());

@@ -35,6 +35,8 @@ import type { SignedIn } from "./session_auth.ts";
 export interface SettingsDeps {
   readonly db: Database;
   readonly now: () => Date;
+  /** Whether people may sign in with a password; without, nobody is invited to choose one. */
+  readonly localLogin: boolean;
 }
 
 /** How many audit lines the settings page shows. */
@@ -220,6 +222,12 @@ export function settingsHandlers(deps: SettingsDeps): {
     },
 
     invite: async ({ session, form, facts }) => {
+      if (!deps.localLogin) {
+        return await settingsPage(session, {
+          error: "Local sign-in is off (SHM_LOCAL_LOGIN=false): nobody is invited to choose a " +
+            "password. People sign in with OpenID Connect, and their account is made then.",
+        }, 409);
+      }
       const username = (form.get("username") ?? "").trim();
       if (!isUsername(username)) {
         return await settingsPage(session, { error: `A username has ${USERNAME_RULE}.` }, 400);

@@ -38,6 +38,8 @@ export const MAX_TOKEN_NAME_LENGTH = 100;
 export interface UsersApiDeps {
   readonly db: Database;
   readonly now: () => Date;
+  /** Whether people may sign in with a password; without, nobody is invited to choose one. */
+  readonly localLogin: boolean;
 }
 
 /**
@@ -71,6 +73,14 @@ export function usersApiHandlers(deps: UsersApiDeps): {
     list: async () => jsonResponse({ users: (await listAccounts(db)).map(userJson) }),
 
     invite: async ({ request, caller, facts }) => {
+      if (!deps.localLogin) {
+        throw new ClientError(
+          409,
+          "local_login_off",
+          "Cannot invite with a password while local sign-in is off (SHM_LOCAL_LOGIN=false): " +
+            "people sign in with OpenID Connect, and their account is made when they first do",
+        );
+      }
       const body = await readObject(request, ["username", "role"]);
       const username = body["username"];
       if (typeof username !== "string" || !isUsername(username)) {
