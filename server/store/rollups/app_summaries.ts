@@ -66,11 +66,17 @@ export type ApplicationSummary =
   & Pick<Application, "id" | "slug" | "name" | "publicBadges" | "createdAt">
   & SummaryFigures;
 
+/** First of the two advisory lock keys held while one server computes an application's summary. */
+const SUMMARY_LOCK_CLASS = 7_368_776;
+
 /**
  * Computes every application's summary as of `now` (active: status active
  * and seen in the `windowDays` days before `now`) in both scopes, with the
  * application's excluded environments as they are now, and replaces the
- * stored ones, one application and scope per statement.
+ * stored ones, one application and scope per statement. An application
+ * whose summary another server is computing right now is left to it (an
+ * advisory lock per application), so that replicas take turns rather than
+ * each reading every instance. Returns how many applications it summed up.
  */
 export async function refreshSummaries(
   db: Database,
@@ -79,12 +85,21 @@ export async function refreshSummaries(
   const apps = await db.query<{ id: number; excluded: string[] }>(sql`
     select id, excluded_environments as excluded from applications order by id`);
   const since = new Date(options.now.getTime() - options.windowDays * 86_400_000);
+  let summed = 0;
   for (const { id, excluded } of apps) {
-    for (const scope of ROLLUP_SCOPES) {
-      await db.query(summaryStatement({ appId: id, scope, excluded, since, ...options }));
-    }
+    const done = await db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ locked: boolean }>(
+        sql`select pg_try_advisory_xact_lock(${SUMMARY_LOCK_CLASS}::int, ${id}::int) as locked`,
+      );
+      if (!lock?.locked) return false;
+      for (const scope of ROLLUP_SCOPES) {
+        await tx.query(summaryStatement({ appId: id, scope, excluded, since, ...options }));
+      }
+      return true;
+    });
+    if (done) summed++;
   }
-  return apps.length;
+  return summed;
 }
 
 /**
