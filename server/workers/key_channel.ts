@@ -6,6 +6,7 @@
  */
 
 import type { KeyNews, KeyShare } from "../ingest/mod.ts";
+import { openLoopChannel } from "./loop_channel.ts";
 
 /** A share of keys that can be closed. */
 export interface KeyChannel extends KeyShare {
@@ -20,24 +21,7 @@ export interface KeyChannel extends KeyShare {
  * any key before using it.
  */
 export function openKeyChannel(name: string): KeyChannel {
-  const channel = new BroadcastChannel(name);
-  let closed = false;
-  return {
-    publish(news) {
-      if (!closed) channel.postMessage(news);
-    },
-    subscribe(receive) {
-      channel.onmessage = (event: MessageEvent<unknown>) => {
-        const news = keyNews(event.data);
-        if (news !== null) receive(news);
-      };
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      channel.close();
-    },
-  };
+  return openLoopChannel(name, keyNews);
 }
 
 function keyNews(message: unknown): KeyNews | null {

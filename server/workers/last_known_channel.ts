@@ -5,6 +5,7 @@
  */
 
 import type { LastKnownShare } from "../stats/mod.ts";
+import { openLoopChannel } from "./loop_channel.ts";
 
 /** A share of last known figures that can be closed. */
 export interface LastKnownChannel extends LastKnownShare {
@@ -24,27 +25,20 @@ interface FigureMessage {
  * is not a figure is ignored.
  */
 export function openLastKnownChannel(name: string): LastKnownChannel {
-  const channel = new BroadcastChannel(name);
-  let closed = false;
+  const channel = openLoopChannel(name, figureMessage);
   return {
-    publish(key, value) {
-      if (!closed) channel.postMessage({ key, value } satisfies FigureMessage);
-    },
-    subscribe(receive) {
-      channel.onmessage = (event: MessageEvent<unknown>) => {
-        const message = event.data;
-        if (
-          typeof message === "object" && message !== null && "key" in message &&
-          typeof message.key === "string" && "value" in message
-        ) {
-          receive(message.key, message.value);
-        }
-      };
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      channel.close();
-    },
+    publish: (key, value) => channel.publish({ key, value }),
+    subscribe: (receive) => channel.subscribe(({ key, value }) => receive(key, value)),
+    close: () => channel.close(),
   };
+}
+
+function figureMessage(message: unknown): FigureMessage | null {
+  if (
+    typeof message === "object" && message !== null && "key" in message &&
+    typeof message.key === "string" && "value" in message
+  ) {
+    return { key: message.key, value: message.value };
+  }
+  return null;
 }
