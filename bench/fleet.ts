@@ -9,16 +9,24 @@
  * instance-day; asserts nothing.
  *
  *   deno task bench:fleet [--instances 100000] [--days 90] [--apps 3] [--runs 50] [--reseed]
- *     [--database shm_bench_fleet] [--seed-only]
+ *     [--database shm_bench_fleet] [--seed-only] [--round-only [--arrivals 0.04]]
  *
  * `--seed-only` seeds the database (or finds it seeded) and stops: a long seed
- * can run ahead of the measurement, which reuses it.
+ * can run ahead of the measurement, which reuses it. `--round-only` times
+ * upkeep rounds on it and stops: one round to catch up, then rounds after
+ * `--arrivals` (a share of the fleet, each instance one new snapshot) have
+ * arrived, each part of each round timed.
  */
 
 import postgres from "postgres";
 import { parseArgs } from "node:util";
 import { seedDemo } from "../server/demo/seed_demo.ts";
-import { openMigratedStore } from "../server/store/mod.ts";
+import {
+  type Database,
+  insertSnapshotsIfNewer,
+  openMigratedStore,
+  sql,
+} from "../server/store/mod.ts";
 import { runRollupRound } from "../server/upkeep/mod.ts";
 import { refreshPublicPages } from "../server/stats/mod.ts";
 import { httpSender, TestInstance, type WireRequest } from "../tests/support/instance_client.ts";
@@ -38,6 +46,8 @@ const { values } = parseArgs({
     database: { type: "string", default: "shm_bench_fleet" },
     reseed: { type: "boolean", default: false },
     "seed-only": { type: "boolean", default: false },
+    "round-only": { type: "boolean", default: false },
+    arrivals: { type: "string", default: "0.04" },
     "live-snapshots": { type: "string", default: "3000" },
   },
 });
@@ -132,6 +142,11 @@ if (values.reseed || !await holdsFleet()) {
 } else {
   log(`reusing ${values.database} (${marker}); --reseed seeds it again`);
 }
+if (values["round-only"]) {
+  await timeRounds();
+  Deno.exit(0);
+}
+
 if (values["seed-only"]) {
   log(
     seedSeconds === null
@@ -444,4 +459,64 @@ async function waitForRollupRound(target: TestServer, since: Date): Promise<void
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * `--round-only`: upkeep rounds on the seeded fleet, each part timed: one to
+ * catch up with the clock, then two, each after `--arrivals` of the fleet
+ * sent one snapshot (written by ingestion's statement, in batches of 200).
+ */
+async function timeRounds(): Promise<void> {
+  const { db } = await openMigratedStore(setting);
+  try {
+    const share = Number(values.arrivals);
+    const round = async (label: string) => {
+      const started = performance.now();
+      const report = await runRollupRound(db, {
+        now: new Date(),
+        windowDays: ACTIVE_DAYS,
+        publicPages: { minInstances: MIN_INSTANCES },
+      });
+      const part = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      log(
+        `${label}: ${part(performance.now() - started)} (summaries ${part(report.ms.summaries)}, ` +
+          `hours ${part(report.ms.hours)}, days ${part(report.ms.days)}, public pages ` +
+          `${part(report.ms.publicPages)}; ${report.summaries} summaries, ` +
+          `${report.hoursCounted} app-hours, ${report.daysComputed} app-days)`,
+      );
+    };
+    await round("round 1 (catching up)");
+    for (const n of [2, 3]) {
+      const sent = await sendArrivals(db, Math.round(FLEET.instances * share));
+      await round(`round ${n} (after ${sent.toLocaleString("en-US")} snapshots)`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** Stores one snapshot now from each of `count` random instances of the fleet; returns how many. */
+async function sendArrivals(db: Database, count: number): Promise<number> {
+  const picked = await db.query<{ id: string; metrics: Record<string, string | number | boolean> }>(
+    sql`select instance_id::text as id, metrics from instances
+      where status = 'active' order by random() limit ${count}`,
+  );
+  let stored = 0;
+  for (let i = 0; i < picked.length; i += 200) {
+    const now = new Date();
+    const batch = picked.slice(i, i + 200).map(({ id, metrics }) => ({
+      record: {
+        instanceId: id,
+        takenAt: now.toISOString(),
+        metrics: Object.fromEntries(
+          Object.entries(metrics).map(([k, v]) => [k, typeof v === "number" ? v + 1 : v]),
+        ),
+        appVersion: null,
+        metadata: { environment: null, deploymentMode: null, osArch: null },
+      },
+      now,
+    }));
+    stored += (await insertSnapshotsIfNewer(db, batch)).size;
+  }
+  return stored;
 }

@@ -26,6 +26,13 @@ export interface RollupRoundReport extends RollupReport {
   readonly hoursCounted: number;
   /** Applications whose public page figures were stored (0 without `publicPages`). */
   readonly publicPages: number;
+  /** How long each part of the round took, in milliseconds (for logs and benches). */
+  readonly ms: {
+    readonly summaries: number;
+    readonly hours: number;
+    readonly days: number;
+    readonly publicPages: number;
+  };
 }
 
 /**
@@ -41,9 +48,18 @@ export async function runRollupRound(
     readonly publicPages?: { readonly minInstances: number };
   },
 ): Promise<RollupRoundReport> {
+  let started = performance.now();
+  const lap = () => {
+    const ms = performance.now() - started;
+    started = performance.now();
+    return ms;
+  };
   const summaries = await refreshSummaries(db, options);
+  const summariesMs = lap();
   const hoursCounted = await refreshHourlyActivity(db, options);
+  const hoursMs = lap();
   const days = await refreshRollups(db, options);
+  const daysMs = lap();
   const publicPages = options.publicPages === undefined || !days.ran
     ? 0
     : await refreshPublicPages({
@@ -51,7 +67,8 @@ export async function runRollupRound(
       now: () => options.now,
       minInstances: options.publicPages.minInstances,
     });
-  return { ...days, summaries, hoursCounted, publicPages };
+  const ms = { summaries: summariesMs, hours: hoursMs, days: daysMs, publicPages: lap() };
+  return { ...days, summaries, hoursCounted, publicPages, ms };
 }
 
 /**
