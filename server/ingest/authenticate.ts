@@ -50,7 +50,7 @@ export async function authenticateInstance(
   const cachedKey = ctx.keys.cached(instanceId);
   if (cachedKey !== undefined) {
     if (signature === null) throw badSignature(instanceId);
-    if (await verifyEd25519(cachedKey, signature, body)) {
+    if (verifyEd25519(cachedKey, signature, body)) {
       // A revoked instance found in the cache is refused by the write itself.
       return { instanceId };
     }
@@ -60,8 +60,8 @@ export async function authenticateInstance(
   }
   const identity = await findInstanceIdentity(ctx.db, instanceId);
   if (identity === null) throw unknownInstance(instanceId);
-  const key = await ctx.keys.remember(instanceId, identity.publicKey) ?? undefined;
-  if (signature === null || key === undefined || !await verifyEd25519(key, signature, body)) {
+  const key = ctx.keys.remember(instanceId, identity.publicKey) ?? undefined;
+  if (signature === null || key === undefined || !verifyEd25519(key, signature, body)) {
     throw badSignature(instanceId);
   }
   if (identity.status === "revoked") throw revokedInstance(instanceId);

@@ -69,7 +69,7 @@ export async function acceptRegistration(
   };
   if (signatureHex !== null) {
     const signature = decodeHex(signatureHex.trim(), 64);
-    if (signature === null || !await verifyEd25519(publicKey, signature, body)) {
+    if (signature === null || !verifyEd25519(publicKey, signature, body)) {
       throw new ClientError(
         403,
         "bad_signature",
@@ -88,6 +88,6 @@ export async function acceptRegistration(
     );
   }
   // The key is now the stored one: the instance's first signed request needs no read for it.
-  await ctx.keys.remember(instanceId, publicKey);
+  ctx.keys.remember(instanceId, publicKey);
   return { created: outcome === "created", instanceId, appSlug: registration.appSlug };
 }

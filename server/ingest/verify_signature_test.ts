@@ -68,9 +68,9 @@ Deno.test("verifyEd25519() refuses the one signature WebCrypto accepts for any b
   // What this guards against: WebCrypto itself takes the key and the forgery.
   const raw = await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
   assert.ok(await crypto.subtle.verify({ name: "Ed25519" }, raw, forged, body));
-  assert.equal(await verifyEd25519(key, forged, body), false);
+  assert.equal(verifyEd25519(key, forged, body), false);
   for (const bytes of SMALL_ORDER_ENCODINGS) {
-    await assert.rejects(importPublicKey(bytes), TypeError);
+    assert.throws(() => importPublicKey(bytes), TypeError);
   }
 });
 
@@ -85,8 +85,83 @@ Deno.test("verifyEd25519() still verifies a real key's signature and refuses ano
     await crypto.subtle.sign({ name: "Ed25519" }, pair.privateKey, body),
   );
   assert.equal(isSmallOrderKey(publicKey), false);
-  assert.ok(await verifyEd25519(publicKey, signature, body));
-  assert.equal(await verifyEd25519(publicKey, signature, new TextEncoder().encode("other")), false);
+  assert.ok(verifyEd25519(publicKey, signature, body));
+  assert.equal(verifyEd25519(publicKey, signature, new TextEncoder().encode("other")), false);
+});
+
+/** The order of the Ed25519 group, L, little-endian as signatures carry S. */
+const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+/** `signature` with S replaced by S + L: the same S modulo L, but not canonical (RFC 8032 5.1.7). */
+function withNonCanonicalS(signature: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  let s = 0n;
+  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i] ?? 0);
+  let bigger = s + GROUP_ORDER;
+  const out = signature.slice();
+  for (let i = 32; i < 64; i++) {
+    out[i] = Number(bigger & 0xffn);
+    bigger >>= 8n;
+  }
+  return out;
+}
+
+Deno.test("verifyEd25519() answers as WebCrypto does for real, altered and non-canonical signatures", async () => {
+  const pairs = await Promise.all(Array.from({ length: 4 }, async () => {
+    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+      "sign",
+      "verify",
+    ]) as CryptoKeyPair;
+    return { pair, raw: new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)) };
+  }));
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat(3),
+      fc.uint8Array({ maxLength: 300 }),
+      fc.constantFrom("as signed", "bit flipped", "non-canonical S", "other key", "other body"),
+      fc.nat(511),
+      async (which, body, alteration, bit) => {
+        const { pair, raw } = pairs[which]!;
+        let signature = new Uint8Array(
+          await crypto.subtle.sign({ name: "Ed25519" }, pair.privateKey, body),
+        );
+        let signedBody = body;
+        let key = raw;
+        if (alteration === "bit flipped") {
+          signature[bit >> 3] = (signature[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+        } else if (alteration === "non-canonical S") signature = withNonCanonicalS(signature);
+        else if (alteration === "other key") key = pairs[(which + 1) % pairs.length]!.raw;
+        else if (alteration === "other body") signedBody = Uint8Array.of(...body, 0);
+        const webCrypto = await crypto.subtle.verify(
+          { name: "Ed25519" },
+          await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]),
+          signature,
+          signedBody,
+        );
+        assert.equal(verifyEd25519(key, signature, signedBody), webCrypto);
+        assert.equal(verifyEd25519(importPublicKey(key), signature, signedBody), webCrypto);
+        if (alteration === "as signed") assert.equal(webCrypto, true);
+        if (alteration === "non-canonical S") assert.equal(webCrypto, false);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("verifyEd25519() refuses malformed keys and signatures without throwing", async () => {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const body = new TextEncoder().encode("body");
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: "Ed25519" }, pair.privateKey, body),
+  );
+  assert.equal(verifyEd25519(raw.subarray(0, 31), signature, body), false);
+  assert.equal(verifyEd25519(new Uint8Array(33), signature, body), false);
+  assert.equal(verifyEd25519(raw, signature.subarray(0, 63), body), false);
+  assert.equal(verifyEd25519(raw, new Uint8Array(0), body), false);
+  assert.throws(() => importPublicKey(new Uint8Array(31)), TypeError);
 });
 
 Deno.test("isPrimeOrderKey() takes every key made from a secret", async () => {

@@ -28,7 +28,7 @@ Deno.test("key channel: a key one loop learns is every loop's; an erased instanc
   const outsider = new PublicKeyCache(100, { share: stranger });
   try {
     const id = crypto.randomUUID();
-    assert.ok(await first.remember(id, await newPublicKey()));
+    assert.ok(first.remember(id, await newPublicKey()));
     await until(() => second.cached(id) !== undefined, "the second loop has the key");
     await until(() => third.cached(id) !== undefined, "the third loop has the key");
     assert.equal(outsider.cached(id), undefined, "another server's loops hear nothing");
@@ -50,7 +50,7 @@ Deno.test("key channel: a key one loop learns is every loop's; an erased instanc
     raw.postMessage({ kind: "key", instanceId: junkId, publicKey: new Uint8Array(31) });
     raw.postMessage({ kind: "key", instanceId: junkId, publicKey: "not bytes" });
     const nextId = crypto.randomUUID();
-    assert.ok(await second.remember(nextId, await newPublicKey()));
+    assert.ok(second.remember(nextId, await newPublicKey()));
     await until(() => first.cached(nextId) !== undefined, "a later key still arrives");
     assert.equal(first.cached(junkId), undefined);
     raw.close();
