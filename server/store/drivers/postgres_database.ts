@@ -39,15 +39,22 @@ export function openPostgresDatabase(url: string, options: PostgresOptions = {})
     reconnectDelayMs: options.reconnectDelayMs ?? RECONNECT_DELAY_MS,
     prepare: options.prepare ?? true,
   });
-  return poolDatabase(pool, null);
+  return poolDatabase(pool, { deadlineMs: null, prepare: options.prepare ?? true });
 }
 
-/** The pool as a {@linkcode Database} whose every call has `deadlineMs` (null: none). */
-function poolDatabase(pool: GuardedPool, deadlineMs: number | null): Database {
+/**
+ * The pool as a {@linkcode Database} whose every call has `deadlineMs` (null:
+ * none), its statements prepared on the server if `prepare`.
+ */
+function poolDatabase(
+  pool: GuardedPool,
+  options: { deadlineMs: number | null; prepare: boolean },
+): Database {
+  const { deadlineMs, prepare } = options;
   return {
     kind: "postgres",
     query<Row>(query: SqlQuery): Promise<Row[]> {
-      return pool.run((sql, operation) => rows<Row>(sql, operation, query), deadlineMs);
+      return pool.run((sql, operation) => rows<Row>(sql, operation, query, prepare), deadlineMs);
     },
     execScript(script: string): Promise<void> {
       return pool.run(async (sql, operation) => {
@@ -57,12 +64,12 @@ function poolDatabase(pool: GuardedPool, deadlineMs: number | null): Database {
     transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
       return pool.run(
         (sql, operation) =>
-          sql.begin((tx) => work(transactionDatabase(tx, operation))) as Promise<T>,
+          sql.begin((tx) => work(transactionDatabase(tx, operation, prepare))) as Promise<T>,
         deadlineMs,
       );
     },
     withDeadline(ms: number): Database {
-      return poolDatabase(pool, ms);
+      return poolDatabase(pool, { deadlineMs: ms, prepare });
     },
     onAvailabilityChange(listener) {
       return pool.onAvailabilityChange(listener);
@@ -74,12 +81,16 @@ function poolDatabase(pool: GuardedPool, deadlineMs: number | null): Database {
 }
 
 /** One transaction as a {@linkcode Database}; it lives within its operation's deadline. */
-function transactionDatabase(tx: postgres.TransactionSql, operation: Operation): Database {
+function transactionDatabase(
+  tx: postgres.TransactionSql,
+  operation: Operation,
+  prepare: boolean,
+): Database {
   const database: Database = {
     kind: "postgres",
     async query<Row>(query: SqlQuery): Promise<Row[]> {
       try {
-        return await rows<Row>(tx, operation, query);
+        return await rows<Row>(tx, operation, query, prepare);
       } catch (error) {
         throw classifyPostgresError(error).error;
       }
@@ -112,9 +123,13 @@ async function rows<Row>(
   sql: postgres.Sql | postgres.TransactionSql,
   operation: Operation,
   query: SqlQuery,
+  prepare: boolean,
 ): Promise<Row[]> {
+  // `unsafe` prepares nothing unless told, whatever the client's own `prepare` says.
   const result = await operation.send(
-    sql.unsafe(query.text, withArrayLiterals(query) as postgres.ParameterOrJSON<never>[]),
+    sql.unsafe(query.text, withArrayLiterals(query) as postgres.ParameterOrJSON<never>[], {
+      prepare,
+    }),
   );
   return Array.from(result) as Row[];
 }
