@@ -13,7 +13,7 @@ import { ConfigError, readConfig } from "../server/config.ts";
 import { openMigratedStore, sql } from "../server/store/mod.ts";
 import { TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, recordProblems } from "./support/browser.ts";
-import { cookieValue, openDashboard, signIn } from "./support/dashboard.ts";
+import { cookieValue, formToken, openDashboard, signIn } from "./support/dashboard.ts";
 import { chromium } from "./support/dev_deps.ts";
 import { freePort, startProvider, type TestPerson } from "./support/oidc_provider.ts";
 import { startServer } from "./support/server.ts";
@@ -624,5 +624,86 @@ Deno.test({
     const page = await app.fetch(`/invite?token=${"x".repeat(43)}`);
     assert.equal(page.status, 409);
     assert.match(await page.text(), /sign in with OpenID Connect/);
+  },
+});
+
+/** The settings page as the session `session` sees it. */
+async function settingsHtml(app: TestApp, session: string): Promise<string> {
+  const response = await app.fetch("/settings", { headers: { cookie: `shm_session=${session}` } });
+  assert.equal(response.status, 200);
+  return await response.text();
+}
+
+/** Signs `login` in through the provider; the session cookie's value. */
+async function oidcSession(app: TestApp, login: string): Promise<string> {
+  const response = await signInThrough(app, login);
+  assert.equal(response.status, 303, login);
+  const session = cookieValue(response, "shm_session");
+  assert.ok(session, login);
+  return session;
+}
+
+const INVITE_FORM = /<form method="post" action="\/settings\/users" /;
+
+Deno.test({
+  name:
+    "oidc: with local sign-in off the settings page says accounts come from the provider and its admin group, in place of the invitation form",
+  ...PROVIDER_TEST,
+  async fn() {
+    {
+      // Local sign-in on: an admin has the invitation form, and no such note.
+      await using both = await openWithProvider();
+      const html = await settingsHtml(both.app, await oidcSession(both.app, "ada"));
+      assert.match(html, INVITE_FORM);
+      assert.doesNotMatch(html, /data-field="invitations-off"/);
+    }
+    await using both = await openWithProvider({ settings: { SHM_LOCAL_LOGIN: "false" } });
+    const { app } = both;
+    const ada = await oidcSession(app, "ada");
+    const html = await settingsHtml(app, ada);
+    assert.doesNotMatch(html, INVITE_FORM, "no invitation form");
+    assert.doesNotMatch(html, /Invite someone|shm user add/);
+    const note = /<p class="panel muted" data-field="invitations-off">(.*?)<\/p>/s.exec(html)?.[1]
+      ?.replaceAll(/<[^>]+>/g, "");
+    assert.ok(note, "the note is there");
+    assert.match(note, /local sign-in is off \(SHM_LOCAL_LOGIN=false\)/);
+    assert.match(note, /made when its person first signs in with Test IdP/);
+    assert.match(note, /Members of the group shm-admins at Test IdP are admins/);
+    // Ada's own account still has its forms (role, disable, remove) on the accounts table.
+    assert.match(html, /action="\/settings\/users\/ada\/role"/);
+    // The form posted anyway (an older page) is refused with the page saying why, still formless.
+    const refused = await app.fetch("/settings/users", {
+      method: "POST",
+      headers: {
+        cookie: `shm_session=${ada}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ _csrf: formToken(html), username: "carol", role: "viewer" })
+        .toString(),
+    });
+    assert.equal(refused.status, 409);
+    const refusedHtml = await refused.text();
+    assert.match(refusedHtml, /Local sign-in is off/);
+    assert.doesNotMatch(refusedHtml, INVITE_FORM);
+    // A viewer reads the same note.
+    assert.match(
+      await settingsHtml(app, await oidcSession(app, "bob")),
+      /data-field="invitations-off"/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: with local sign-in off and no admin group the settings page says new accounts are viewers",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider({
+      settings: { SHM_LOCAL_LOGIN: "false", SHM_OIDC_ADMIN_GROUP: "" },
+    });
+    const html = await settingsHtml(both.app, await oidcSession(both.app, "ada"));
+    assert.match(html, /data-field="invitations-off"/);
+    assert.match(html, /New accounts are viewers; an admin makes someone an admin below/);
+    assert.doesNotMatch(html, /Members of the group/);
   },
 });

@@ -72,6 +72,11 @@ export class OidcClient {
     return this.#setting.name;
   }
 
+  /** The group whose members are admins (`SHM_OIDC_ADMIN_GROUP`); null when not set. */
+  get adminGroup(): string | null {
+    return this.#setting.adminGroup;
+  }
+
   /**
    * Why sign-in with the provider is unavailable, for the login page; null
    * while it works or was not tried yet. A failed discovery is tried again

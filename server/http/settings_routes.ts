@@ -18,6 +18,7 @@ import {
   isTokenScope,
   listAccounts,
   MAX_TOKEN_DAYS,
+  type OidcClient,
   pendingInvites,
   removeAccount,
   revokeUserApiToken,
@@ -37,6 +38,8 @@ export interface SettingsDeps {
   readonly now: () => Date;
   /** Whether people may sign in with a password; without, nobody is invited to choose one. */
   readonly localLogin: boolean;
+  /** The OpenID Connect provider; with local sign-in off, the page says accounts come from it. */
+  readonly oidc: OidcClient | null;
 }
 
 /** How many audit lines the settings page shows. */
@@ -68,6 +71,11 @@ export function settingsHandlers(deps: SettingsDeps): {
   removeAccount: Handler<"session_form">;
 } {
   const { db, now } = deps;
+  // Config refuses local sign-in off without a provider; the provider's name is the fallback's.
+  const providerAccounts = deps.localLogin ? undefined : {
+    provider: deps.oidc?.name ?? "the single sign-on provider",
+    adminGroup: deps.oidc?.adminGroup ?? null,
+  };
 
   const settingsPage = async (
     session: SignedIn,
@@ -89,6 +97,7 @@ export function settingsHandlers(deps: SettingsDeps): {
         tokens,
         audit,
         now: now(),
+        ...(providerAccounts === undefined ? {} : { providerAccounts }),
         ...extra,
       }),
       status,

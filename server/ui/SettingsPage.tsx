@@ -1,6 +1,7 @@
 /**
  * The settings page: one's API tokens and password; the accounts (which an
- * admin invites, changes, disables and removes here), and the audit log.
+ * admin invites, changes, disables and removes here; with local sign-in off
+ * they come from the provider, and nobody is invited), and the audit log.
  */
 
 import type { VNode } from "preact";
@@ -13,6 +14,7 @@ import {
 } from "../accounts/mod.ts";
 import type { AuditEntry } from "../lifecycle/mod.ts";
 import { formatAgo } from "./format.ts";
+import { InvitationsOff, type ProviderAccounts } from "./InvitationsOff.tsx";
 import { Island, IslandCounter } from "./Island.tsx";
 import { Layout, type Viewer } from "./Layout.tsx";
 
@@ -31,6 +33,11 @@ export interface SettingsPageProps {
   readonly newToken?: { readonly name: string; readonly token: string };
   /** An invitation just made: its link is shown this once, never again. */
   readonly newInvite?: { readonly username: string; readonly role: Role; readonly url: string };
+  /**
+   * Set when local sign-in is off (`SHM_LOCAL_LOGIN=false`): accounts come
+   * from the provider, so the page explains that in place of the invitation form.
+   */
+  readonly providerAccounts?: ProviderAccounts;
   /** A success message, e.g. after a password change. */
   readonly notice?: string;
   /** What was wrong with the last form, in one sentence. */
@@ -43,6 +50,7 @@ export function SettingsPage(props: SettingsPageProps) {
   const csrf = <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />;
   const counter = new IslandCounter();
   const isAdmin = props.role === "admin";
+  const invitations = props.providerAccounts === undefined;
   return (
     <Layout title="Settings" viewer={props.viewer}>
       <p>
@@ -162,11 +170,17 @@ export function SettingsPage(props: SettingsPageProps) {
       <h2>Accounts</h2>
       <p class="muted">
         An admin may do everything; a viewer sees every page and the read API but changes nothing.
-        {isAdmin
-          ? " Invite someone by a link that works once, for 7 days."
-          : " Only an admin changes accounts."} <code>shm user add NAME --role viewer</code> and
-        {" "}
-        <code>shm user passwd NAME</code> work too.
+        {isAdmin ? "" : " Only an admin changes accounts."}
+        {invitations
+          ? (
+            <>
+              {isAdmin ? " Invite someone by a link that works once, for 7 days." : ""}{" "}
+              <code>shm user add NAME --role viewer</code> and <code>shm user passwd NAME</code>
+              {" "}
+              work too.
+            </>
+          )
+          : null}
       </p>
       {props.newInvite === undefined ? null : (
         <section class="panel new-invite" data-new-invite>
@@ -178,7 +192,8 @@ export function SettingsPage(props: SettingsPageProps) {
           <Island name="CopyButton" counter={counter} props={{ text: props.newInvite.url }} />
         </section>
       )}
-      {isAdmin
+      {props.providerAccounts === undefined ? null : <InvitationsOff {...props.providerAccounts} />}
+      {isAdmin && invitations
         ? (
           <form method="post" action="/settings/users" class="inline-form">
             {csrf}
