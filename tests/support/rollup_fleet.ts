@@ -315,7 +315,12 @@ export async function assertRollupsMatch(
   }
 }
 
-async function assertScopeMatches(
+/**
+ * Asserts that the stored rollup rows of one application in one scope (days,
+ * shares, metrics) equal the reference computed from `facts` (that scope's
+ * instance-days) for each day from `fromDay` to `today`, and no row besides.
+ */
+export async function assertScopeMatches(
   db: Database,
   options: {
     appId: number;

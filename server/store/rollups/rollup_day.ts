@@ -78,7 +78,7 @@ async function rollUpScope(
           and ${kept(sql`w.environment`)})`
     : sql`${before.active}::int + new + returned - gone`;
   await tx.query(sql`
-    with day_rows as (
+    with day_rows as materialized (
       select d.snapshots, (
         select max(p.day) from instance_days p
         where p.instance_id = d.instance_id and p.day < ${day} and ${kept(sql`p.environment`)}

@@ -10,6 +10,14 @@ import { type RollupDay, rollUpDay } from "./rollup_day.ts";
 
 export { type RollupDay, rollUpDay, SHARE_FIELDS, SHARES_KEPT_PER_FIELD } from "./rollup_day.ts";
 
+/**
+ * How long after its arrival (received_at, the server's clock) a snapshot
+ * may still be committed, and how far two servers' clocks may differ: a
+ * recent day is computed again when a snapshot for it arrived since its
+ * rollup was computed, less this.
+ */
+const ARRIVAL_LAG_SECONDS = 300;
+
 /** What one round of {@linkcode refreshRollups} did. */
 export interface RollupReport {
   /** False when another server held the lock or the round was stopped: it did not finish. */
@@ -21,11 +29,13 @@ export interface RollupReport {
  * Brings every application's rollups up to date as of `now`: computes the
  * days that have none yet (from the app's first day of history to today),
  * those computed with another active window or other excluded environments
- * than the application's, those marked stale together with
- * every day after them, and always today and yesterday for
- * applications with recent history. Does nothing when another server is
- * doing the same. Days computed before they were over (the server was down
- * when they ended) are computed again. `onDay` is told after each day, for progress bars.
+ * than the application's, those marked stale, today and yesterday when a
+ * snapshot for them arrived since they were computed (yesterday once more
+ * after it ended), and a day computed before it was over (the server was
+ * down when it ended) once more an hour after the next day ended; each
+ * together with every day after it up to today. So a round with nothing
+ * arrived computes no day. Does nothing when another server is doing the
+ * same. `onDay` is told after each day, for progress bars.
  */
 export async function refreshRollups(
   db: Database,
@@ -41,7 +51,12 @@ export async function refreshRollups(
   // A mark renewed while this round runs has another number and stays for the next round.
   const stale = await db.query<{ appId: number; day: string; mark: string }>(sql`
     select app_id as "appId", day::text as day, mark::text as mark from rollup_stale`);
-  const days = await daysToRollUp(db, { today, windowDays: options.windowDays, stale });
+  const days = await daysToRollUp(db, {
+    today,
+    now: options.now,
+    windowDays: options.windowDays,
+    stale,
+  });
   for (const [i, day] of days.entries()) {
     if (options.signal?.aborted) return { ran: false, daysComputed: i };
     const computed = await rollUpDay(db, {
@@ -70,6 +85,7 @@ async function daysToRollUp(
   db: Database,
   options: {
     today: string;
+    now: Date;
     windowDays: number;
     stale: readonly { appId: number; day: string }[];
   },
@@ -95,33 +111,51 @@ async function daysToRollUp(
         or r.excluded_environments <> s.excluded_environments
     ),
     recent as (
-      select s.app_id, d.day
-      from spans s
-      cross join (values (${today}::date), (${today}::date - 1)) d(day)
-      where d.day >= s.first_day and exists (
-        select 1 from instance_days h
-        where h.app_id = s.app_id
-          and h.day between ${today}::date - 1 - ${windowDays}::int and ${today}::date)
+      -- today and yesterday change only by the snapshots that arrive for them (later ones are
+      -- marked): computed again when one arrived since (or shortly before, see ARRIVAL_LAG), and
+      -- yesterday once more after it ended
+      select r.app_id, r.day
+      from app_days r
+      where r.scope = 'counted' and r.day between ${today}::date - 1 and ${today}::date
+        and (
+          (r.day < ${today}::date and r.computed_at < ${today}::date::timestamp at time zone 'UTC'
+            + ${ARRIVAL_LAG_SECONDS} * interval '1 second')
+          or exists (
+            select 1 from snapshots n
+            where n.app_id = r.app_id
+              and n.received_at >= r.computed_at - ${ARRIVAL_LAG_SECONDS} * interval '1 second'
+              and n.taken_at >= r.day::timestamp at time zone 'UTC'
+              and n.taken_at < (r.day + 1)::timestamp at time zone 'UTC'))
     ),
     unfinished as (
       -- computed before every snapshot of the day could have arrived (the server was down); a
-      -- snapshot received before the end of the next day is stored within the hour after it
+      -- snapshot received before the end of the next day is stored within the hour after it,
+      -- so the day is computed once more after that hour
       select app_id, day from app_days
       where scope = 'counted' and day < ${today}::date - 1
         and computed_at < ((day + 2)::timestamp at time zone 'UTC') + interval '1 hour'
+        and ${options.now.toISOString()}::timestamptz
+          >= ((day + 2)::timestamp at time zone 'UTC') + interval '1 hour'
     ),
     marked as (
-      select m.app_id, g.day::date as day
+      select m.app_id, m.day
       from unnest(${options.stale.map((s) => s.appId)}::int[],
         ${options.stale.map((s) => s.day)}::date[]) m(app_id, day)
-      cross join lateral generate_series(m.day::timestamp, ${today}::date::timestamp,
-        interval '1 day') g(day)
-    )
-    select app_id as "appId", day::text as day
-    from (
+    ),
+    chosen as (
       select * from missing union select * from recent
       union select * from unfinished union select * from marked
-    ) days
+    ),
+    -- a day's counts follow from the day before (active) and the window before it (gone,
+    -- returned): every day after one computed again is computed again too
+    days as (
+      select c.app_id, g.day::date as day
+      from (select app_id, min(day) as first from chosen group by app_id) c
+      join spans s on s.app_id = c.app_id
+      cross join lateral generate_series(greatest(c.first, s.first_day)::timestamp,
+        ${today}::date::timestamp, interval '1 day') g(day)
+    )
+    select app_id as "appId", day::text as day from days
     order by day, app_id`);
   return rows;
 }

@@ -237,26 +237,75 @@ Deno.test("refreshRollups() metric figures match a hand-computed fixture, number
   });
 });
 
-Deno.test("refreshRollups() run again computes only today and yesterday and changes no number", async () => {
+Deno.test("refreshRollups() run again with nothing arrived computes no day and changes no number", async () => {
   await using store = await openTestDatabase();
   const { history } = await refreshedFleet(store.db);
   const later = new Date(NOW.getTime() + 60_000);
   const before = await storedRollups(store.db);
   const report = await refreshRollups(store.db, { now: later, windowDays: WINDOW });
-  // Alpha, beta and delta have history in the window ending yesterday; gamma's stopped on day 2.
-  assert.deepEqual(report, { ran: true, daysComputed: 6 });
+  assert.deepEqual(report, { ran: true, daysComputed: 0 });
   await assertFleetMatches(store.db, history, WINDOW);
   const after = await storedRollups(store.db);
-  assert.deepEqual(after.shares, before.shares);
-  assert.deepEqual(after.metrics, before.metrics);
-  assert.deepEqual(
-    after.days.map(({ computedAt: _, ...r }) => r),
-    before.days.map(({ computedAt: _, ...r }) => r),
+  assert.deepEqual(after, before);
+});
+
+Deno.test("refreshRollups() computes today again when a snapshot of today arrived, and yesterday with it when one of yesterday did", async () => {
+  await using store = await openTestDatabase();
+  const { history, edgeIn } = await refreshedFleet(store.db);
+  const alpha = await history.appId("alpha");
+  const beta = await history.appId("beta");
+  const steadyBeta = history.facts("beta")[0]!.instanceId;
+  const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+  history.snapshot(steadyBeta, { day: TODAY, time: "12:00:30", receivedAt: at(1) }, {
+    latency: 1,
+  });
+  await history.write();
+  const today = await refreshRollups(store.db, { now: at(10), windowDays: WINDOW });
+  assert.deepEqual(today, { ran: true, daysComputed: 1 });
+  assert.deepEqual(await computedAt(store.db, at(10)), [`${beta} ${TODAY}`]);
+  // Beta's snapshot arrived before its last rollup by more than the lag allowed for: beta is
+  // not computed again.
+  await assertFleetMatches(store.db, history, WINDOW);
+  // Taken before midnight, it arrives today: yesterday changes, and today's counts after it.
+  history.snapshot(edgeIn, { day: addDays(TODAY, -1), time: "23:59:59", receivedAt: at(13) }, {
+    users: 2,
+  });
+  await history.write();
+  const both = await refreshRollups(store.db, { now: at(14), windowDays: WINDOW });
+  assert.deepEqual(both, { ran: true, daysComputed: 2 });
+  assert.deepEqual(await computedAt(store.db, at(14)), [
+    `${alpha} ${addDays(TODAY, -1)}`,
+    `${alpha} ${TODAY}`,
+  ]);
+  await assertFleetMatches(store.db, history, WINDOW);
+  // It arrived within the lag allowed for before that rollup: computed once more, then final.
+  assert.equal(
+    (await refreshRollups(store.db, { now: at(30), windowDays: WINDOW })).daysComputed,
+    2,
   );
-  assert.deepEqual(
-    await computedAt(store.db, later),
-    (await recentDays(history)).sort(),
+  assert.deepEqual(await refreshRollups(store.db, { now: at(40), windowDays: WINDOW }), {
+    ran: true,
+    daysComputed: 0,
+  }, "nothing arrived since");
+});
+
+Deno.test("refreshRollups() computes yesterday once more after it ended, and today after it", async () => {
+  await using store = await openTestDatabase();
+  const history = new History(store.db);
+  const id = await history.instance("beta");
+  history.snapshot(id, { day: d(32), time: "08:00:00" }, { n: 1 });
+  await history.write();
+  const evening = new Date(`${d(32)}T22:00:00Z`);
+  assert.equal(
+    (await refreshRollups(store.db, { now: evening, windowDays: WINDOW })).daysComputed,
+    1,
   );
+  // After midnight: today has no rollup yet, and yesterday was computed before it ended.
+  const report = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
+  assert.deepEqual(report, { ran: true, daysComputed: 2 });
+  await assertRollupsMatch(store.db, history, "beta", { windowDays: WINDOW });
+  const again = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
+  assert.equal(again.daysComputed, 0, "yesterday computed after it ended is final");
 });
 
 /** The application days whose rollup was computed at `at`, as "appId day". */
@@ -265,16 +314,6 @@ async function computedAt(db: Database, at: Date): Promise<string[]> {
     select app_id as "appId", day::text as day from app_days
     where scope = 'all' and computed_at = ${at.toISOString()}::timestamptz`);
   return rows.map((r) => `${r.appId} ${r.day}`).sort();
-}
-
-/** Today and yesterday of the apps with history since the window before yesterday. */
-async function recentDays(history: History): Promise<string[]> {
-  const days: string[] = [];
-  for (const app of ["alpha", "beta", "delta"] as const) {
-    const id = await history.appId(app);
-    days.push(`${id} ${addDays(TODAY, -1)}`, `${id} ${TODAY}`);
-  }
-  return days;
 }
 
 async function storedRollups(db: Database) {
@@ -308,7 +347,7 @@ Deno.test("refreshRollups() with another window recomputes every day with it", a
 /**
  * Asserts that the refresh computed at `at` did alpha's days from `fromDay`
  * at least through the `WINDOW` days after it, none of alpha's days before
- * it, and the recent days of the other apps.
+ * it, and no day of the other apps.
  */
 async function assertRecomputedFrom(history: History, db: Database, fromDay: string, at: Date) {
   const alpha = await history.appId("alpha");
@@ -317,8 +356,8 @@ async function assertRecomputedFrom(history: History, db: Database, fromDay: str
   const required = daysBetween(fromDay, addDays(fromDay, WINDOW));
   assert.deepEqual(alphaDays.slice(0, required.length), required, "the day and its window");
   assert.ok(alphaDays.every((day) => day >= fromDay), `nothing before ${fromDay}: ${alphaDays}`);
-  const others = (await recentDays(history)).filter((c) => !c.startsWith(`${alpha} `));
-  assert.deepEqual(computed.filter((c) => !c.startsWith(`${alpha} `)), others.sort());
+  // No snapshot arrived for the other apps since their last rollup: none of their days.
+  assert.deepEqual(computed.filter((c) => !c.startsWith(`${alpha} `)), []);
 }
 
 Deno.test("refreshRollups() corrects the day of a late snapshot and the window after it", async () => {
@@ -348,7 +387,7 @@ Deno.test("refreshRollups() corrects the day of a late snapshot and the window a
   assert.equal((await alphaDay(store.db, history, d(26))).gone, 1, "it leaves the window again");
   assert.deepEqual(await store.db.query(sql`select * from rollup_stale`), [], "mark cleared");
   const third = await refreshRollups(store.db, { now: later, windowDays: WINDOW });
-  assert.equal(third.daysComputed, 6, "a cleared mark is not computed again");
+  assert.equal(third.daysComputed, 0, "a cleared mark is not computed again");
 });
 
 Deno.test("markRollupsStale() has the next refresh compute a changed day and its window again", async () => {
@@ -360,7 +399,7 @@ Deno.test("markRollupsStale() has the next refresh compute a changed day and its
   await history.write();
   assert.deepEqual(await store.db.query(sql`select * from rollup_stale`), []);
   const unmarked = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
-  assert.equal(unmarked.daysComputed, 6, "without a mark only today and yesterday");
+  assert.equal(unmarked.daysComputed, 0, "without a mark or an arrival for today, no day");
   assert.equal((await alphaDay(store.db, history, d(19))).reporting, 1, "day 19 is not redone");
 
   await markRollupsStale(
@@ -473,7 +512,7 @@ Deno.test("refreshRollups() computes again a day computed before it was over", a
   });
   assert.equal(day30?.reporting, 2);
   const again = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
-  assert.equal(again.daysComputed, 2, "a day computed after it ended is final");
+  assert.equal(again.daysComputed, 0, "a day computed after it ended is final");
 });
 
 Deno.test("rollUpDay() of a day whose day before has no rollup counts the window from history", async () => {
@@ -540,8 +579,8 @@ Deno.test("refreshRollups() leaves an application's excluded environments out of
   await store.db.query(sql`
     update applications set excluded_environments = '{staging}' where id = ${alpha}`);
   const report = await refreshRollups(store.db, { now: NOW, windowDays: WINDOW });
-  // Every day of alpha, and today and yesterday of beta and delta (gamma's history is old).
-  assert.equal(report.daysComputed, daysBetween(history.firstDay("alpha"), TODAY).length + 4);
+  // Every day of alpha; nothing arrived for the others.
+  assert.equal(report.daysComputed, daysBetween(history.firstDay("alpha"), TODAY).length);
   await assertRollupsMatch(store.db, history, "alpha", {
     windowDays: WINDOW,
     excluded: ["staging"],
