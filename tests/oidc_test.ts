@@ -76,30 +76,44 @@ async function startSignIn(app: TestApp): Promise<{ location: URL; cookie: strin
   return { location: new URL(start.headers.get("location")!), cookie };
 }
 
-/**
- * Signs `login` in at the provider's development login page with plain
- * HTTP (a cookie jar of its own), from the authorization URL to the
- * redirect back to the app; returns that callback URL.
- */
-async function loginAtProvider(authorization: URL, login: string): Promise<URL> {
-  const jar = new Map<string, string>();
-  const remember = (response: Response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair!.indexOf("=");
-      jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-  };
-  const cookies = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
-  let url = authorization;
-  let init: RequestInit = {};
-  for (let hop = 0; hop < 12; hop++) {
+/** A browser at the provider, as far as cookies go: plain HTTP, redirects not followed. */
+class ProviderBrowser {
+  readonly #jar = new Map<string, string>();
+
+  /** Fetches `url` with the jar's cookies and keeps those the answer sets (or clears). */
+  async fetch(url: URL, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...this.#jar].map(([name, value]) => `${name}=${value}`).join("; ");
     const response = await fetch(url, {
       ...init,
       redirect: "manual",
-      headers: { ...init.headers, cookie: cookies() },
+      headers: { ...init.headers, cookie },
     });
-    remember(response);
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair!.indexOf("=");
+      const value = pair!.slice(eq + 1);
+      if (value === "" || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) {
+        this.#jar.delete(pair!.slice(0, eq));
+      } else this.#jar.set(pair!.slice(0, eq), value);
+    }
+    return response;
+  }
+}
+
+/**
+ * Signs `login` in at the provider's development login page with plain
+ * HTTP (in `browser`, by default one of its own), from the authorization URL
+ * to the redirect back to the app; returns that callback URL.
+ */
+async function loginAtProvider(
+  authorization: URL,
+  login: string,
+  browser = new ProviderBrowser(),
+): Promise<URL> {
+  let url = authorization;
+  let init: RequestInit = {};
+  for (let hop = 0; hop < 12; hop++) {
+    const response = await browser.fetch(url, init);
     const location = response.headers.get("location");
     if (location !== null) {
       await response.body?.cancel();
@@ -122,9 +136,13 @@ async function loginAtProvider(authorization: URL, login: string): Promise<URL> 
 }
 
 /** Signs `login` in through the app and the provider; the app's answer to the callback. */
-async function signInThrough(app: TestApp, login: string): Promise<Response> {
+async function signInThrough(
+  app: TestApp,
+  login: string,
+  browser?: ProviderBrowser,
+): Promise<Response> {
   const { location, cookie } = await startSignIn(app);
-  const callback = await loginAtProvider(location, login);
+  const callback = await loginAtProvider(location, login, browser);
   return await app.fetch(`${callback.pathname}${callback.search}`, {
     headers: { cookie: `shm_oidc_login=${cookie}` },
   });
@@ -140,9 +158,13 @@ async function auditLines(app: TestApp, action: string) {
 }
 
 async function openWithProvider(
-  options: { settings?: Record<string, string> } = {},
+  options: { settings?: Record<string, string>; claimsInIdToken?: boolean } = {},
 ) {
-  const provider = await startProvider({ publicUrl: APP_URL, people: PEOPLE });
+  const provider = await startProvider({
+    publicUrl: APP_URL,
+    people: PEOPLE,
+    ...(options.claimsInIdToken === undefined ? {} : { claimsInIdToken: options.claimsInIdToken }),
+  });
   const app = await openDashboard({
     settings: {
       SHM_PUBLIC_URL: APP_URL,
@@ -557,6 +579,14 @@ Deno.test({
       await page.locator('[data-field="end-session"]').waitFor();
       const after = await page.request.get(`${server.url}/settings`, { maxRedirects: 0 });
       assert.equal(after.status(), 303, "the session ended");
+      // The browser kept the ID token in its cookie, and the link hands it back to the provider.
+      const endSession = new URL(
+        await page.locator('[data-field="end-session"]').getAttribute("href") ?? "",
+      );
+      assert.equal(endSession.searchParams.get("post_logout_redirect_uri"), `${publicUrl}/login`);
+      const hint = endSession.searchParams.get("id_token_hint");
+      assert.ok(hint, "the provider's link carries id_token_hint");
+      assert.equal(jwtPayload(hint)["sub"], "ada");
       await page.click('[data-field="end-session"]');
       await page.click('button[name="logout"]');
       await page.waitForURL(`${server.url}/login`);
@@ -705,5 +735,170 @@ Deno.test({
     assert.match(html, /data-field="invitations-off"/);
     assert.match(html, /New accounts are viewers; an admin makes someone an admin below/);
     assert.doesNotMatch(html, /Members of the group/);
+  },
+});
+
+/** Signs the session out through the form; the answer. */
+async function logOut(app: TestApp, cookies: { session: string; oidc?: string }) {
+  const html = await settingsHtml(app, cookies.session);
+  return await app.fetch("/logout", {
+    method: "POST",
+    headers: {
+      cookie: `shm_session=${cookies.session}` +
+        (cookies.oidc === undefined ? "" : `; shm_oidc_session=${cookies.oidc}`),
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ _csrf: formToken(html) }).toString(),
+  });
+}
+
+/** The provider's sign-out link of a signed-out page. */
+async function endSessionLink(response: Response): Promise<URL> {
+  assert.equal(response.status, 200, "the signed-out page with the provider's link");
+  const href = /<a href="([^"]+)" data-field="end-session"/.exec(await response.text())?.[1];
+  assert.ok(href, "the page links to the provider's sign-out");
+  return new URL(href.replaceAll("&amp;", "&"));
+}
+
+/** A JWT's payload, decoded without checking its signature. */
+function jwtPayload(jwt: string): Record<string, unknown> {
+  const part = jwt.split(".")[1] ?? "";
+  return JSON.parse(atob(part.replaceAll("-", "+").replaceAll("_", "/")));
+}
+
+Deno.test({
+  name:
+    "oidc: sign-out's provider link carries the sign-in's ID token as id_token_hint; the provider checks it, ends its session and sends the browser back to /login",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app, provider } = both;
+    const browser = new ProviderBrowser();
+    const signedIn = await signInThrough(app, "ada", browser);
+    assert.equal(signedIn.status, 303);
+    const session = cookieValue(signedIn, "shm_session");
+    const oidc = cookieValue(signedIn, "shm_oidc_session");
+    assert.ok(session && oidc);
+    const header = signedIn.headers.getSetCookie().find((line) =>
+      line.startsWith("shm_oidc_session=")
+    );
+    assert.match(header ?? "", /; Path=\/logout; HttpOnly; SameSite=Lax; Max-Age=604800$/);
+    assert.ok(oidc.length < 4000, `the cookie fits a browser's cookie: ${oidc.length}`);
+    // The provider's session is alive: a new authorization comes straight back, no form.
+    const again = await browser.fetch((await startSignIn(app)).location);
+    assert.equal(again.status, 303);
+    await again.body?.cancel();
+
+    const out = await logOut(app, { session, oidc });
+    assert.equal(cookieValue(out, "shm_session"), "", "the session cookie is cleared");
+    assert.equal(cookieValue(out, "shm_oidc_session"), "", "and the provider's");
+    const link = await endSessionLink(out);
+    assert.equal(`${link.origin}${link.pathname}`, `${provider.issuer}/session/end`);
+    assert.equal(link.searchParams.get("client_id"), provider.clientId);
+    assert.equal(link.searchParams.get("post_logout_redirect_uri"), `${APP_URL}/login`);
+    const hint = link.searchParams.get("id_token_hint");
+    assert.ok(hint, "the link carries id_token_hint");
+    const claims = jwtPayload(hint);
+    assert.equal(claims["iss"], provider.issuer);
+    assert.equal(claims["aud"], provider.clientId);
+    assert.equal(claims["sub"], "ada");
+    assert.ok(oidc.endsWith(`.${hint}`), "the hint is the ID token the cookie kept");
+    // The session here is over.
+    const after = await app.fetch("/settings", { headers: { cookie: `shm_session=${session}` } });
+    assert.equal(after.status, 303);
+    await after.body?.cancel();
+
+    // The provider checks the hint: a forged one is its error page.
+    const forged = new URL(link);
+    forged.searchParams.set("id_token_hint", `${hint.slice(0, -4)}AAAA`);
+    const refused = await browser.fetch(forged);
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /could not validate id_token_hint/);
+    // The genuine link: oidc-provider asks to confirm whenever it holds a session (it has no
+    // setting to skip that on a valid hint), with no error; confirming ends its session and
+    // sends the browser back to the registered post_logout_redirect_uri.
+    const confirm = await browser.fetch(link);
+    assert.equal(confirm.status, 200);
+    const page = await confirm.text();
+    assert.match(page, /<form id="op.logoutForm" method="post"/);
+    const action = /action="([^"]+)"/.exec(page)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1];
+    assert.ok(action && xsrf);
+    const ended = await browser.fetch(new URL(action, link), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ xsrf, logout: "yes" }).toString(),
+    });
+    assert.equal(ended.status, 303);
+    assert.equal(ended.headers.get("location"), `${APP_URL}/login`);
+    await ended.body?.cancel();
+    // Signed out at the provider: the next authorization asks for the login again.
+    const login = await browser.fetch((await startSignIn(app)).location);
+    const interaction = new URL(login.headers.get("location") ?? "", provider.issuer);
+    await login.body?.cancel();
+    assert.match(interaction.pathname, /^\/interaction\//);
+    const form = await browser.fetch(interaction);
+    assert.match(await form.text(), /name="login"/);
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: an ID token too long for a cookie is not kept: sign-out offers the provider's link without id_token_hint, and the log says why",
+  ...PROVIDER_TEST,
+  async fn() {
+    const groups = Array.from({ length: 150 }, (_, i) => `a-rather-long-group-name-${i}`);
+    PEOPLE["big"] = { email: "big@example.org", email_verified: true, groups };
+    try {
+      await using both = await openWithProvider({ claimsInIdToken: true });
+      const { app, provider } = both;
+      const browser = new ProviderBrowser();
+      const signedIn = await signInThrough(app, "big", browser);
+      assert.equal(signedIn.status, 303);
+      const session = cookieValue(signedIn, "shm_session");
+      const oidc = cookieValue(signedIn, "shm_oidc_session");
+      assert.ok(session && oidc);
+      assert.match(oidc, /^[A-Za-z0-9_-]{22}$/, "the cookie keeps the session's tie only");
+      const logged = app.logs.find(({ line }) =>
+        line["msg"] === "id token not kept for the sign-out at the provider"
+      );
+      assert.equal(logged?.line["reason"], "too_long");
+      assert.ok(Number(logged?.line["length"]) > 3_800);
+      const link = await endSessionLink(await logOut(app, { session, oidc }));
+      assert.equal(link.searchParams.get("id_token_hint"), null);
+      assert.equal(link.searchParams.get("client_id"), provider.clientId);
+      assert.equal(link.searchParams.get("post_logout_redirect_uri"), `${APP_URL}/login`);
+      // The provider takes the link without the hint too.
+      const confirm = await browser.fetch(link);
+      assert.equal(confirm.status, 200);
+      assert.match(await confirm.text(), /op.logoutForm/);
+    } finally {
+      delete PEOPLE["big"];
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: a provider's cookie left by an earlier session offers no provider sign-out to a password session; a cookie that is not the server's neither",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    const ada = await signInThrough(app, "ada");
+    const oidc = cookieValue(ada, "shm_oidc_session");
+    assert.ok(oidc);
+    for (const cookie of [oidc, "forged.value", "x".repeat(22)]) {
+      const out = await logOut(app, { session: await signIn(app), oidc: cookie });
+      assert.equal(out.status, 303, cookie.slice(0, 30));
+      assert.equal(out.headers.get("location"), "/login");
+      assert.equal(cookieValue(out, "shm_oidc_session"), "", "the stale cookie is cleared");
+      await out.body?.cancel();
+    }
+    // Its own session still gets the provider's link with the hint.
+    const link = await endSessionLink(
+      await logOut(app, { session: cookieValue(ada, "shm_session")!, oidc }),
+    );
+    assert.ok(link.searchParams.get("id_token_hint"));
   },
 });

@@ -23,7 +23,14 @@ export { createAccount, ensureFirstAccount } from "./create_account.ts";
 export { acceptInvite, invitationFor, INVITE_TTL_MS, inviteAccount } from "./invitations.ts";
 export { type AccountChangeOutcome, changeAccount, removeAccount } from "./manage_accounts.ts";
 export { hashPassword, verifyPassword } from "./password_hash.ts";
-export { type LoginState, OidcClient, OidcRefusal } from "./oidc_client.ts";
+export { type LoginState, OidcClient, OidcRefusal, type OidcSignIn } from "./oidc_client.ts";
+export {
+  type LogoutHint,
+  type LogoutHintCookie,
+  logoutHintCookie,
+  MAX_ID_TOKEN_HINT_LENGTH,
+  readLogoutHint,
+} from "./oidc_logout_hint.ts";
 export { type OidcAccount, oidcAccount, type OidcPerson } from "./oidc_accounts.ts";
 export { type ProxyAccount, proxyAccount, type RoleSync, syncRole } from "./proxy_accounts.ts";
 export { isRole, isTokenScope, type Role, ROLES, TOKEN_SCOPES, type TokenScope } from "./roles.ts";

@@ -29,6 +29,13 @@ export interface LoginState {
   readonly verifier: string;
 }
 
+/** A finished sign-in: the person, and the ID token that said who it is (for the sign-out). */
+export interface OidcSignIn {
+  readonly person: OidcPerson;
+  /** The ID token as the provider sent it (a compact JWT), checked. */
+  readonly idToken: string;
+}
+
 /** Why a sign-in with the provider cannot go on: a page's status, title and sentence. */
 export class OidcRefusal extends Error {
   override name = "OidcRefusal";
@@ -157,10 +164,10 @@ export class OidcClient {
    * code is exchanged and the ID token checked (nonce included), the
    * UserInfo claims added when the provider has the endpoint, and the person
    * must be allowed (a verified e-mail in an allowed domain, or an allowed
-   * group; else 403). Resolves with the person to sign in; throws an
-   * {@linkcode OidcRefusal} otherwise.
+   * group; else 403). Resolves with the person to sign in and the ID token;
+   * throws an {@linkcode OidcRefusal} otherwise.
    */
-  async finish(params: URLSearchParams, saved: LoginState): Promise<OidcPerson> {
+  async finish(params: URLSearchParams, saved: LoginState): Promise<OidcSignIn> {
     const server = await this.#discovered();
     if (params.get("state") !== saved.state) {
       throw new OidcRefusal(
@@ -190,20 +197,26 @@ export class OidcClient {
         `The provider's answer is not valid: ${reason(error)}. Start again from the login page.`,
       );
     }
-    const claims = await this.#claims(server, callback, saved);
-    return this.#person(claims);
+    const { claims, idToken } = await this.#claims(server, callback, saved);
+    return { person: await this.#person(claims), idToken };
   }
 
   /**
    * Where to send a browser after its session ended here, to end its
-   * session at the provider too (then back to `/login`); null when the
-   * provider has no `end_session_endpoint` or is not discovered.
+   * session at the provider too (RP-Initiated Logout 1.0): the provider's
+   * `end_session_endpoint` with `client_id`, `post_logout_redirect_uri`
+   * (`SHM_PUBLIC_URL/login`, registered at the provider) and, when given,
+   * `id_token_hint` (the ID token of the sign-in, so that the provider need
+   * not ask whose sign-out it is). Null when the provider has no
+   * `end_session_endpoint` or is not discovered.
    */
-  endSessionUrl(): string | null {
+  endSessionUrl(idTokenHint: string | null): string | null {
     const endpoint = this.#server?.end_session_endpoint;
     if (typeof endpoint !== "string") return null;
     const url = new URL(endpoint);
+    if (idTokenHint !== null) url.searchParams.set("id_token_hint", idTokenHint);
     url.searchParams.set("client_id", this.#setting.clientId);
+    // The redirect URI is SHM_PUBLIC_URL/login/oidc/callback (config.ts): this is SHM_PUBLIC_URL/login.
     url.searchParams.set(
       "post_logout_redirect_uri",
       this.#setting.redirectUri.replace(/\/oidc\/callback$/, ""),
@@ -224,7 +237,7 @@ export class OidcClient {
     server: oauth.AuthorizationServer,
     callback: URLSearchParams,
     saved: LoginState,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<{ claims: Record<string, unknown>; idToken: string }> {
     try {
       const response = await oauth.authorizationCodeGrantRequest(
         server,
@@ -240,8 +253,11 @@ export class OidcClient {
         requireIdToken: true,
       });
       const idClaims = oauth.getValidatedIdTokenClaims(tokens);
-      if (idClaims === undefined) throw new Error("the token endpoint sent no ID token");
-      if (typeof server.userinfo_endpoint !== "string") return { ...idClaims };
+      const idToken = tokens.id_token;
+      if (idClaims === undefined || idToken === undefined) {
+        throw new Error("the token endpoint sent no ID token");
+      }
+      if (typeof server.userinfo_endpoint !== "string") return { claims: { ...idClaims }, idToken };
       const info = await oauth.processUserInfoResponse(
         server,
         this.#client,
@@ -249,7 +265,7 @@ export class OidcClient {
         await oauth.userInfoRequest(server, this.#client, tokens.access_token, this.#http),
       );
       // The ID token's own claims (iss, aud, nonce…) win over anything UserInfo repeats.
-      return { ...info, ...idClaims };
+      return { claims: { ...info, ...idClaims }, idToken };
     } catch (error) {
       this.#log.warn("openid connect sign-in failed", { reason: reason(error) });
       throw new OidcRefusal(

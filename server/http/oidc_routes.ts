@@ -4,13 +4,14 @@
  * short-lived HttpOnly cookie; `GET /login/oidc/callback` takes the
  * provider's answer back, compares the state, has the code exchanged and the
  * ID token checked (`accounts/oidc_client.ts`), finds or makes the account
- * and starts an ordinary session. A callback without the cookie, with
- * another state or with the provider's error is a page saying so (400,
- * 403), and nothing is made.
+ * and starts an ordinary session, its ID token kept for the sign-out. A
+ * callback without the cookie, with another state or with the provider's
+ * error is a page saying so (400, 403), and nothing is made.
  */
 
 import {
   type LoginState,
+  logoutHintCookie,
   oidcAccount,
   type OidcClient,
   OidcRefusal,
@@ -28,7 +29,11 @@ import { cookieHeader, readCookie, SESSION_COOKIE } from "./session_auth.ts";
 /** The cookie holding a sign-in's state, nonce, PKCE verifier and where to go after. */
 export const OIDC_LOGIN_COOKIE = "shm_oidc_login";
 
-/** The cookie saying a session came from the provider, so that signing out offers its sign-out. */
+/**
+ * The cookie saying a session came from the provider, so that signing out
+ * offers its sign-out: tied to the session, with the ID token of the sign-in
+ * for `id_token_hint` (`accounts/oidc_logout_hint.ts`), sent to `/logout` only.
+ */
 export const OIDC_SESSION_COOKIE = "shm_oidc_session";
 
 /** Where the sign-in cookie is sent: the start and the callback only. */
@@ -112,14 +117,14 @@ export function oidcHandlers(deps: OidcRouteDeps): {
             "the login page.",
         );
       }
-      let person;
+      let signedIn;
       try {
-        person = await oidc.finish(ctx.url.searchParams, saved);
+        signedIn = await oidc.finish(ctx.url.searchParams, saved);
       } catch (error) {
         if (!(error instanceof OidcRefusal)) throw error;
         return refused(error.status, error.title, error.message);
       }
-      const account = await oidcAccount(deps.db, { ...person, now: deps.now() });
+      const account = await oidcAccount(deps.db, { ...signedIn.person, now: deps.now() });
       if (account.kind === "disabled") {
         return refused(
           403,
@@ -147,9 +152,17 @@ export function oidcHandlers(deps: OidcRouteDeps): {
         "set-cookie",
         cookieHeader(SESSION_COOKIE, session.token, { secure, maxAgeSeconds }),
       );
+      const hint = await logoutHintCookie(session.token, signedIn.idToken);
+      if (hint.skipped !== null) {
+        deps.log.info("id token not kept for the sign-out at the provider", {
+          username: account.username,
+          reason: hint.skipped,
+          length: signedIn.idToken.length,
+        });
+      }
       headers.append(
         "set-cookie",
-        cookieHeader(OIDC_SESSION_COOKIE, "1", { secure, path: "/logout", maxAgeSeconds }),
+        cookieHeader(OIDC_SESSION_COOKIE, hint.value, { secure, path: "/logout", maxAgeSeconds }),
       );
       return redirect(saved.next, headers);
     },

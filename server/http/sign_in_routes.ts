@@ -4,6 +4,7 @@ import {
   hasAccounts,
   type OidcClient,
   randomToken,
+  readLogoutHint,
   sameToken,
   SESSION_TTL_MS,
   signIn,
@@ -49,7 +50,8 @@ export interface SignInDeps {
  * redirect when signed in already), `POST /login` (public: refused with 403
  * when local sign-in is off; its own CSRF cookie, the sign-in limits, then
  * the password) and `POST /logout` (access `session_form`; a session that
- * came from the provider is offered the provider's sign-out as well).
+ * came from the provider is offered the provider's sign-out as well, with
+ * the sign-in's ID token as `id_token_hint` when it was kept).
  */
 export function signInHandlers(deps: SignInDeps): {
   loginPage: Handler<"public">;
@@ -167,14 +169,19 @@ export function signInHandlers(deps: SignInDeps): {
       const secure = ctx.facts.secure;
       const headers = new Headers();
       headers.append("set-cookie", cookieHeader(SESSION_COOKIE, null, { secure }));
-      const endSession = readCookie(ctx.request, OIDC_SESSION_COOKIE) === undefined
-        ? null
-        : deps.oidc?.endSessionUrl() ?? null;
+      const cookie = readCookie(ctx.request, OIDC_SESSION_COOKIE);
+      if (cookie !== undefined) {
+        headers.append(
+          "set-cookie",
+          cookieHeader(OIDC_SESSION_COOKIE, null, { secure, path: "/logout" }),
+        );
+      }
+      // A cookie left by an earlier session (this one signed in with a password) is not this one's.
+      const hint = cookie === undefined ? null : await readLogoutHint(ctx.session.token, cookie);
+      const endSession = hint?.kind === "provider"
+        ? deps.oidc?.endSessionUrl(hint.idToken) ?? null
+        : null;
       if (endSession === null || deps.oidc === null) return redirect("/login", headers);
-      headers.append(
-        "set-cookie",
-        cookieHeader(OIDC_SESSION_COOKIE, null, { secure, path: "/logout" }),
-      );
       // A page with a link rather than a redirect: the form's content security policy
       // (form-action 'self') would stop a redirect to the provider.
       return page(

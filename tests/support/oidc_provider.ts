@@ -36,10 +36,17 @@ export function freePort(): number {
 /**
  * Starts a provider on `port` (by default a free one) whose client may send
  * browsers back to `${publicUrl}/login/oidc/callback` (and after sign-out to
- * `${publicUrl}/login`); `people` are its accounts by login.
+ * `${publicUrl}/login`); `people` are its accounts by login. With
+ * `claimsInIdToken`, the ID token carries the person's claims too (not only
+ * UserInfo), so that long claims make a long ID token.
  */
 export async function startProvider(
-  options: { publicUrl: string; people: Record<string, TestPerson>; port?: number },
+  options: {
+    publicUrl: string;
+    people: Record<string, TestPerson>;
+    port?: number;
+    claimsInIdToken?: boolean;
+  },
 ): Promise<TestProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
@@ -64,6 +71,7 @@ export async function startProvider(
       groups: ["groups"],
     },
     cookies: { keys: [crypto.randomUUID()] },
+    conformIdTokenClaims: options.claimsInIdToken !== true,
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     // deno-lint-ignore require-await
     findAccount: async (_ctx: unknown, id: string) => {
