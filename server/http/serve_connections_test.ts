@@ -4,6 +4,7 @@ import {
   type RawExchange,
   readUntilClosed,
 } from "../../tests/support/raw_connection.ts";
+import { readBody } from "./read_body.ts";
 import { createLogger, type Logger } from "../log.ts";
 import {
   type ConnectionListener,
@@ -40,7 +41,8 @@ function echoServer(rules: Partial<ConnectionRules> = {}, extra: {
     log: extra.log ?? keptLogger().log,
     ...(extra.listen ? { listen: extra.listen } : {}),
     handler: async (request, client) => {
-      const body = await request.arrayBuffer();
+      // As the routes do: the accept loop has read the body whole already.
+      const body = await readBody(request);
       return Response.json({
         method: request.method,
         bytes: body.byteLength,

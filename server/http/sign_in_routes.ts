@@ -87,7 +87,8 @@ export function signInHandlers(deps: SignInDeps): {
       const secure = ctx.facts.secure;
       const next = safeLocation(ctx.url.searchParams.get("next"));
       if (!deps.localLogin) {
-        await ctx.request.body?.cancel();
+        // Read whole already when it came through the accept loop; a stream otherwise.
+        if (!ctx.request.bodyUsed) await ctx.request.body?.cancel();
         return page(
           MessagePage({
             title: "Password sign-in is off",

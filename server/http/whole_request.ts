@@ -12,8 +12,8 @@ export interface BodyRules {
 
 /**
  * The request with its body read whole, within the body deadline and the
- * size cap; or the answer that refuses it (400, 408 or 413, each asking to
- * close the connection).
+ * size cap (kept for {@linkcode bodyInMemory}); or the answer that refuses
+ * it (400, 408 or 413, each asking to close the connection).
  */
 export async function wholeRequest(
   request: Request,
@@ -70,27 +70,28 @@ export async function wholeRequest(
   return withBody(request, body);
 }
 
-/** The bodies of the requests `wholeRequest` made, for readers that want the bytes as they are. */
+/** The bodies `wholeRequest` read whole, by their request. */
 const bodiesInMemory = new WeakMap<Request, Uint8Array>();
 
 /**
- * The body of `request` when it was read whole by {@linkcode wholeRequest}
- * and not consumed since, without making a stream of it; otherwise null.
+ * The body of `request` when it was read whole by {@linkcode wholeRequest};
+ * otherwise null (a request made elsewhere, such as in a test, whose body is
+ * still a stream). Routes read bodies through `readBody`, which asks this
+ * first: the request's own body stream is used up by then.
  */
 export function bodyInMemory(request: Request): Uint8Array | null {
-  return request.bodyUsed ? null : bodiesInMemory.get(request) ?? null;
+  return bodiesInMemory.get(request) ?? null;
 }
 
-/** A copy of `request` whose body is `body`, already in memory. */
+/**
+ * `request`, its body now read (its stream used up) and kept as `body` for
+ * {@linkcode bodyInMemory}. The request itself is kept, not copied: a copy
+ * with the body as bytes cost about 28 µs a request (its headers copied one
+ * by one), a tenth of a snapshot's time on the server.
+ */
 function withBody(request: Request, body: Uint8Array): Request {
-  const bodyless = request.method === "GET" || request.method === "HEAD";
-  const copy = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: bodyless ? null : body as Uint8Array<ArrayBuffer>,
-  });
-  if (!bodyless) bodiesInMemory.set(copy, body);
-  return copy;
+  bodiesInMemory.set(request, body);
+  return request;
 }
 
 function tooSlow(timeoutMs: number, headers: Record<string, string>): Response {
