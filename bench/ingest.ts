@@ -19,7 +19,13 @@ import { httpSender, TestInstance } from "../tests/support/instance_client.ts";
 import { startServer } from "../tests/support/server.ts";
 import type { StoreSetting } from "../server/config.ts";
 import { freshEmbeddedFolder, freshPostgresDatabase } from "../tests/support/store.ts";
-import { type EncodedRequest, encodePost, type LoadRun, runLoad } from "./http_load.ts";
+import {
+  type EncodedRequest,
+  encodePost,
+  type LoadRun,
+  longestSilences,
+  runLoad,
+} from "./http_load.ts";
 import { percentile, timed } from "./timing.ts";
 
 const { values } = parseArgs({
@@ -278,7 +284,9 @@ function describe(label: string, run: SignedRun): string {
   const non2xx = [...run.statuses].filter(([status]) => status < 200 || status > 299);
   return `${label.padEnd(28)}${(count / (run.wallMs / 1000)).toFixed(0).padStart(8)}/s` +
     `   p50 ${percentile(run.latencies, 0.5).toFixed(1)} ms` +
+    `   p90 ${percentile(run.latencies, 0.9).toFixed(1)} ms` +
     `   p99 ${percentile(run.latencies, 0.99).toFixed(1)} ms` +
+    `   max ${run.latencies.at(-1)?.toFixed(0)} ms` +
     `   non-2xx ${non2xx.reduce((sum, [, n]) => sum + n, 0)}` +
     (non2xx.length > 0 ? ` (${non2xx.map(([s, n]) => `${s}: ${n}`).join(", ")})` : "") +
     (run.cpuUsPerSnapshot === null
@@ -295,6 +303,9 @@ function describe(label: string, run: SignedRun): string {
       : `   ${run.snapshotsPerCommit.toFixed(1)} snapshots/commit`) +
     (run.machineIdle === null ? "" : `   machine idle ${(run.machineIdle * 100).toFixed(0)} %`) +
     `   load ${Deno.loadavg()[0]?.toFixed(1)}` +
+    `\n${"".padEnd(28)}longest silences ${
+      longestSilences(run, 5).map((ms) => ms.toFixed(0)).join(", ")
+    } ms` +
     run.serverWarnings.map((line) => `\n${"".padEnd(28)}server logged ${line}`).join("");
 }
 

@@ -142,12 +142,30 @@ async function rows<Row>(
  * would go out as `a,b` and fail as malformed. A literal needs no such read.
  */
 export function withArrayLiterals(query: SqlQuery): unknown[] {
-  const arrayParams = new Set(
-    [...query.text.matchAll(/\$(\d+)::[a-z0-9_ ]+\[\]/gi)].map((match) => Number(match[1]) - 1),
-  );
+  if (!query.params.some(Array.isArray)) return [...query.params];
+  const arrayParams = arrayParamsOf(query.text);
   return query.params.map((value, i) =>
     arrayParams.has(i) && Array.isArray(value) ? arrayLiteral(value) : value
   );
+}
+
+/** The statements seen so far and their parameters cast to an array type (a bounded memo). */
+const arrayParamsByText = new Map<string, ReadonlySet<number>>();
+
+/** How many statements {@linkcode arrayParamsByText} keeps before it starts again. */
+const ARRAY_PARAMS_KEPT = 1_000;
+
+/** The indexes of the parameters of `text` cast to an array type (`$n::type[]`). */
+function arrayParamsOf(text: string): ReadonlySet<number> {
+  let found = arrayParamsByText.get(text);
+  if (found === undefined) {
+    found = new Set(
+      [...text.matchAll(/\$(\d+)::[a-z0-9_ ]+\[\]/gi)].map((match) => Number(match[1]) - 1),
+    );
+    if (arrayParamsByText.size >= ARRAY_PARAMS_KEPT) arrayParamsByText.clear();
+    arrayParamsByText.set(text, found);
+  }
+  return found;
 }
 
 /** `values` as a PostgreSQL array literal: each element quoted and escaped, null as NULL. */
