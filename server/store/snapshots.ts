@@ -97,27 +97,30 @@ export async function insertSnapshotsIfNewer(
   // Sorted by instance id, so that two servers' batches mostly lock rows in the same order; a
   // deadlock that still happens fails the batch, and its snapshots are retried one by one.
   const sorted = [...batch].sort((a, b) => a.record.instanceId < b.record.instanceId ? -1 : 1);
-  const column = <T>(pick: (p: TimedSnapshot) => T) => sorted.map(pick);
+  // The batch goes as one JSON parameter: one JSON.stringify, where nine array literals cost
+  // an escaped string per value and the metrics a text-to-jsonb cast each.
+  const input = JSON.stringify(sorted.map(({ record, now }) => ({
+    instance_id: record.instanceId,
+    taken_at: record.takenAt,
+    metrics: record.metrics,
+    app_version: record.appVersion,
+    environment: record.metadata.environment,
+    deployment_mode: record.metadata.deploymentMode,
+    os_arch: record.metadata.osArch,
+    reported_deployment_mode: record.reportedDeploymentMode ?? null,
+    received_at: now.toISOString(),
+  })));
   const rows = await db.query<{ instance_id: string }>(sql`
     with input as (
-      select * from unnest(
-        ${column((p) => p.record.instanceId)}::uuid[],
-        ${column((p) => p.record.takenAt)}::text[],
-        ${column((p) => JSON.stringify(p.record.metrics))}::text[],
-        ${column((p) => p.record.appVersion)}::text[],
-        ${column((p) => p.record.metadata.environment)}::text[],
-        ${column((p) => p.record.metadata.deploymentMode)}::text[],
-        ${column((p) => p.record.metadata.osArch)}::text[],
-        ${column((p) => p.record.reportedDeploymentMode ?? null)}::text[],
-        ${column((p) => p.now.toISOString())}::text[]
-      ) as t(instance_id, taken_at, metrics, app_version, environment, deployment_mode,
-        os_arch, reported_deployment_mode, received_at)
+      select * from jsonb_to_recordset(${input}::text::jsonb) as t(instance_id uuid, taken_at text,
+        metrics jsonb, app_version text, environment text, deployment_mode text, os_arch text,
+        reported_deployment_mode text, received_at text)
     ),
     accepted as (
       update instances i set
         last_snapshot_at = input.taken_at::timestamptz,
         last_seen = greatest(i.last_seen, input.received_at::timestamptz),
-        metrics = input.metrics::jsonb,
+        metrics = input.metrics,
         status = 'active',
         app_version = coalesce(input.app_version, i.app_version),
         environment = coalesce(input.environment, i.environment),
