@@ -12,11 +12,13 @@ import assert from "node:assert/strict";
 import { fc } from "./support/dev_deps.ts";
 import { openTestDatabase } from "./support/store.ts";
 import { addDays, type InstanceDayFact } from "./support/rollup_reference.ts";
-import { assertScopeMatches } from "./support/rollup_fleet.ts";
+import { assertScopeMatches, rounded } from "./support/rollup_fleet.ts";
+import { expectedSummary } from "./support/summary_reference.ts";
 import {
   changeInstanceStatus,
   type Database,
   eraseInstance,
+  findSummaryFigures,
   insertSnapshotsIfNewer,
   registerInstance,
   ROLLUP_SCOPES,
@@ -24,7 +26,6 @@ import {
 } from "../server/store/mod.ts";
 import { runRollupRound } from "../server/upkeep/mod.ts";
 
-const WINDOW = 3;
 const START = Date.parse("2026-05-01T06:00:00Z");
 const APPS = ["one", "two"] as const;
 const ENVIRONMENTS = [null, "production", "ci", " Staging "] as const;
@@ -49,7 +50,8 @@ type Step =
 
 const metricsArb = fc.record({
   n: fc.integer({ min: -3, max: 40 }),
-  f: fc.double({ min: -5, max: 5, noNaN: true, noDefaultInfinity: true }),
+  // quarters: sums exact in a float as in a numeric
+  f: fc.integer({ min: -20, max: 20 }).map((n) => n / 4),
   s: fc.constantFrom("a", "b", "c"),
   b: fc.boolean(),
 }, { requiredKeys: [] });
@@ -109,12 +111,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 /** A fleet on a fresh store, a clock, and what the steps made. */
 class Run {
   readonly db: Database;
+  readonly windowDays: number;
   now = START;
   readonly instances: string[] = [];
   readonly log: string[] = [];
 
-  constructor(db: Database) {
+  constructor(db: Database, windowDays = 3) {
     this.db = db;
+    this.windowDays = windowDays;
   }
 
   async apply(step: Step): Promise<void> {
@@ -182,11 +186,51 @@ class Run {
           where slug = ${APPS[step.app]!}`);
         return;
       case "round": {
-        const report = await runRollupRound(this.db, { now: at, windowDays: WINDOW });
+        const report = await runRollupRound(this.db, { now: at, windowDays: this.windowDays });
         assert.equal(report.ran, true);
         await this.assertAsComputedFully();
+        await this.assertSummariesAsComputedFully(at);
         this.now += 1000;
         return;
+      }
+    }
+  }
+
+  /** Every application's summary, in both scopes, equals the one computed from its instances. */
+  async assertSummariesAsComputedFully(now: Date): Promise<void> {
+    const apps = await this.db.query<{ id: number; slug: string; excluded: string[] }>(sql`
+      select id, slug, excluded_environments as excluded from applications order by id`);
+    for (const app of apps) {
+      for (const scope of ROLLUP_SCOPES) {
+        const { computedAt: _, ...stored } = await findSummaryFigures(this.db, app.id, { scope });
+        const expected = await expectedSummary(this.db, {
+          appId: app.id,
+          scope,
+          excluded: app.excluded,
+          now,
+          windowDays: this.windowDays,
+        });
+        const rounding = (figures: typeof expected) => ({
+          ...figures,
+          metrics: Object.fromEntries(
+            Object.entries(figures.metrics).map(([key, m]) => [key, {
+              instances: m.instances,
+              sum: rounded(m.sum),
+              avg: rounded(m.avg),
+              min: rounded(m.min),
+              max: rounded(m.max),
+            }]),
+          ),
+        });
+        try {
+          assert.deepEqual(rounding(stored), rounding(expected));
+        } catch (error) {
+          throw new Error(
+            `${app.slug} (${scope}) summary differs after: ${this.log.join("\n")}\n${
+              String(error)
+            }`,
+          );
+        }
       }
     }
   }
@@ -215,7 +259,7 @@ class Run {
           facts,
           fromDay,
           today: today < fromDay ? fromDay : today,
-          windowDays: WINDOW,
+          windowDays: this.windowDays,
           app: "alpha",
         }).catch((error: unknown) => {
           throw new Error(
@@ -227,19 +271,21 @@ class Run {
   }
 }
 
-Deno.test("runRollupRound() keeps every daily rollup equal to the one computed from the whole history", async () => {
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(stepArb, { minLength: 10, maxLength: 60 }),
-      async (steps) => {
-        await using store = await openTestDatabase();
-        const run = new Run(store.db);
-        for (const step of [...steps, { kind: "round" as const }]) await run.apply(step);
-      },
-    ),
-    { numRuns: 12 },
-  );
-});
+for (const windowDays of [3, 1]) {
+  Deno.test(`runRollupRound() keeps every summary and daily rollup equal to those computed from everything stored (a ${windowDays}-day window)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArb, { minLength: 10, maxLength: 60 }),
+        async (steps) => {
+          await using store = await openTestDatabase();
+          const run = new Run(store.db, windowDays);
+          for (const step of [...steps, { kind: "round" as const }]) await run.apply(step);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+}
 
 // A late snapshot's day before yesterday is marked; yesterday's arrives without a mark.
 Deno.test("runRollupRound() follows a snapshot of yesterday that arrives today, unmarked", async () => {
@@ -269,4 +315,53 @@ Deno.test("runRollupRound() follows a snapshot of yesterday that arrives today, 
     select reporting from app_days
     where scope = 'all' and day = ${addDays(new Date(START).toISOString().slice(0, 10), 0)}::date`);
   assert.equal(row?.reporting, 2);
+});
+
+Deno.test("runRollupRound() takes an instance out of the active figures when its last sign of life leaves the window between two rounds", async () => {
+  await using store = await openTestDatabase();
+  const run = new Run(store.db, 1);
+  const steps: Step[] = [
+    { kind: "register", app: 0, version: "1.0.0", environment: 1 },
+    { kind: "snapshot", instance: 0, hoursLate: 0, version: null, environment: null, metrics: {} },
+    { kind: "wait", minutes: 720 },
+    { kind: "round" },
+    { kind: "wait", minutes: 900 },
+    { kind: "round" },
+  ];
+  for (const step of steps) await run.apply(step);
+  const [app] = await store.db.query<{ id: number }>(sql`select id from applications`);
+  const figures = await findSummaryFigures(store.db, app!.id, { scope: "all" });
+  assert.equal(figures.instances, 1);
+  assert.equal(figures.active, 0, "seen 27 hours ago, with a window of a day");
+});
+
+Deno.test("runRollupRound() twice at once counts each change once", async () => {
+  await using store = await openTestDatabase();
+  const run = new Run(store.db);
+  const snapshot = (instance: number, n: number): Step => ({
+    kind: "snapshot",
+    instance,
+    hoursLate: 0,
+    version: n % 2 === 0 ? "2.0.0" : null,
+    environment: null,
+    metrics: { n, f: n / 4 },
+  });
+  await run.apply({ kind: "register", app: 0, version: "1.0.0", environment: 1 });
+  await run.apply({ kind: "register", app: 0, version: "1.0.0", environment: 2 });
+  await run.apply({ kind: "register", app: 1, version: "1.0.0", environment: 0 });
+  for (const step of [snapshot(0, 1), snapshot(1, 2), snapshot(2, 3)]) await run.apply(step);
+  await run.apply({ kind: "round" });
+  for (let i = 0; i < 3; i++) {
+    for (const step of [snapshot(0, 10 + i), snapshot(1, 20 + i), snapshot(2, 30 + i)]) {
+      await run.apply(step);
+    }
+    await run.apply({ kind: "wait", minutes: 1 });
+    const now = new Date(run.now);
+    const reports = await Promise.all([
+      runRollupRound(store.db, { now, windowDays: run.windowDays }),
+      runRollupRound(store.db, { now, windowDays: run.windowDays }),
+    ]);
+    assert.ok(reports.some((r) => r.summaries > 0));
+    await run.assertSummariesAsComputedFully(now);
+  }
 });

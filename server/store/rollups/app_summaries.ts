@@ -1,14 +1,16 @@
 /**
  * Per-application summaries of the latest state: instance counts by status,
  * active instances by version and platform, and each numeric metric over the
- * active instances' latest values. Computed from `instances` by the upkeep,
- * read by badges, the overview, the application page and the admin API, so
- * that none of them scans an application's instances.
+ * active instances' latest values. Composed by the upkeep from counts kept
+ * from the instances that changed (`summary_counts.ts`), read by badges, the
+ * overview, the application page and the admin API, so that none of them
+ * scans an application's instances.
  */
 
 import type { Application } from "../applications.ts";
-import { type Database, sql } from "../drivers/database.ts";
+import { type Database, sql, type SqlQuery } from "../drivers/database.ts";
 import { inScope, ROLLUP_SCOPES, type RollupScope } from "./rollup_scope.ts";
+import { recountAll, recountChanged } from "./summary_counts.ts";
 
 /** How many values of each breakdown a summary keeps, largest first. */
 export const SUMMARY_VALUES_KEPT = 50;
@@ -54,7 +56,7 @@ export interface SummaryFigures {
   readonly pending: number;
   readonly revoked: number;
   readonly lastSeen: Date | null;
-  /** Per breakdown, the values largest first (ties: seen last first, then highest value). */
+  /** Per breakdown, the values largest first (ties: the highest value first, bytewise). */
   readonly breakdowns: Readonly<Record<SummaryBreakdown, readonly BreakdownRow[]>>;
   readonly metrics: Readonly<Record<string, SummaryMetric>>;
   /** The versions and environments any instance of the application has, sorted. */
@@ -69,14 +71,21 @@ export type ApplicationSummary =
 /** First of the two advisory lock keys held while one server computes an application's summary. */
 const SUMMARY_LOCK_CLASS = 7_368_776;
 
+/** How long a summary is kept from changes before it is computed again from every instance. */
+const REBUILD_AFTER_MS = 86_400_000;
+
 /**
- * Computes every application's summary as of `now` (active: status active
- * and seen in the `windowDays` days before `now`) in both scopes, with the
- * application's excluded environments as they are now, and replaces the
- * stored ones, one application and scope per statement. An application
- * whose summary another server is computing right now is left to it (an
- * advisory lock per application), so that replicas take turns rather than
- * each reading every instance. Returns how many applications it summed up.
+ * Brings every application's summary up to date as of `now` (active: status
+ * active and seen in the `windowDays` days before `now`) in both scopes, with
+ * the application's excluded environments as they are now: from the
+ * instances changed since its last summary (see `summary_counts.ts`), or from
+ * every instance when it has none yet, when its excluded environments or the
+ * window changed, when the clock is behind its last one, and once a day. The
+ * counts and the summary of one application change in one transaction, under
+ * an advisory lock per application: a server that finds an application's
+ * summary being computed by another leaves it to that one, so replicas take
+ * turns and no change is counted twice. Returns how many applications it
+ * summed up.
  */
 export async function refreshSummaries(
   db: Database,
@@ -92,14 +101,40 @@ export async function refreshSummaries(
         sql`select pg_try_advisory_xact_lock(${SUMMARY_LOCK_CLASS}::int, ${id}::int) as locked`,
       );
       if (!lock?.locked) return false;
+      const [last] = await tx.query<
+        { computedAt: Date; windowDays: number; excluded: string[]; rebuiltAt: Date | null }
+      >(sql`
+        select computed_at as "computedAt", window_days as "windowDays",
+          excluded_environments as excluded, rebuilt_at as "rebuiltAt"
+        from app_summaries where app_id = ${id} and scope = 'counted'`);
+      const counting = { appId: id, excluded, since };
+      const fromChanges = last !== undefined && last.rebuiltAt !== null &&
+        last.windowDays === options.windowDays &&
+        sameList(last.excluded, excluded) &&
+        last.computedAt.getTime() <= options.now.getTime() &&
+        options.now.getTime() - last.rebuiltAt.getTime() < REBUILD_AFTER_MS;
+      if (fromChanges) {
+        await recountChanged(tx, {
+          ...counting,
+          last: last.computedAt,
+          lastSince: new Date(last.computedAt.getTime() - last.windowDays * 86_400_000),
+        });
+      } else {
+        await recountAll(tx, counting);
+      }
+      const rebuiltAt = fromChanges ? last.rebuiltAt ?? options.now : options.now;
       for (const scope of ROLLUP_SCOPES) {
-        await tx.query(summaryStatement({ appId: id, scope, excluded, since, ...options }));
+        await tx.query(summaryStatement({ ...options, appId: id, scope, excluded, rebuiltAt }));
       }
       return true;
     });
     if (done) summed++;
   }
   return summed;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 /**
@@ -116,87 +151,92 @@ export async function excludedEnvironmentsChanged(db: Database): Promise<boolean
   return row?.changed ?? false;
 }
 
-/** The statement that replaces one application's summary in one scope. */
+/** A number as a float, clamped to what a float carries. */
+function clamped(value: SqlQuery): SqlQuery {
+  return sql`least(greatest(${value}, -1.7976931348623157e308), 1.7976931348623157e308)::float8`;
+}
+
+/**
+ * The statement that replaces one application's summary in one scope with
+ * the figures its counts add up to: a read of one row per value, metric and
+ * status, and of the newest instance in the scope by the last_seen index.
+ */
 function summaryStatement(options: {
   appId: number;
   scope: RollupScope;
   excluded: readonly string[];
-  since: Date;
   now: Date;
   windowDays: number;
+  rebuiltAt: Date;
 }) {
-  const { appId: id, scope, excluded, since } = options;
+  const { appId: id, scope, excluded } = options;
+  const n = scope === "all" ? sql`all_instances` : sql`counted_instances`;
+  const total = scope === "all" ? sql`all_sum` : sql`counted_sum`;
+  const valued = scope === "all" ? sql`v.all_instances` : sql`v.counted_instances`;
+  const value = sql`case when key = '' then null else substr(key, 2) end`;
   return sql`
-      with app_instances as (
-        select app_version, os_arch, environment, deployment_mode, metrics, last_seen,
-          status = 'active' and last_seen >= ${since.toISOString()}::timestamptz as active,
-          status
-        from instances
-        where app_id = ${id} and ${inScope(scope, { environment: sql`environment`, excluded })}
-      ),
-      active_instances as (select * from app_instances where active),
-      breakdown_counts as (
-        select b.field, b.value, count(*)::int as instances, max(a.last_seen) as last_seen
-        from active_instances a
-        cross join lateral (values ('app_version', a.app_version), ('os_arch', a.os_arch),
-          ('environment', a.environment), ('deployment_mode', a.deployment_mode)) b(field, value)
-        group by b.field, b.value
+      with counts as (
+        select field, ${value} as value, ${n} as instances, ${total} as total
+        from summary_counts where app_id = ${id} and ${n} > 0
       ),
       breakdowns as (
         select field, jsonb_agg(jsonb_build_object('value', value, 'instances', instances)
-          order by instances desc, last_seen desc, value desc nulls last) as rows
+          order by instances desc, value collate "C" desc nulls last) as rows
         from (
           select *, row_number() over (partition by field
-            order by instances desc, last_seen desc, value desc nulls last) as rank
-          from breakdown_counts
+            order by instances desc, value collate "C" desc nulls last) as rank
+          from counts
+          where field in ('app_version', 'os_arch', 'environment', 'deployment_mode')
         ) ranked
         where rank <= ${SUMMARY_VALUES_KEPT}
         group by field
       ),
-      metric_values as (
-        select m.key, (m.value #>> '{}')::numeric as value
-        from active_instances a
-        cross join lateral jsonb_each(a.metrics) m
-        where jsonb_typeof(m.value) = 'number'
-      ),
       metric_figures as (
-        select key, count(*)::int as instances,
-          -- exact sums, clamped to what a float carries
-          least(greatest(sum(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
-            as sum,
-          least(greatest(avg(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
-            as avg,
-          least(greatest(min(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
-            as min,
-          least(greatest(max(value), -1.7976931348623157e308), 1.7976931348623157e308)::float8
-            as max
-        from metric_values
-        group by key
-        order by count(*) desc, key
+        select value as key, instances, ${clamped(sql`total`)} as sum,
+          ${clamped(sql`total / instances`)} as avg,
+          ${
+    clamped(sql`(select min(v.value) from summary_metric_values v
+            where v.app_id = ${id} and v.metric = c.value and ${valued} > 0)`)
+  } as min,
+          ${
+    clamped(sql`(select max(v.value) from summary_metric_values v
+            where v.app_id = ${id} and v.metric = c.value and ${valued} > 0)`)
+  } as max
+        from counts c
+        where field = 'metric'
+        order by instances desc, value
         limit ${SUMMARY_METRICS_KEPT}
       )
       insert into app_summaries (app_id, scope, excluded_environments, window_days, computed_at,
-        instances, active, pending, revoked, last_seen, breakdowns, metrics, filter_values)
+        rebuilt_at, instances, active, pending, revoked, last_seen, breakdowns, metrics,
+        filter_values)
       select ${id}, ${scope}, ${[...excluded]}::text[], ${options.windowDays},
-        ${options.now.toISOString()}::timestamptz,
-        (select count(*) from app_instances)::int,
-        (select count(*) from active_instances)::int,
-        (select count(*) from app_instances where status = 'pending')::int,
-        (select count(*) from app_instances where status = 'revoked')::int,
-        (select max(last_seen) from app_instances),
+        ${options.now.toISOString()}::timestamptz, ${options.rebuiltAt.toISOString()}::timestamptz,
+        (select coalesce(sum(instances), 0) from counts where field = 'status')::int,
+        (select coalesce(sum(instances), 0) from counts where field = 'active')::int,
+        (select coalesce(sum(instances), 0) from counts
+          where field = 'status' and value = 'pending')::int,
+        (select coalesce(sum(instances), 0) from counts
+          where field = 'status' and value = 'revoked')::int,
+        (select i.last_seen from instances i
+          where i.app_id = ${id} and ${
+    inScope(scope, { environment: sql`i.environment`, excluded })
+  }
+          order by i.last_seen desc limit 1),
         coalesce((select jsonb_object_agg(field, rows) from breakdowns), '{}'::jsonb),
         coalesce((select jsonb_object_agg(key, jsonb_build_object('instances', instances,
           'sum', sum, 'avg', avg, 'min', min, 'max', max)) from metric_figures), '{}'::jsonb),
         jsonb_build_object(
           'versions', (select coalesce(jsonb_agg(v order by v), '[]'::jsonb) from (
-            select distinct app_version as v from app_instances
+            select value as v from counts where field = 'any_version'
             order by 1 limit ${FILTER_VALUES_KEPT}) versions),
           'environments', (select coalesce(jsonb_agg(v order by v), '[]'::jsonb) from (
-            select distinct environment as v from app_instances where environment is not null
+            select value as v from counts where field = 'any_environment'
             order by 1 limit ${FILTER_VALUES_KEPT}) environments))
       on conflict (app_id, scope) do update set
         excluded_environments = excluded.excluded_environments,
         window_days = excluded.window_days, computed_at = excluded.computed_at,
+        rebuilt_at = excluded.rebuilt_at,
         instances = excluded.instances, active = excluded.active, pending = excluded.pending,
         revoked = excluded.revoked, last_seen = excluded.last_seen,
         breakdowns = excluded.breakdowns, metrics = excluded.metrics,
