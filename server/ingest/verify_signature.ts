@@ -35,7 +35,8 @@ export interface KeyShare {
  * does not read every instance's key once more.
  */
 export class PublicKeyCache {
-  readonly #keys = new Map<string, VerifyKey>();
+  /** Each instance's imported key and the 32 bytes it was imported from. */
+  readonly #keys = new Map<string, { readonly key: VerifyKey; readonly raw: Uint8Array }>();
   readonly #capacity: number;
   readonly #share: KeyShare | undefined;
 
@@ -48,12 +49,12 @@ export class PublicKeyCache {
 
   /** Returns the cached key of `instanceId`, if any. */
   cached(instanceId: string): VerifyKey | undefined {
-    const key = this.#keys.get(instanceId);
-    if (key !== undefined) {
+    const held = this.#keys.get(instanceId);
+    if (held !== undefined) {
       this.#keys.delete(instanceId);
-      this.#keys.set(instanceId, key);
+      this.#keys.set(instanceId, held);
     }
-    return key;
+    return held?.key;
   }
 
   /**
@@ -80,7 +81,7 @@ export class PublicKeyCache {
     } catch {
       return null;
     }
-    this.#keys.set(instanceId, key);
+    this.#keys.set(instanceId, { key, raw: publicKey.slice() });
     if (this.#keys.size > this.#capacity) {
       const oldest = this.#keys.keys().next();
       if (!oldest.done) this.#keys.delete(oldest.value);
@@ -93,6 +94,9 @@ export class PublicKeyCache {
     if (news.kind === "gone") {
       this.#keys.delete(news.instanceId);
     } else if (news.publicKey instanceof Uint8Array && news.publicKey.length === 32) {
+      // Every loop announces the keys it reads or stores: one already held is not imported again.
+      const held = this.#keys.get(news.instanceId)?.raw;
+      if (held !== undefined && held.every((byte, i) => byte === news.publicKey[i])) return;
       this.#keep(news.instanceId, news.publicKey);
     }
   }

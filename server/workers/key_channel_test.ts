@@ -43,6 +43,22 @@ Deno.test("key channel: a key one loop learns is every loop's; an erased instanc
     third.forget(id, { everywhere: true });
     await until(() => first.cached(id) === undefined, "the first loop dropped the key");
 
+    // A key a loop holds already is not imported again when another announces it; another key
+    // for the same instance (erased and registered again elsewhere) replaces it.
+    const again = crypto.randomUUID();
+    const key = await newPublicKey();
+    assert.ok(first.remember(again, key));
+    await until(() => second.cached(again) !== undefined, "the second loop has the key");
+    const held = second.cached(again);
+    assert.ok(third.remember(again, key));
+    const replacement = await newPublicKey();
+    const probe = crypto.randomUUID();
+    assert.ok(third.remember(probe, await newPublicKey()));
+    await until(() => second.cached(probe) !== undefined, "the announcements after it arrived");
+    assert.equal(second.cached(again), held, "the same imported key, not a new import");
+    assert.ok(first.remember(again, replacement));
+    await until(() => second.cached(again) !== held, "the other key replaced it");
+
     // Junk on the channel, or a key of the wrong size, is ignored.
     const raw = new BroadcastChannel(name);
     const junkId = crypto.randomUUID();
