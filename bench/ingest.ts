@@ -9,7 +9,11 @@
  *
  *   deno task bench [--snapshots 20000] [--instances 2000] [--connections 64]
  *     [--pgbench-clients 16] [--pgbench-seconds 10] [--embedded-snapshots 6000]
- *     [--workers N] [--profile DIR] [--skip-embedded]
+ *     [--workers N] [--profile DIR] [--skip-embedded] [--why-unavailable]
+ *
+ * `--why-unavailable` runs the server's log at `debug`, where each 503 for a
+ * database that was unavailable or slow says why, and prints those causes
+ * with the warnings (the extra log lines cost the server some CPU).
  */
 
 import postgres from "postgres";
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     workers: { type: "string" },
     profile: { type: "string" },
     "skip-embedded": { type: "boolean", default: false },
+    "why-unavailable": { type: "boolean", default: false },
   },
 });
 const SNAPSHOTS = Number(values.snapshots);
@@ -74,6 +79,7 @@ async function signedLoad(
   const env: Record<string, string> = {
     SHM_WORKERS: values.workers ?? "cores",
     SHM_ROLLUP_INTERVAL: "5m",
+    ...(values["why-unavailable"] ? { SHM_LOG_LEVEL: "debug" } : {}),
   };
   // The server logs one line per request, as in production.
   await using server = await startServer({
@@ -124,7 +130,8 @@ async function signedLoad(
   const client = process.cpuUsage(clientBefore);
   const serverWarnings = new Map<string, number>();
   for (const line of server.lines.slice(linesBefore)) {
-    if (line["level"] !== "warn" && line["level"] !== "error") continue;
+    const unavailable = line["level"] === "debug" && line["msg"] === "store unavailable";
+    if (line["level"] !== "warn" && line["level"] !== "error" && !unavailable) continue;
     const what = String(line["msg"]) +
       (line["error"] === undefined ? "" : `: ${String(line["error"])}`);
     serverWarnings.set(what.slice(0, 300), (serverWarnings.get(what.slice(0, 300)) ?? 0) + 1);
