@@ -20,6 +20,7 @@ import m0013 from "./0013_github_release_created.sql" with { type: "text" };
 import m0014 from "./0014_oidc_identities.sql" with { type: "text" };
 import m0015 from "./0015_public_pages.sql" with { type: "text" };
 import m0016 from "./0016_summary_counts.sql" with { type: "text" };
+import m0017 from "./0017_jsonb_objects.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "0014_oidc_identities.sql", sql: m0014 },
   { version: 15, name: "0015_public_pages.sql", sql: m0015 },
   { version: 16, name: "0016_summary_counts.sql", sql: m0016 },
+  { version: 17, name: "0017_jsonb_objects.sql", sql: m0017 },
 ];

@@ -7,6 +7,7 @@
  */
 
 import { type Database, sql } from "./drivers/database.ts";
+import { storedJsonObject } from "./json_object.ts";
 
 /** Advisory lock key held while alerts are evaluated ("shm" + "alrt" as digits). */
 const ALERT_LOCK_KEY = 73_687_709_004;
@@ -91,10 +92,12 @@ export async function insertAlertRule(
   options: { appId: number; rule: NewAlertRule; now: Date },
 ): Promise<AlertRuleRow> {
   const { rule } = options;
+  // JSON text goes to jsonb through text: cast straight to jsonb, the PostgreSQL driver takes the
+  // parameter for jsonb and encodes the text again, storing a string (migration 0017).
   const [row] = await db.query<{ id: number }>(sql`
     insert into alert_rules (app_id, kind, params, webhook_url, email, secret, state, created_at)
-    values (${options.appId}, ${rule.kind}, ${JSON.stringify(rule.params)}::jsonb,
-      ${rule.webhookUrl}, ${rule.email}, ${rule.secret}, ${JSON.stringify(rule.state)}::jsonb,
+    values (${options.appId}, ${rule.kind}, ${JSON.stringify(rule.params)}::text::jsonb,
+      ${rule.webhookUrl}, ${rule.email}, ${rule.secret}, ${JSON.stringify(rule.state)}::text::jsonb,
       ${options.now})
     returning id`);
   return (await findAlertRule(db, { appId: options.appId, ruleId: row!.id }))!;
@@ -212,7 +215,7 @@ export async function saveAlertState(
   await db.query(sql`
     update alert_rules set firing = ${options.firing}, state = ${
     JSON.stringify(options.state)
-  }::jsonb,
+  }::text::jsonb,
       last_evaluated_at = ${options.now},
       last_fired_at = case when ${options.fired} then ${options.now}::timestamptz
         else last_fired_at end
@@ -229,7 +232,7 @@ export async function insertDelivery(
     insert into alert_deliveries (app_id, rule_id, channel, target, event, payload,
       next_attempt_at, created_at)
     values (${d.appId}, ${d.ruleId}, ${d.channel}, ${d.target}, ${d.event},
-      ${JSON.stringify(d.payload)}::jsonb, ${options.now}, ${options.now})
+      ${JSON.stringify(d.payload)}::text::jsonb, ${options.now}, ${options.now})
     returning id`);
   return row!.id;
 }
@@ -340,8 +343,8 @@ export async function appWeekCounts(
 function ruleOf(row: AlertRuleRow): AlertRuleRow {
   return {
     ...row,
-    params: jsonObject(row.params),
-    state: jsonObject(row.state),
+    params: storedJsonObject(row.params),
+    state: storedJsonObject(row.state),
     lastEvaluatedAt: row.lastEvaluatedAt === null ? null : new Date(row.lastEvaluatedAt),
     lastFiredAt: row.lastFiredAt === null ? null : new Date(row.lastFiredAt),
     createdAt: new Date(row.createdAt),
@@ -351,19 +354,11 @@ function ruleOf(row: AlertRuleRow): AlertRuleRow {
 function deliveryOf<Row extends DeliveryRow>(row: Row): Row {
   return {
     ...row,
-    payload: jsonObject(row.payload),
+    payload: storedJsonObject(row.payload),
     nextAttemptAt: new Date(row.nextAttemptAt),
     createdAt: new Date(row.createdAt),
     finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt),
   };
-}
-
-/** A jsonb value as a driver hands it back (parsed, or as text), as an object. */
-function jsonObject(value: unknown): Record<string, unknown> {
-  const parsed = typeof value === "string" ? JSON.parse(value) : value;
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-    ? parsed as Record<string, unknown>
-    : {};
 }
 
 function isoDay(date: Date): string {

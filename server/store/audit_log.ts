@@ -4,6 +4,7 @@
  */
 
 import { type Database, sql } from "./drivers/database.ts";
+import { storedJsonObject } from "./json_object.ts";
 
 /** One line of the audit log, as written and as read. */
 export interface AuditEntry {
@@ -23,7 +24,7 @@ export async function insertAuditEntry(db: Database, entry: AuditEntry): Promise
   await db.query(sql`
     insert into audit_log (at, actor, action, target, detail)
     values (${entry.at}, ${entry.actor}, ${entry.action}, ${entry.target},
-      ${JSON.stringify(entry.detail)}::jsonb)`);
+      ${JSON.stringify(entry.detail)}::text::jsonb)`);
 }
 
 /**
@@ -55,14 +56,6 @@ export async function listAuditEntries(db: Database, limit: number): Promise<Aud
     actor: row.actor,
     action: row.action,
     target: row.target,
-    detail: detailObject(row.detail),
+    detail: storedJsonObject(row.detail),
   }));
-}
-
-/** A jsonb value as a driver hands it back (parsed, or as text), as an object. */
-function detailObject(value: unknown): Readonly<Record<string, unknown>> {
-  const parsed = typeof value === "string" ? JSON.parse(value) : value;
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-    ? parsed as Record<string, unknown>
-    : {};
 }

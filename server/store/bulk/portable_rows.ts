@@ -142,7 +142,7 @@ export async function importRows(
   objects: readonly unknown[],
 ): Promise<ImportBatchOutcome> {
   if (objects.length === 0) return { written: 0, keyConflicts: [] };
-  const batch = JSON.stringify(objects);
+  const batch = JSON.stringify(table === "alert_rules" ? objects.map(ruleWithObjects) : objects);
   switch (table) {
     case "applications": {
       const rows = await db.query(sql`
@@ -302,5 +302,30 @@ export async function importRows(
         returning 1`);
       return { written: rows.length, keyConflicts: [] };
     }
+  }
+}
+
+/**
+ * An exported alert rule with its params and state as objects: a file written before migration
+ * 0017 from PostgreSQL may hold them as strings of their JSON text. A string that is not an
+ * object's JSON stays as it is.
+ */
+function ruleWithObjects(record: unknown): unknown {
+  if (typeof record !== "object" || record === null) return record;
+  const fields = record as Record<string, unknown>;
+  return {
+    ...fields,
+    params: objectOfText(fields["params"]),
+    state: objectOfText(fields["state"]),
+  };
+}
+
+function objectOfText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : value;
+  } catch {
+    return value;
   }
 }
