@@ -5,17 +5,23 @@
 -- has been run. It is not a migration either: `shm migrate` never reads it, and the embedded store
 -- (PGlite) has no Citus. Try it on a test cluster first: apply it after the migrations, point
 -- SHM_TEST_PG_URL at the coordinator and run the test suite on PostgreSQL (docs/scaling.md).
--- What was checked: on plain PostgreSQL 15, after migrations 0001 to 0015, with empty stand-in
--- functions of the same names and parameters in place of Citus's, the file runs to its end (so its
--- plain statements, the key names and the calls' syntax hold). Nothing of Citus's own behaviour.
+-- What is checked (tests/citus_sql_test.ts, on both stores, at every run of the tests): after all
+-- the migrations, with empty stand-in functions of the same names and parameters in place of
+-- Citus's, the file runs to its end (so its plain statements, the key names and the calls' syntax
+-- hold). Nothing of Citus's own behaviour.
 -- ************************************************************************************************
 --
--- Written for the schema of migrations 0001 to 0015 (`select version from schema_migrations`),
--- PostgreSQL 15 or 16 and Citus 12. A later migration that adds a table must say here which kind
--- of table it is.
+-- Written for PostgreSQL 15 or 16 and Citus 12, and for the schema the migrations make: every
+-- table they create is given its kind below (distributed, reference, or kept on the coordinator).
+-- Reviewed through migration 0017 (0016 added the summary tables; 0017 only rewrote values). A
+-- later migration that adds a table must say here which kind it is and move that number on;
+-- tests/citus_sql_test.ts fails when a table of a migration up to that number is not named here,
+-- and prints the tables of the later ones still to be decided. A migration that adds no table
+-- needs no change here.
 --
--- The plan in one paragraph: the three tables that grow with the fleet (instances, instance_days,
--- snapshots) are distributed by instance_id and co-located, so that everything one snapshot
+-- The plan in one paragraph: the tables that grow with the fleet (instances, instance_days,
+-- snapshots, and the summary's shares and change notes per instance, summary_members and
+-- summary_changes) are distributed by instance_id and co-located, so that everything one snapshot
 -- touches is on one shard; applications is a reference table (a copy on every node); every other
 -- table, whose size is per application or per account and not per instance, stays on the
 -- coordinator, where the badges, pages, rollups, alerts and accounts read and write it as today.
@@ -72,6 +78,17 @@ select create_reference_table('applications');
 
 -- 3. The distributed tables, by instance_id, in one co-location group.
 --
+--    instances carries the summary triggers of migration 0016 (instances_summary_inserted,
+--    _deleted, _changed), which note a changed instance in summary_changes. On a distributed
+--    table they fire on the shards, and Citus distributes a table with triggers only with the
+--    setting below; what makes it safe here is that the one table they write, summary_changes, is
+--    distributed by the same instance_id in the same co-location group, so each note lands on the
+--    shard beside the row that caused it. If the release in use refuses the two statement
+--    triggers with transition tables, make them row triggers calling note_summary_row() (for the
+--    delete, with old in place of new) before this step.
+
+set local citus.enable_unsafe_triggers = on;
+--
 --    instances: primary key (instance_id), the distribution column: unique across the cluster as
 --    today. A snapshot's signature check and write find the row by it: one shard.
 --
@@ -98,6 +115,24 @@ select create_distributed_table('instance_days', 'instance_id', colocate_with =>
 
 select create_distributed_table('snapshots', 'instance_id', colocate_with => 'instances');
 
+--    summary_members (migration 0016): one row per instance, its share of the application's
+--    summary as last counted, so it grows with the fleet as instances does. Its primary key is
+--    instance_id alone (the upsert is `on conflict (instance_id)`), and the upkeep's round joins
+--    it to instances on instance_id: co-located, that join runs inside each shard. By app_id its
+--    key would have to become (app_id, instance_id), and the join would cross shards.
+
+select create_distributed_table('summary_members', 'instance_id', colocate_with => 'instances');
+
+--    summary_changes (migration 0016): the notes the triggers on instances write, one per changed
+--    instance until the next round takes them (`delete ... where app_id = ... returning`, a
+--    multi-shard delete). Distributed by instance_id beside instances so that the triggers write
+--    on their own shard (above). Its primary key (id, a bigserial) must contain the distribution
+--    column: it becomes (instance_id, id); nothing reads a note by its id alone.
+
+alter table summary_changes drop constraint summary_changes_pkey;
+alter table summary_changes add primary key (instance_id, id);
+select create_distributed_table('summary_changes', 'instance_id', colocate_with => 'instances');
+
 -- 4. Tables kept on the coordinator, added to Citus's metadata as local tables: their foreign
 --    keys to the reference table are allowed then, and they join reference tables and (pulled
 --    through the coordinator) distributed ones. Their size grows with applications and days, not
@@ -115,6 +150,15 @@ select citus_add_local_table_to_metadata('app_day_metrics');
 select citus_add_local_table_to_metadata('app_summaries');
 select citus_add_local_table_to_metadata('app_hours');
 select citus_add_local_table_to_metadata('rollup_stale');
+--    What each application's summary adds up to (migration 0016): summary_counts, a row per
+--    application, field and value (versions, environments, statuses, metrics), and
+--    summary_metric_values, a row per application, numeric metric and distinct value (at most
+--    the active instances times their numeric metrics, far fewer for counters and flags). Both
+--    are keyed by app_id first, written by the upkeep's round with one application's lock and
+--    read by app_id alone (the summary's figures, a metric's extremes by the key's order): on the
+--    coordinator, as the other rollups, with no change to their SQL.
+select citus_add_local_table_to_metadata('summary_counts');
+select citus_add_local_table_to_metadata('summary_metric_values');
 --    The public page's stored figures (migration 0015), one row per application, read by app_id.
 select citus_add_local_table_to_metadata('app_public_pages');
 
@@ -128,10 +172,10 @@ select citus_add_local_table_to_metadata('alert_rules');
 select citus_add_local_table_to_metadata('alert_deliveries');
 select citus_add_local_table_to_metadata('alert_digests');
 
---    Accounts, sessions, tokens, invitations, OpenID Connect identities, the audit log and
---    schema_migrations stay plain tables of the coordinator: none is joined with a distributed or
---    reference table, and their keys (sessions, api_tokens, invites and oidc_identities -> users)
---    are between plain tables.
+--    Accounts, sessions, tokens, invitations, OpenID Connect identities, the audit log
+--    (audit_log) and schema_migrations stay plain tables of the coordinator: none is joined with a
+--    distributed or reference table, and their keys (sessions, api_tokens, invites and
+--    oidc_identities -> users) are between plain tables.
 
 -- 5. The foreign keys again.
 --    A distributed table may reference a reference table; a coordinator local table may too. No
@@ -176,6 +220,13 @@ commit;
 --    * percentile_cont in the daily metrics -> tdigest_percentile (figures become estimates);
 --    * refreshSummaries: its CTE over instances, read seven times, becomes aggregates pushed down
 --      to the shards;
+--    * the summary's counting statement (server/store/rollups/summary_counts.ts, countAgain): one
+--      statement whose data-modifying CTEs read and write distributed tables (instances,
+--      summary_members, summary_changes) and coordinator tables (summary_counts,
+--      summary_metric_values) at once; Citus plans such CTEs one by one through the coordinator,
+--      if it takes them at all, so it becomes the same steps as separate statements in the
+--      transaction that holds the application's lock (take the notes, read the touched
+--      instances, upsert the counts and values, upsert and delete the members);
 --    * refreshHourlyActivity: grouping sets -> two queries; the choice of applications with
 --      snapshots -> one query grouped by app_id;
 --    * daysToRollUp: the first day and the recent days per application -> queries grouped by
@@ -219,6 +270,18 @@ commit;
 --   select create_distributed_table('app_hours', 'app_id', colocate_with => 'instances');
 --   select create_distributed_table('rollup_stale', 'app_id', colocate_with => 'instances');
 --   select create_distributed_table('app_public_pages', 'app_id', colocate_with => 'instances');
+--   -- the summary tables of migration 0016: summary_counts and summary_metric_values have keys
+--   -- that start with app_id; summary_members' key (instance_id) and summary_changes' (id) must
+--   -- take it in front
+--   select create_distributed_table('summary_counts', 'app_id', colocate_with => 'instances');
+--   select create_distributed_table('summary_metric_values', 'app_id',
+--     colocate_with => 'instances');
+--   alter table summary_members drop constraint summary_members_pkey;
+--   alter table summary_members add primary key (app_id, instance_id);
+--   select create_distributed_table('summary_members', 'app_id', colocate_with => 'instances');
+--   alter table summary_changes drop constraint summary_changes_pkey;
+--   alter table summary_changes add primary key (app_id, id);
+--   select create_distributed_table('summary_changes', 'app_id', colocate_with => 'instances');
 --   -- then `applications a left join app_summaries s` (the overview, /metrics) puts a
 --   -- distributed table on the inner side of an outer join with a reference table, which Citus
 --   -- has refused in multi-shard queries (check the release in use): read the summaries by
