@@ -20,9 +20,9 @@ import {
   takeDueDigests,
   withAlertLock,
 } from "../store/mod.ts";
-import { type ConditionFigures, judgeCondition } from "./conditions.ts";
+import { type ConditionFigures, initialState, judgeCondition } from "./conditions.ts";
 import { alertEmail, alertPayload, digestEmail, digestPayload } from "./messages.ts";
-import { paramsOfRule } from "./rule_params.ts";
+import { storedParamsOfRule } from "./rule_params.ts";
 import { sendEmail, type SendOptions, type SendOutcome, sendWebhook } from "./send.ts";
 
 /** What the alerts need, built once at start. */
@@ -42,6 +42,15 @@ const DELIVERIES_PER_ROUND = 50;
 
 const DAY_MS = 86_400_000;
 
+/** A rule a round could not judge as stored, and what it did instead. */
+export interface SkippedRule {
+  readonly ruleId: number;
+  readonly slug: string;
+  readonly kind: string;
+  /** Why, in one sentence: which stored field is wrong and its value. */
+  readonly problem: string;
+}
+
 /** What one round did; `ran` is false when another server held the lock. */
 export interface AlertRoundReport {
   readonly ran: boolean;
@@ -50,9 +59,20 @@ export interface AlertRoundReport {
   readonly digests: number;
   readonly delivered: number;
   readonly failed: number;
+  /**
+   * Rules left unjudged this round: stored params that do not hold their
+   * kind's parameters (nothing is sent nor saved for them), or a version_share
+   * rule whose remembered versions were unreadable (counted again from now,
+   * nothing announced).
+   */
+  readonly skipped: readonly SkippedRule[];
 }
 
-/** Runs one round as of `ctx.now()`: evaluation and queueing under the lock, then sending. */
+/**
+ * Runs one round as of `ctx.now()`: evaluation and queueing under the lock,
+ * then sending. A rule that cannot be judged as stored is listed in
+ * `skipped`, never thrown for.
+ */
 export async function runAlertRound(ctx: AlertsContext): Promise<AlertRoundReport> {
   const evaluated = await evaluateRules(ctx);
   const { delivered, failed } = await sendDueDeliveries(ctx);
@@ -62,16 +82,26 @@ export async function runAlertRound(ctx: AlertsContext): Promise<AlertRoundRepor
 /** Judges every rule and queues what fired, cleared, and the digests due. */
 async function evaluateRules(
   ctx: AlertsContext,
-): Promise<Pick<AlertRoundReport, "ran" | "fired" | "cleared" | "digests">> {
+): Promise<Pick<AlertRoundReport, "ran" | "fired" | "cleared" | "digests" | "skipped">> {
   const now = ctx.now();
   const today = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
   const done = await withAlertLock(ctx.db, async (tx, rules) => {
     let fired = 0;
     let cleared = 0;
+    const skipped: SkippedRule[] = [];
     const figuresOf = new Map<number, ConditionFigures>();
     for (const rule of rules) {
-      const params = paramsOfRule(rule);
-      if (params === null) continue;
+      const stored = storedParamsOfRule(rule);
+      if (!stored.ok) {
+        skipped.push({
+          ruleId: rule.id,
+          slug: rule.slug,
+          kind: rule.kind,
+          problem: stored.problem,
+        });
+        continue;
+      }
+      const params = stored.params;
       let figures = figuresOf.get(rule.appId);
       if (figures === undefined) {
         const summary = await findSummaryFigures(tx, rule.appId, { scope: "counted" });
@@ -91,6 +121,24 @@ async function evaluateRules(
           ),
         };
         figuresOf.set(rule.appId, figures);
+      }
+      if (params.kind === "version_share" && !Array.isArray(rule.state["baseline"])) {
+        // Without the versions it started from, every version at its share would look new.
+        await saveAlertState(tx, {
+          ruleId: rule.id,
+          firing: false,
+          fired: false,
+          state: initialState(params, figures),
+          now,
+        });
+        skipped.push({
+          ruleId: rule.id,
+          slug: rule.slug,
+          kind: rule.kind,
+          problem: "its remembered versions could not be read: the versions at its share now " +
+            "are taken as known, and only later ones are announced",
+        });
+        continue;
       }
       const result = judgeCondition(params, figures, rule.state);
       const event = params.kind === "version_share"
@@ -123,11 +171,11 @@ async function evaluateRules(
       });
     }
     const digests = await queueDigests(tx, { now, today });
-    return { fired, cleared, digests };
+    return { fired, cleared, digests, skipped };
   });
   return done.ran
     ? { ran: true, ...done.result }
-    : { ran: false, fired: 0, cleared: 0, digests: 0 };
+    : { ran: false, fired: 0, cleared: 0, digests: 0, skipped: [] };
 }
 
 /** Queues the weekly digest of each application due one, to each address of its rules. */

@@ -10,6 +10,7 @@ export {
   MAX_ATTEMPTS,
   RETRY_AFTER_SECONDS,
   runAlertRound,
+  type SkippedRule,
 } from "./alert_round.ts";
 export {
   alertRules,

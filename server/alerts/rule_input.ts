@@ -50,6 +50,12 @@ const KIND_FIELDS: Readonly<Record<AlertKind, readonly string[]>> = {
   metric_threshold: ["metric", "above", "below"],
 };
 
+/** The range of `percent` (active_drop, version_share). */
+export const PERCENT_RANGE = { min: 1, max: 100 } as const;
+
+/** The range of `hours` (silence): up to a year. */
+export const HOURS_RANGE = { min: 1, max: 8760 } as const;
+
 /** Longest email address taken (RFC 5321's path limit). */
 const MAX_EMAIL_LENGTH = 254;
 
@@ -101,13 +107,13 @@ function readParams(kind: AlertKind, fields: Record<string, unknown>): AlertPara
     case "version_share":
       return {
         kind,
-        percent: readNumber(fields, "percent", { min: 1, max: 100 }) ??
+        percent: readNumber(fields, "percent", PERCENT_RANGE) ??
           ALERT_PRESETS[kind].percent,
       };
     case "silence":
       return {
         kind,
-        hours: readNumber(fields, "hours", { min: 1, max: 8760 }) ?? ALERT_PRESETS.silence.hours,
+        hours: readNumber(fields, "hours", HOURS_RANGE) ?? ALERT_PRESETS.silence.hours,
       };
     case "metric_threshold": {
       const metric = fields["metric"];

@@ -7,6 +7,7 @@
 
 import { ClientError } from "../errors.ts";
 import {
+  type AlertKind,
   countAlertRules,
   deleteAlertRule,
   type DeliveryRow,
@@ -22,22 +23,31 @@ import { type AlertsContext, sendDueDeliveries } from "./alert_round.ts";
 import { initialState } from "./conditions.ts";
 import { alertPayload } from "./messages.ts";
 import { type AlertParams, readAlertRule } from "./rule_input.ts";
-import { paramsOfRule } from "./rule_params.ts";
+import { paramsOfRule, storedParamsOfRule } from "./rule_params.ts";
 import type { SendOutcome } from "./send.ts";
 
 /** Most rules an application may have. */
 export const MAX_RULES_PER_APP = 50;
 
-/** A rule as operators see it. */
-export interface AlertRuleView {
-  readonly id: number;
-  readonly params: AlertParams;
-  readonly webhookUrl: string | null;
-  readonly email: string | null;
-  readonly firing: boolean;
-  readonly lastFiredAt: Date | null;
-  readonly createdAt: Date;
-}
+/**
+ * A rule as operators see it: its parameters, or (`params` null) why its
+ * stored parameters cannot be used, so that it is shown as broken and can be
+ * deleted; the alert round skips such a rule.
+ */
+export type AlertRuleView =
+  & {
+    readonly id: number;
+    readonly kind: AlertKind;
+    readonly webhookUrl: string | null;
+    readonly email: string | null;
+    readonly firing: boolean;
+    readonly lastFiredAt: Date | null;
+    readonly createdAt: Date;
+  }
+  & (
+    | { readonly params: AlertParams; readonly broken: null }
+    | { readonly params: null; readonly broken: string }
+  );
 
 /** A delivery as the log shows it. */
 export type DeliveryView = Omit<DeliveryRow, "appId" | "payload"> & { readonly text: string };
@@ -48,8 +58,9 @@ export type UnknownAlertApp = { readonly kind: "unknown_app" };
 export type UnknownAlert = { readonly kind: "unknown_alert" };
 
 /**
- * Application `slug`'s rules, oldest first, with its newest `logLimit`
- * deliveries; `unknown_app` when no application has that slug.
+ * Application `slug`'s rules, oldest first (broken ones too, saying why),
+ * with its newest `logLimit` deliveries; `unknown_app` when no application
+ * has that slug.
  */
 export async function alertRules(
   ctx: AlertsContext,
@@ -64,10 +75,7 @@ export async function alertRules(
   const deliveries = await listDeliveries(ctx.db, { appId: app.id, limit: options.logLimit });
   return {
     kind: "found",
-    rules: rows.flatMap((row) => {
-      const view = viewOf(row);
-      return view === null ? [] : [view];
-    }),
+    rules: rows.map(viewOf),
     deliveries: deliveries.map(({ appId: _, payload, ...row }) => ({
       ...row,
       text: typeof payload["text"] === "string" ? payload["text"] : "",
@@ -111,7 +119,7 @@ export async function createAlertRule(
     },
     now: ctx.now(),
   });
-  return { kind: "created", rule: viewOf(row)!, secret };
+  return { kind: "created", rule: viewOf(row), secret };
 }
 
 /** Deletes rule `ruleId` of application `slug`; its deliveries stay in the log. */
@@ -179,12 +187,14 @@ function viewOf(
     lastFiredAt: Date | null;
     createdAt: Date;
   },
-): AlertRuleView | null {
-  const params = paramsOfRule(row);
-  if (params === null) return null;
+): AlertRuleView {
+  const stored = storedParamsOfRule(row);
   return {
     id: row.id,
-    params,
+    kind: row.kind,
+    ...(stored.ok
+      ? { params: stored.params, broken: null }
+      : { params: null, broken: stored.problem }),
     webhookUrl: row.webhookUrl,
     email: row.email,
     firing: row.firing,

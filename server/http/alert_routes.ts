@@ -184,13 +184,19 @@ function typedAlertForm(form: URLSearchParams, error: string): TypedAlertForm | 
   return { kind, values, error };
 }
 
-/** A rule in the API's words: its id, kind and parameters flat, its channels and state. */
+/**
+ * A rule in the API's words: its id, kind and parameters flat, its channels
+ * and state; a rule the alert round skips has `broken` (why) in place of
+ * parameters.
+ */
 export function ruleJson(rule: AlertRuleView): Record<string, unknown> {
-  const { kind, ...params } = rule.params;
+  const { kind: _, ...params } = rule.params ?? {};
   return {
     id: rule.id,
-    kind,
+    kind: rule.kind,
     ...params,
+    // Only a rule whose stored parameters cannot be used has it: why, in one sentence.
+    ...(rule.broken === null ? {} : { broken: rule.broken }),
     webhook_url: rule.webhookUrl,
     email: rule.email,
     firing: rule.firing,

@@ -51,8 +51,8 @@ export function AlertsPanel(props: AlertsPanelProps) {
       {confirming === undefined ? null : (
         <div class="panel" data-confirm="delete-alert">
           <p>
-            Delete the alert “{describeRule(confirming.params)}”? Nothing more is sent for it; its
-            deliveries stay in the log below.
+            Delete the alert “{ruleText(confirming)}”? Nothing more is sent for it; its deliveries
+            stay in the log below.
           </p>
           <form method="post" action={`${base}/${confirming.id}/delete`}>
             <input type="hidden" name="_csrf" value={props.csrfToken} />
@@ -81,8 +81,12 @@ export function AlertsPanel(props: AlertsPanelProps) {
             </thead>
             <tbody>
               {props.rules.map((rule) => (
-                <tr key={rule.id} data-alert={rule.id}>
-                  <td>{describeRule(rule.params)}</td>
+                <tr
+                  key={rule.id}
+                  data-alert={rule.id}
+                  data-broken={rule.broken === null ? undefined : "true"}
+                >
+                  <td>{ruleText(rule)}</td>
                   <td>
                     {[rule.webhookUrl, rule.email].filter((target) => target !== null).map((t) => (
                       <div key={t}>
@@ -97,10 +101,14 @@ export function AlertsPanel(props: AlertsPanelProps) {
                       : <div class="muted">last fired {formatUtcMinute(rule.lastFiredAt)}</div>}
                   </td>
                   <td>
-                    <form method="post" action={`${base}/${rule.id}/test`}>
-                      <input type="hidden" name="_csrf" value={props.csrfToken} />
-                      <button type="submit">Send test</button>
-                    </form>
+                    {rule.broken !== null
+                      ? null
+                      : (
+                        <form method="post" action={`${base}/${rule.id}/test`}>
+                          <input type="hidden" name="_csrf" value={props.csrfToken} />
+                          <button type="submit">Send test</button>
+                        </form>
+                      )}
                     <a
                       href={`${settingsPath}?delete_alert=${rule.id}#alerts`}
                       data-delete={rule.id}
@@ -153,4 +161,11 @@ export function AlertsPanel(props: AlertsPanelProps) {
         )}
     </section>
   );
+}
+
+/** What a rule watches; for a broken one, why the alert round skips it. */
+function ruleText(rule: AlertRuleView): string {
+  return rule.params === null
+    ? `Broken ${rule.kind} alert, skipped: it cannot be judged as stored: ${rule.broken}`
+    : describeRule(rule.params);
 }
