@@ -5,10 +5,13 @@
  * sign-out); in-process (both stores by SHM_TEST_STORE): the role re-synced
  * at every sign-in, the bad callbacks (no state cookie, missing or wrong
  * state, the provider's error), claims of the wrong type, a name taken by a
- * local account, a provider down at start, and the settings.
+ * local account, a provider down at start, and the settings (no password
+ * form for an account made by the provider, nor for anyone with local sign-in
+ * off).
  */
 
 import assert from "node:assert/strict";
+import { startSession } from "../server/accounts/mod.ts";
 import { ConfigError, readConfig } from "../server/config.ts";
 import { openMigratedStore, sql } from "../server/store/mod.ts";
 import { TEST_ADMIN_TOKEN, type TestApp } from "./support/app.ts";
@@ -900,5 +903,101 @@ Deno.test({
       await logOut(app, { session: cookieValue(ada, "shm_session")!, oidc }),
     );
     assert.ok(link.searchParams.get("id_token_hint"));
+  },
+});
+
+/** Posts the password form as session `session`; the answer. */
+async function postPasswordChange(app: TestApp, session: string): Promise<Response> {
+  const html = await settingsHtml(app, session);
+  return await app.fetch("/settings/password", {
+    method: "POST",
+    headers: {
+      cookie: `shm_session=${session}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({
+      _csrf: formToken(html),
+      current_password: "anything-at-all-1",
+      new_password: "a-new-password-2",
+      confirm_password: "a-new-password-2",
+    }).toString(),
+  });
+}
+
+/** Account `username`'s stored password hash. */
+async function passwordHashOf(app: TestApp, username: string): Promise<string | undefined> {
+  const [row] = await app.db.query<{ hash: string }>(
+    sql`select password_hash as hash from users where username = ${username}`,
+  );
+  return row?.hash;
+}
+
+const PASSWORD_FORM = /action="\/settings\/password"/;
+
+/** The settings page's line in place of the password form, without tags; undefined without. */
+function passwordOffLine(html: string): string | undefined {
+  return /<p class="panel muted" data-field="password-off">(.*?)<\/p>/s.exec(html)?.[1]
+    ?.replaceAll(/<[^>]+>/g, "");
+}
+
+Deno.test({
+  name:
+    "oidc: an account made by the provider has no password: the settings page says how it signs in, and POST /settings/password is 409 with that sentence",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider();
+    const { app } = both;
+    const ada = await oidcSession(app, "ada");
+    const html = await settingsHtml(app, ada);
+    assert.doesNotMatch(html, PASSWORD_FORM, "no password form");
+    assert.doesNotMatch(html, /name="current_password"/);
+    assert.equal(passwordOffLine(html), "This account has no password: it signs in with Test IdP.");
+    const before = await passwordHashOf(app, "ada");
+    const refused = await postPasswordChange(app, ada);
+    assert.equal(refused.status, 409);
+    const refusedHtml = await refused.text();
+    assert.match(
+      refusedHtml,
+      /role="alert">This account has no password: it signs in with Test IdP/,
+    );
+    assert.doesNotMatch(refusedHtml, PASSWORD_FORM);
+    assert.equal(await passwordHashOf(app, "ada"), before, "the account still has no password");
+    assert.deepEqual(await auditLines(app, "password.change"), []);
+    // The local account beside it keeps its form.
+    const alice = await signIn(app);
+    const aliceHtml = await settingsHtml(app, alice);
+    assert.match(aliceHtml, PASSWORD_FORM);
+    assert.equal(passwordOffLine(aliceHtml), undefined);
+  },
+});
+
+Deno.test({
+  name:
+    "oidc: with local sign-in off nobody gets the password form, and POST /settings/password is 409, for the provider's accounts and a local one alike",
+  ...PROVIDER_TEST,
+  async fn() {
+    await using both = await openWithProvider({ settings: { SHM_LOCAL_LOGIN: "false" } });
+    const { app } = both;
+    const off = "Passwords are off on this server (SHM_LOCAL_LOGIN=false): you sign in with " +
+      "Test IdP.";
+    const ada = await oidcSession(app, "ada");
+    // Alice's account has a password, which no sign-in takes now; a session made for her anyway
+    // (as the forward-auth proxy would) gets the same answer.
+    const [alice] = await app.db.query<{ id: number }>(
+      sql`select id from users where username = 'alice'`,
+    );
+    const aliceSession = (await startSession(app.db, { userId: alice!.id, now: app.clock.now() }))
+      .token;
+    for (const [who, session] of [["ada", ada], ["alice", aliceSession]] as const) {
+      const html = await settingsHtml(app, session);
+      assert.doesNotMatch(html, PASSWORD_FORM, who);
+      assert.equal(passwordOffLine(html), off, who);
+      const before = await passwordHashOf(app, who);
+      const refused = await postPasswordChange(app, session);
+      assert.equal(refused.status, 409, who);
+      assert.ok((await refused.text()).includes(`role="alert">${off}`), who);
+      assert.equal(await passwordHashOf(app, who), before, who);
+    }
+    assert.deepEqual(await auditLines(app, "password.change"), []);
   },
 });

@@ -46,4 +46,5 @@ export {
   startSession,
 } from "./sessions.ts";
 export { setPassword } from "./set_password.ts";
+export { accountSignInWay, type SignInWay } from "./sign_in_way.ts";
 export type { AccountView, ApiTokenView, InviteView, SessionAccount } from "./views.ts";

@@ -16,7 +16,7 @@ import { syncRole } from "./proxy_accounts.ts";
 import type { Role } from "./roles.ts";
 
 /** What a password hash is for an account made by OpenID Connect: no password ever matches it. */
-const NO_PASSWORD = "none: signs in with OpenID Connect";
+export const OIDC_NO_PASSWORD = "none: signs in with OpenID Connect";
 
 /** How the audit log names this way of signing in. */
 const ACTOR = "openid connect";
@@ -68,7 +68,7 @@ export async function oidcAccount(
     created = await db.transaction(async (tx): Promise<boolean> => {
       const userId = await insertUser(tx, {
         username: person.username,
-        passwordHash: NO_PASSWORD,
+        passwordHash: OIDC_NO_PASSWORD,
         createdAt: person.now,
         role: person.role,
       });

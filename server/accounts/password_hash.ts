@@ -30,6 +30,15 @@ export async function hashPassword(
 }
 
 /**
+ * Whether `stored` is a password's hash (made by {@linkcode hashPassword}),
+ * not the marker of an account that signs in some other way and has no
+ * password (OpenID Connect, the forward-auth proxy).
+ */
+export function isPasswordHash(stored: string): boolean {
+  return stored.startsWith(`${PREFIX}$`);
+}
+
+/**
  * Whether `password` matches `stored` (a {@linkcode hashPassword} result),
  * compared in constant time. A malformed or too weak stored hash never matches.
  */

@@ -10,7 +10,7 @@ import { changeAccount } from "./manage_accounts.ts";
 import type { Role } from "./roles.ts";
 
 /** What a password hash is for an account made by the proxy: no password ever matches it. */
-const NO_PASSWORD = "none: signs in through the forward-auth proxy";
+export const PROXY_NO_PASSWORD = "none: signs in through the forward-auth proxy";
 
 /** The account a proxy names, as the gate needs it. */
 export type ProxyAccount =
@@ -65,7 +65,7 @@ export async function proxyAccount(
     await db.transaction(async (tx) => {
       const id = await insertUser(tx, {
         username: seen.username,
-        passwordHash: NO_PASSWORD,
+        passwordHash: PROXY_NO_PASSWORD,
         createdAt: seen.now,
         role: seen.role,
       });

@@ -6,15 +6,17 @@ import {
   updatePasswordHash,
   withAuditEntry,
 } from "../store/mod.ts";
-import { hashPassword, verifyPassword } from "./password_hash.ts";
+import { hashPassword, isPasswordHash, verifyPassword } from "./password_hash.ts";
 import { tokenHash } from "./sessions.ts";
 
 /**
  * Sets account `username`'s password and ends its other sessions (all but
  * `keepSessionToken`), recording it in the audit log as done by `actor` (the
  * user, or `cli`) at `now`, in the same transaction. With `currentPassword`
- * the change happens only if it matches. Returns "changed", "wrong_password"
- * or "no_such_user"; the caller has checked the new password
+ * the change happens only if it matches; an account that has no password
+ * (made by OpenID Connect or the forward-auth proxy) has none to match:
+ * "no_password", unchanged. Returns "changed", "wrong_password",
+ * "no_password" or "no_such_user"; the caller has checked the new password
  * (`passwordProblem`, `shared/account_rules.ts`).
  */
 export async function setPassword(
@@ -27,10 +29,11 @@ export async function setPassword(
     actor: string;
     now: Date;
   },
-): Promise<"changed" | "wrong_password" | "no_such_user"> {
+): Promise<"changed" | "wrong_password" | "no_password" | "no_such_user"> {
   if (options.currentPassword !== undefined) {
     const user = await findUserCredentials(db, options.username);
     if (user === null) return "no_such_user";
+    if (!isPasswordHash(user.passwordHash)) return "no_password";
     if (!await verifyPassword(options.currentPassword, user.passwordHash)) return "wrong_password";
   }
   const change = {

@@ -1,9 +1,11 @@
 /**
  * The settings page (with the audit log's newest lines) and its forms: API
  * tokens (create with a scope and an expiry, revoke) and changing one's
- * password, for every account; inviting, changing, disabling and removing
- * accounts, for admins (the route table says so). Each change is recorded
- * in the audit log in the signed-in user's name.
+ * password, for every account that has one while local sign-in is on (else
+ * the page says how the account signs in, and the form is refused with 409);
+ * inviting, changing, disabling and removing accounts, for admins (the route
+ * table says so). Each change is recorded in the audit log in the signed-in
+ * user's name.
  */
 
 import { passwordProblem } from "../../shared/account_rules.ts";
@@ -11,6 +13,7 @@ import { isDisplayText } from "../../shared/text_rules.ts";
 import { isUsername, USERNAME_RULE } from "../../shared/account_rules.ts";
 import {
   type AccountChangeOutcome,
+  accountSignInWay,
   changeAccount,
   createApiToken,
   inviteAccount,
@@ -77,16 +80,34 @@ export function settingsHandlers(deps: SettingsDeps): {
     adminGroup: deps.oidc?.adminGroup ?? null,
   };
 
+  /**
+   * Why the signed-in account cannot change its password here, in one
+   * sentence; null when it can (local sign-in on, and the account has a password).
+   */
+  const passwordOff = async (session: SignedIn): Promise<string | null> => {
+    const way = await accountSignInWay(db, session.user.username);
+    const provider = deps.oidc?.name ?? "OpenID Connect";
+    const signsIn = way === "auth_proxy" ? "through the forward-auth proxy" : `with ${provider}`;
+    if (!deps.localLogin) {
+      return `Passwords are off on this server (SHM_LOCAL_LOGIN=false): you sign in ${signsIn}.`;
+    }
+    if (way === "openid_connect" || way === "auth_proxy") {
+      return `This account has no password: it signs in ${signsIn}.`;
+    }
+    return way === "none" ? "This account has no password, so there is none to change." : null;
+  };
+
   const settingsPage = async (
     session: SignedIn,
     extra: Pick<SettingsPageProps, "newToken" | "newInvite" | "notice" | "error"> = {},
     status = 200,
   ) => {
-    const [accounts, invites, tokens, audit] = await Promise.all([
+    const [accounts, invites, tokens, audit, noPassword] = await Promise.all([
       listAccounts(db),
       pendingInvites(db, now()),
       userApiTokens(db, session.user.userId),
       auditTrail(db, AUDIT_LINES_SHOWN),
+      passwordOff(session),
     ]);
     return page(
       SettingsPage({
@@ -98,6 +119,7 @@ export function settingsHandlers(deps: SettingsDeps): {
         audit,
         now: now(),
         ...(providerAccounts === undefined ? {} : { providerAccounts }),
+        ...(noPassword === null ? {} : { passwordOff: noPassword }),
         ...extra,
       }),
       status,
@@ -209,6 +231,8 @@ export function settingsHandlers(deps: SettingsDeps): {
     },
 
     changePassword: async ({ session, form }) => {
+      const off = await passwordOff(session);
+      if (off !== null) return await settingsPage(session, { error: off }, 409);
       const current = form.get("current_password") ?? "";
       const next = form.get("new_password") ?? "";
       if (next !== (form.get("confirm_password") ?? "")) {
@@ -224,6 +248,11 @@ export function settingsHandlers(deps: SettingsDeps): {
         actor: session.user.username,
         now: now(),
       });
+      if (outcome === "no_password") {
+        // Made passwordless since the check above (an admin's change, a sign-in elsewhere).
+        const why = await passwordOff(session) ?? "This account has no password.";
+        return await settingsPage(session, { error: why }, 409);
+      }
       if (outcome !== "changed") {
         return await settingsPage(session, { error: "The current password is wrong." }, 403);
       }

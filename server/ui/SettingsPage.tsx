@@ -1,5 +1,6 @@
 /**
- * The settings page: one's API tokens and password; the accounts (which an
+ * The settings page: one's API tokens and password (or, for an account that
+ * cannot use one, how it signs in); the accounts (which an
  * admin invites, changes, disables and removes here; with local sign-in off
  * they come from the provider, and nobody is invited), and the audit log.
  */
@@ -38,6 +39,12 @@ export interface SettingsPageProps {
    * from the provider, so the page explains that in place of the invitation form.
    */
   readonly providerAccounts?: ProviderAccounts;
+  /**
+   * Set when the account cannot change a password here (local sign-in off, or
+   * an account made by the provider or the proxy, which has none): the sentence
+   * saying how it signs in, shown in place of the password form.
+   */
+  readonly passwordOff?: string;
   /** A success message, e.g. after a password change. */
   readonly notice?: string;
   /** What was wrong with the last form, in one sentence. */
@@ -144,28 +151,9 @@ export function SettingsPage(props: SettingsPageProps) {
         )}
 
       <h2>Your password</h2>
-      <form method="post" action="/settings/password" class="panel stacked-form">
-        {csrf}
-        <input
-          type="hidden"
-          name="username"
-          value={props.viewer.username}
-          autocomplete="username"
-        />
-        <label>
-          Current password
-          <input type="password" name="current_password" autocomplete="current-password" required />
-        </label>
-        <label>
-          New password
-          <input type="password" name="new_password" autocomplete="new-password" required />
-        </label>
-        <label>
-          New password again
-          <input type="password" name="confirm_password" autocomplete="new-password" required />
-        </label>
-        <button type="submit">Change password</button>
-      </form>
+      {props.passwordOff === undefined
+        ? <PasswordForm viewer={props.viewer} csrf={csrf} />
+        : <p class="panel muted" data-field="password-off">{props.passwordOff}</p>}
 
       <h2>Accounts</h2>
       <p class="muted">
@@ -275,6 +263,34 @@ export function SettingsPage(props: SettingsPageProps) {
           </table>
         )}
     </Layout>
+  );
+}
+
+/** The form that changes one's password, knowing the current one. */
+function PasswordForm(props: { viewer: Viewer; csrf: VNode }) {
+  return (
+    <form method="post" action="/settings/password" class="panel stacked-form">
+      {props.csrf}
+      <input
+        type="hidden"
+        name="username"
+        value={props.viewer.username}
+        autocomplete="username"
+      />
+      <label>
+        Current password
+        <input type="password" name="current_password" autocomplete="current-password" required />
+      </label>
+      <label>
+        New password
+        <input type="password" name="new_password" autocomplete="new-password" required />
+      </label>
+      <label>
+        New password again
+        <input type="password" name="confirm_password" autocomplete="new-password" required />
+      </label>
+      <button type="submit">Change password</button>
+    </form>
   );
 }
 
