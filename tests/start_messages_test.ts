@@ -36,6 +36,7 @@ Deno.test("process: a port in use stops the start at once, naming it and PORT, b
 
 Deno.test("process: the setup link is built from SHM_PUBLIC_URL, and a piped start prints no banner", async () => {
   await using server = await startServer({
+    freshStore: "empty",
     env: { SHM_PUBLIC_URL: "https://metrics.example.org/" },
   });
   const line = server.lines.find((l) => typeof l["setup_url"] === "string");
@@ -56,6 +57,7 @@ Deno.test("process: the setup link is built from SHM_PUBLIC_URL, and a piped sta
 
 Deno.test("process: with local sign-in off there is no setup link (nobody could use its password); the log says how accounts are made", async () => {
   await using server = await startServer({
+    freshStore: "empty",
     env: {
       SHM_PUBLIC_URL: "https://metrics.example.org/",
       // A provider that is not there: discovery fails in the background, the start does not.

@@ -20,6 +20,14 @@ export async function compilePermissionFlags(): Promise<string[]> {
 export interface TestServerOptions {
   /** The store; by default a fresh one of this run's kind, removed on dispose. */
   store?: StoreSetting;
+  /**
+   * Without `store`, what the fresh store holds. "migrated" (the default): a
+   * copy of the migrated template, the store of a server started before, so
+   * the start skips seconds of initialising and migrating. "empty": a first
+   * start's store, which the server initialises and migrates itself; tests of
+   * what a first start does or says ask for it.
+   */
+  freshStore?: "migrated" | "empty";
   /** Extra environment variables (settings). */
   env?: Record<string, string>;
   /** Extra command-line arguments. */
@@ -71,7 +79,9 @@ const SETTING_VARIABLE = /^(SHM_|DATABASE_URL$|PORT$)/;
  * process output if it exits first or does not listen within a minute.
  */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const owned: DisposableSetting | null = options.store ? null : await freshStoreSetting();
+  const owned: DisposableSetting | null = options.store
+    ? null
+    : await freshStoreSetting({ migrated: (options.freshStore ?? "migrated") === "migrated" });
   const store = options.store ?? owned!.setting;
   const adminToken = `test-admin-token-${crypto.randomUUID()}`;
   const workDir = await Deno.makeTempDir({ prefix: "shm-cwd-" });

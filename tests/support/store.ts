@@ -3,17 +3,16 @@
  * (a new database per call, dropped afterwards, on the server named by
  * `SHM_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres);
  * anything else runs them on the embedded store.
+ *
+ * A fresh store is empty, as a first start finds it, unless the test asks for
+ * a migrated one: that one is a copy of a template migrated once per migration
+ * list (see `store_templates.ts`), seconds faster than migrating it again.
  */
 
 import postgres from "postgres";
 import type { StoreSetting } from "../../server/config.ts";
-import {
-  type Database,
-  MIGRATIONS,
-  openStore,
-  runMigrations,
-  sql,
-} from "../../server/store/mod.ts";
+import { type Database, openStore, sql } from "../../server/store/mod.ts";
+import { copyEmbeddedTemplate, postgresTemplateDatabase } from "./store_templates.ts";
 
 /** Which store the store-dependent tests run on in this run. */
 export const TEST_STORE_KIND: "postgres" | "embedded" =
@@ -28,6 +27,16 @@ export interface DisposableSetting extends AsyncDisposable {
   readonly setting: StoreSetting;
 }
 
+/** What a fresh store holds. */
+export interface FreshStoreOptions {
+  /**
+   * True for a store at the newest migration (a copy of the migrated
+   * template), as a server leaves it after its first start. False by default:
+   * an empty store, with no migration applied, as a first start finds it.
+   */
+  migrated?: boolean;
+}
+
 /** A migrated test database that is dropped or deleted on dispose. */
 export interface TestDatabase extends AsyncDisposable {
   readonly db: Database;
@@ -35,14 +44,20 @@ export interface TestDatabase extends AsyncDisposable {
 }
 
 /**
- * Makes a new, empty PostgreSQL database on the test server and returns its
- * URL; disposing drops it (closing any connection left to it).
+ * Makes a new PostgreSQL database on the test server, empty or migrated as
+ * `options` say, and returns its URL; disposing drops it (closing any
+ * connection left to it).
  */
-export async function freshPostgresDatabase(): Promise<DisposableSetting> {
+export async function freshPostgresDatabase(
+  options: FreshStoreOptions = {},
+): Promise<DisposableSetting> {
   const name = `shm_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const template = options.migrated ? await postgresTemplateDatabase(TEST_PG_ADMIN_URL) : null;
   const admin = postgres(TEST_PG_ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name}`);
+    await admin.unsafe(
+      `create database ${name}${template === null ? "" : ` template ${template}`}`,
+    );
   } finally {
     await admin.end();
   }
@@ -61,9 +76,20 @@ export async function freshPostgresDatabase(): Promise<DisposableSetting> {
   };
 }
 
-/** Makes a new embedded store folder in a temporary directory; disposing deletes it. */
-export async function freshEmbeddedFolder(): Promise<DisposableSetting> {
+/**
+ * Makes a new embedded store folder in a temporary directory, empty (not even
+ * created: the store makes it) or migrated as `options` say; disposing deletes it.
+ */
+export async function freshEmbeddedFolder(
+  options: FreshStoreOptions = {},
+): Promise<DisposableSetting> {
   const dir = await Deno.makeTempDir({ prefix: "shm-test-" });
+  if (options.migrated) {
+    await copyEmbeddedTemplate(`${dir}/data`).catch(async (error) => {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw error;
+    });
+  }
   return {
     setting: { kind: "embedded", dataDir: `${dir}/data` },
     async [Symbol.asyncDispose]() {
@@ -72,24 +98,27 @@ export async function freshEmbeddedFolder(): Promise<DisposableSetting> {
   };
 }
 
-/** A fresh store setting of this run's kind (see {@linkcode TEST_STORE_KIND}). */
-export function freshStoreSetting(): Promise<DisposableSetting> {
-  return TEST_STORE_KIND === "postgres" ? freshPostgresDatabase() : freshEmbeddedFolder();
+/**
+ * A fresh store setting of this run's kind (see {@linkcode TEST_STORE_KIND}),
+ * empty unless `options` ask for it migrated.
+ */
+export function freshStoreSetting(options: FreshStoreOptions = {}): Promise<DisposableSetting> {
+  return TEST_STORE_KIND === "postgres"
+    ? freshPostgresDatabase(options)
+    : freshEmbeddedFolder(options);
 }
 
 /**
  * Opens an empty, migrated store of this run's kind. On PostgreSQL it is a
- * new database, dropped on dispose. The embedded engine takes seconds to
- * start, so each test file keeps one in memory and empties it for each test
- * (tests in one file run one after another).
+ * new database (a copy of the migrated template), dropped on dispose. The
+ * embedded engine takes seconds to start, so each test file keeps one open
+ * (a copy of the migrated template's folder, deleted when the file's tests
+ * end) and empties it for each test (tests in one file run one after another).
  */
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (TEST_STORE_KIND === "embedded") {
-    sharedEmbedded ??= openStore({ kind: "embedded", dataDir: "memory://" }).then(async (db) => {
-      await runMigrations(db, MIGRATIONS);
-      return db;
-    });
-    const db = await sharedEmbedded;
+    sharedEmbedded ??= openSharedEmbedded();
+    const { db, setting } = await sharedEmbedded;
     // Every table a migration made, whatever later migrations add.
     const tables = await db.query<{ name: string }>(sql`
       select tablename as name from pg_tables
@@ -102,15 +131,16 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
       where i.inhparent = 'snapshots'::regclass and c.relname <> 'snapshots_default'`);
     for (const { name } of partitions) await db.execScript(`drop table ${name}`);
-    return {
-      db,
-      setting: { kind: "embedded", dataDir: "memory://" },
-      [Symbol.asyncDispose]: async () => {},
-    };
+    return { db, setting, [Symbol.asyncDispose]: async () => {} };
   }
-  const fresh = await freshPostgresDatabase();
-  const db = await openStore(fresh.setting);
-  await runMigrations(db, MIGRATIONS);
+  const fresh = await freshPostgresDatabase({ migrated: true });
+  let db: Database;
+  try {
+    db = await openStore(fresh.setting);
+  } catch (error) {
+    await fresh[Symbol.asyncDispose]();
+    throw error;
+  }
   return {
     db,
     setting: fresh.setting,
@@ -121,7 +151,23 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-let sharedEmbedded: Promise<Database> | undefined;
+let sharedEmbedded: Promise<{ db: Database; setting: StoreSetting }> | undefined;
+
+/**
+ * This test file's embedded store: a copy of the migrated template in a
+ * temporary folder, deleted when the file's tests end (the module's `unload`).
+ */
+async function openSharedEmbedded(): Promise<{ db: Database; setting: StoreSetting }> {
+  const dir = await Deno.makeTempDir({ prefix: "shm-test-shared-" });
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  });
+  const setting: StoreSetting = { kind: "embedded", dataDir: `${dir}/data` };
+  await copyEmbeddedTemplate(setting.dataDir);
+  return { db: await openStore(setting), setting };
+}
 
 /** Whether the PostgreSQL test server answers; tests that need it print why they skip when it does not. */
 export async function postgresReachable(): Promise<boolean> {
