@@ -50,7 +50,8 @@ async function folderListing(dir: string): Promise<string[]> {
 }
 
 Deno.test("backup: a store with data, restored into a fresh folder, serves the same data", async () => {
-  await using source = await freshEmbeddedFolder();
+  // The source is a migrated store (what a server leaves); the target stays an empty folder.
+  await using source = await freshEmbeddedFolder({ migrated: true });
   await using target = await freshEmbeddedFolder();
   const sourceDir = source.setting.kind === "embedded" ? source.setting.dataDir : "";
   const targetDir = target.setting.kind === "embedded" ? target.setting.dataDir : "";
@@ -83,7 +84,7 @@ Deno.test("backup: a store with data, restored into a fresh folder, serves the s
 });
 
 Deno.test("backup: restore refuses a missing, corrupt or foreign file and a store with data", async () => {
-  await using folder = await freshEmbeddedFolder();
+  await using folder = await freshEmbeddedFolder({ migrated: true });
   const dataDir = folder.setting.kind === "embedded" ? folder.setting.dataDir : "";
   const { instance } = await fillStore(dataDir);
   const before = await folderListing(`${dataDir}/pgdata`);
@@ -130,7 +131,7 @@ Deno.test("backup: restore refuses a missing, corrupt or foreign file and a stor
 });
 
 Deno.test("backup: a folder a server holds is refused in one line; PostgreSQL points to pg_dump", async () => {
-  await using folder = await freshEmbeddedFolder();
+  await using folder = await freshEmbeddedFolder({ migrated: true });
   const dataDir = folder.setting.kind === "embedded" ? folder.setting.dataDir : "";
   await using _server = await startServer({ store: folder.setting });
   const file = `${dataDir}/../held.tar.gz`;
