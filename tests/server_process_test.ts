@@ -58,7 +58,8 @@ Deno.test("process: an instance flows like the original SDK: register, activate,
 });
 
 Deno.test("process: data survives a restart, and SIGTERM stops with exit code 0", async () => {
-  await using store = await freshStoreSetting();
+  // Migrated: both starts are restarts of a store a server made; a first start is another test's.
+  await using store = await freshStoreSetting({ migrated: true });
   const instance = await TestInstance.create();
   const firstSnapshot = await instance.snapshotRequest({ n: 1 }, {
     timestamp: new Date(Date.now() - 1000),
@@ -115,7 +116,7 @@ Deno.test("process: a request in flight when SIGTERM arrives is finished", async
 });
 
 Deno.test("process: the embedded store refuses a second process on the same folder", async () => {
-  await using folder = await freshEmbeddedFolder();
+  await using folder = await freshEmbeddedFolder({ migrated: true });
   await using first = await startServer({ store: folder.setting });
   await assert.rejects(
     startServer({ store: folder.setting }),
@@ -145,10 +146,18 @@ Deno.test("process: a bad setting stops the start with one line naming it", asyn
 });
 
 Deno.test("process: version, help and migrate --status", async () => {
-  const version = await runShm(["version"]);
+  // The commands that open no store run beside the migrate commands, which run one after another.
+  const quick = Promise.all([runShm(["version"]), runShm(["--help"]), runShm(["frobnicate"])]);
+  // An empty store: what migrate finds pending before a first start.
+  await using folder = await freshEmbeddedFolder();
+  const env = folder.setting.kind === "embedded" ? { SHM_DATA_DIR: folder.setting.dataDir } : {};
+  const before = await runShm(["migrate", "--status"], env);
+  const migrate = await runShm(["migrate"], env);
+  const after = await runShm(["migrate", "--status"], env);
+  const [version, help, unknown] = await quick;
+
   assert.equal(version.code, 0);
   assert.match(version.text, /^shm \d+\.\d+\.\d+ \(deno 2\.9\.6, [\w-]+, development build\)\n$/);
-  const help = await runShm(["--help"]);
   assert.equal(help.code, 0);
   for (
     const name of [
@@ -165,16 +174,10 @@ Deno.test("process: version, help and migrate --status", async () => {
   ) {
     assert.ok(help.text.includes(name), `--help names ${name}`);
   }
-  await using folder = await freshEmbeddedFolder();
-  const env = folder.setting.kind === "embedded" ? { SHM_DATA_DIR: folder.setting.dataDir } : {};
-  const before = await runShm(["migrate", "--status"], env);
   assert.equal(before.code, 0, before.text);
   assert.match(before.text, /0001_initial\.sql\tpending/);
-  const migrate = await runShm(["migrate"], env);
   assert.equal(migrate.code, 0, migrate.text);
-  const after = await runShm(["migrate", "--status"], env);
   assert.match(after.text, /0001_initial\.sql\tapplied \d{4}-/);
-  const unknown = await runShm(["frobnicate"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.text, /unknown command "frobnicate"/);
 });
