@@ -47,19 +47,6 @@ Deno.test("GET /api/v1/readyz answers 200 ready while the store answers, on eith
   assert.deepEqual(await response.json(), { status: "ready" });
 });
 
-Deno.test("shm healthcheck --ready exits 0 while the store answers and 1 once the server is gone", async () => {
-  await using server = await startServer();
-  const env = { PORT: String(server.port), SHM_HOST: "127.0.0.1" };
-  const ready = await runHealthcheck(env, ["--ready"]);
-  assert.equal(ready.code, 0, ready.out);
-  assert.match(ready.out, new RegExp(`127\\.0\\.0\\.1:${server.port}/api/v1/readyz: ready`));
-
-  assert.equal(await server.stop(), 0);
-  const gone = await runHealthcheck(env, ["--ready"]);
-  assert.equal(gone.code, 1, gone.out);
-  assert.match(gone.out, /shm healthcheck: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/readyz: /);
-});
-
 Deno.test("shm healthcheck --ready refuses a liveness answer: readiness needs status ready", async () => {
   await using impostor = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
@@ -79,18 +66,32 @@ Deno.test("--ready belongs to shm healthcheck only", async () => {
   assert.match(text, /--ready is an option of healthcheck, not of version/);
 });
 
-Deno.test("shm healthcheck exits 0 while the server answers and 1 once it is gone", async () => {
+// One server for both probes (a server start costs seconds): each is run while it answers, then
+// after it stopped.
+Deno.test("shm healthcheck exits 0 while the server answers and 1 once it is gone; --ready likewise while its store answers", async () => {
   await using server = await startServer();
-  const env = { PORT: String(server.port), SHM_HOST: "0.0.0.0" };
-  const alive = await runHealthcheck(env);
+  // SHM_HOST 0.0.0.0: the probe reaches a wildcard address on loopback.
+  const liveEnv = { PORT: String(server.port), SHM_HOST: "0.0.0.0" };
+  const readyEnv = { PORT: String(server.port), SHM_HOST: "127.0.0.1" };
+  const [alive, ready] = await Promise.all([
+    runHealthcheck(liveEnv),
+    runHealthcheck(readyEnv, ["--ready"]),
+  ]);
   assert.equal(alive.code, 0, alive.out);
   assert.match(alive.out, new RegExp(`127\\.0\\.0\\.1:${server.port}/api/v1/healthcheck: ok`));
+  assert.equal(ready.code, 0, ready.out);
+  assert.match(ready.out, new RegExp(`127\\.0\\.0\\.1:${server.port}/api/v1/readyz: ready`));
 
   assert.equal(await server.stop(), 0);
-  const gone = await runHealthcheck(env);
+  const [gone, goneReady] = await Promise.all([
+    runHealthcheck(liveEnv),
+    runHealthcheck(readyEnv, ["--ready"]),
+  ]);
   assert.equal(gone.code, 1, gone.out);
   assert.match(gone.out, /shm healthcheck: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/healthcheck: /);
   assert.doesNotMatch(gone.out, /: ok$/m);
+  assert.equal(goneReady.code, 1, goneReady.out);
+  assert.match(goneReady.out, /shm healthcheck: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/readyz: /);
 });
 
 Deno.test("shm healthcheck exits 1 when something else answers on the port", async () => {
