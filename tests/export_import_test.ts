@@ -13,7 +13,6 @@ import {
   listGithubReleases,
   MIGRATIONS,
   openStore,
-  runMigrations,
   saveGithubRead,
   setGithubRepo,
   sql,
@@ -82,16 +81,26 @@ function countsOf(given: Partial<Record<string, number>>): Record<string, number
   };
 }
 
-/** A fresh migrated store of the kind `kind`, closed (and dropped) on dispose. */
+/**
+ * A fresh migrated store of the kind `kind` (a copy of the migrated template, seconds faster than
+ * migrating an empty one), closed and dropped or deleted on dispose.
+ */
 async function freshStore(kind: "postgres" | "embedded") {
-  const pg = kind === "postgres" ? await freshPostgresDatabase() : null;
-  const db = await openStore(pg?.setting ?? { kind: "embedded", dataDir: "memory://" });
-  await runMigrations(db, MIGRATIONS);
+  const fresh = kind === "postgres"
+    ? await freshPostgresDatabase({ migrated: true })
+    : await freshEmbeddedFolder({ migrated: true });
+  let db: Database;
+  try {
+    db = await openStore(fresh.setting);
+  } catch (error) {
+    await fresh[Symbol.asyncDispose]();
+    throw error;
+  }
   return {
     db,
     async [Symbol.asyncDispose]() {
       await db.close();
-      await pg?.[Symbol.asyncDispose]();
+      await fresh[Symbol.asyncDispose]();
     },
   };
 }
@@ -237,11 +246,10 @@ Deno.test({
     "export/import: the commands move an embedded folder into PostgreSQL; bad files change nothing",
   ignore: !reachable,
   async fn() {
-    await using folder = await freshEmbeddedFolder();
+    await using folder = await freshEmbeddedFolder({ migrated: true });
     const dataDir = folder.setting.kind === "embedded" ? folder.setting.dataDir : "";
     {
       const db = await openStore(folder.setting);
-      await runMigrations(db, MIGRATIONS);
       await db.query(sql`insert into applications (slug, name, created_at, updated_at)
         values ('photo-vault', 'Photo Vault', now(), now())`);
       await db.close();
