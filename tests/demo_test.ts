@@ -29,6 +29,7 @@ import { type Database, sql } from "../server/store/mod.ts";
 import { runShm } from "./support/cli.ts";
 import { startServer } from "./support/server.ts";
 import { freshEmbeddedFolder, openTestDatabase } from "./support/store.ts";
+import { copyEmbeddedTemplate } from "./support/store_templates.ts";
 
 const DAY_MS = 86_400_000;
 const NOW = new Date("2026-03-10T15:30:00Z");
@@ -303,6 +304,9 @@ function runDemoCli(dataDir: string, args: string[]) {
 Deno.test("process: shm demo seeds an empty store once, then refuses without --force", async () => {
   const dir = await Deno.makeTempDir({ prefix: "shm-demo-" });
   try {
+    // A store with no data, migrated as a server leaves it (seconds faster than a first start);
+    // the demo on a folder never opened is the README's block, run by tests/readme_test.ts.
+    await copyEmbeddedTemplate(`${dir}/data`);
     const bad = await runDemoCli(`${dir}/data`, ["--instances", "many"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stdout, /--instances must be a whole number .*"many"/);
@@ -331,7 +335,7 @@ Deno.test("process: shm demo seeds an empty store once, then refuses without --f
 });
 
 Deno.test("process: shm demo while a server runs on the embedded store says to stop the server first", async () => {
-  await using folder = await freshEmbeddedFolder();
+  await using folder = await freshEmbeddedFolder({ migrated: true });
   const dataDir = folder.setting.kind === "embedded" ? folder.setting.dataDir : "";
   await using _server = await startServer({ store: folder.setting });
   const run = await runDemoCli(dataDir, ["--instances", "10"]);
