@@ -335,7 +335,8 @@ Deno.test({
     await using original = await freshPostgresDatabase();
     const url = original.setting.kind === "postgres" ? original.setting.url : "";
     await fillOriginal(url);
-    await using store = await freshStoreSetting();
+    // Migrated, as a server leaves it: the import is under test here, not a first start.
+    await using store = await freshStoreSetting({ migrated: true });
     const run = async (args: string[]) => {
       const { code, text } = await runShm(
         args,
