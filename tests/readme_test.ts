@@ -13,13 +13,16 @@
  * - the servers a block started are stopped when the block ends (the reader's Ctrl-C or `kill %1`);
  * - a block that asks a server without starting one (it follows the admin snippet in the README)
  *   gets one started by the test, with `SHM_ADMIN_TOKEN` exported as the admin snippet does and an
- *   instance registered for every application the block names;
+ *   instance registered for every application the block names; its folder is a copy of the
+ *   migrated test template, as the reader's server left it (the blocks that start a server start
+ *   it on an empty folder, as a first start finds it);
  * - lines that cannot run here are replaced by `:` and listed with the reason (`NOT_RUN`).
  */
 
 import assert from "node:assert/strict";
 import { TestInstance } from "./support/instance_client.ts";
 import { httpSender } from "./support/instance_client.ts";
+import { copyEmbeddedTemplate } from "./support/store_templates.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const PINNED_DENO = "npx -y deno@2.9.6";
@@ -244,9 +247,10 @@ for (const block of BLOCKS) {
           SHM_DATA_DIR: dataDir,
           ...(startsServer ? {} : { SHM_ADMIN_TOKEN: adminToken }),
         });
-        await using _server = asksServer && !startsServer
-          ? await startServerFor(block, env, port)
-          : null;
+        const testServer = asksServer && !startsServer;
+        // The reader's server has run before: its store is migrated (seconds saved per block).
+        if (testServer) await copyEmbeddedTemplate(dataDir);
+        await using _server = testServer ? await startServerFor(block, env, port) : null;
         const script = PREAMBLE(port) + block.lines.map((line) => {
           const reason = notRunReason(line);
           return reason === null ? rewrite(line, port) : `: # not run (${reason})`;
