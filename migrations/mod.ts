@@ -21,6 +21,7 @@ import m0014 from "./0014_oidc_identities.sql" with { type: "text" };
 import m0015 from "./0015_public_pages.sql" with { type: "text" };
 import m0016 from "./0016_summary_counts.sql" with { type: "text" };
 import m0017 from "./0017_jsonb_objects.sql" with { type: "text" };
+import m0018 from "./0018_day_counts.sql" with { type: "text" };
 
 /** One migration: its number, its file name and its SQL. */
 export interface Migration {
@@ -48,4 +49,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "0015_public_pages.sql", sql: m0015 },
   { version: 16, name: "0016_summary_counts.sql", sql: m0016 },
   { version: 17, name: "0017_jsonb_objects.sql", sql: m0017 },
+  { version: 18, name: "0018_day_counts.sql", sql: m0018 },
 ];

@@ -37,10 +37,7 @@ export async function rollUpDay(
   const { appId } = options;
   const day = sql`${options.day}::date`;
   return await db.transaction(async (tx) => {
-    const [lock] = await tx.query<{ locked: boolean }>(
-      sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK_KEY}::bigint) as locked`,
-    );
-    if (!lock?.locked) return false;
+    if (!await tryRollupLock(tx)) return false;
     const [app] = await tx.query<{ excluded: string[] }>(sql`
       select excluded_environments as excluded from applications where id = ${appId}`);
     await tx.query(sql`delete from app_days where app_id = ${appId} and day = ${day}`);
@@ -51,6 +48,17 @@ export async function rollUpDay(
     }
     return true;
   });
+}
+
+/**
+ * Takes the lock one server holds while it computes rollups, for the rest of
+ * the transaction `tx`; answers false when another server holds it.
+ */
+export async function tryRollupLock(tx: Database): Promise<boolean> {
+  const [lock] = await tx.query<{ locked: boolean }>(
+    sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK_KEY}::bigint) as locked`,
+  );
+  return lock?.locked ?? false;
 }
 
 /** Inserts the rows of one scope of one day (the day's rows already deleted, in a transaction). */

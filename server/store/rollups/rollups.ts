@@ -7,6 +7,7 @@
 
 import { type Database, sql } from "../drivers/database.ts";
 import { type RollupDay, rollUpDay } from "./rollup_day.ts";
+import { rollUpRecentDay } from "./recent_day.ts";
 
 export { type RollupDay, rollUpDay, SHARE_FIELDS, SHARES_KEPT_PER_FIELD } from "./rollup_day.ts";
 
@@ -57,13 +58,18 @@ export async function refreshRollups(
     windowDays: options.windowDays,
     stale,
   });
-  for (const [i, day] of days.entries()) {
+  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString()
+    .slice(0, 10);
+  for (const [i, { fromChanges, ...day }] of days.entries()) {
     if (options.signal?.aborted) return { ran: false, daysComputed: i };
-    const computed = await rollUpDay(db, {
-      ...day,
-      windowDays: options.windowDays,
-      now: options.now,
-    });
+    const computing = { ...day, windowDays: options.windowDays, now: options.now };
+    // Today and yesterday are kept from counts; a window of one day has today's count of
+    // instances gone read yesterday, which still changes: computed from its rows.
+    const recent = day.day >= yesterday && day.day <= today &&
+      (options.windowDays >= 2 || day.day < today);
+    const computed = recent
+      ? await rollUpRecentDay(db, { ...computing, fromChanges })
+      : await rollUpDay(db, computing);
     // Another server is computing rollups right now: it does this round.
     if (!computed) return { ran: false, daysComputed: i };
     options.onDay?.(i + 1, days.length);
@@ -80,6 +86,9 @@ export async function refreshRollups(
  * The days {@linkcode refreshRollups} computes, by application and day,
  * oldest first: a day whose history changed touches the counts of the days
  * after it too (active and gone within the window, new and returned beyond).
+ * `fromChanges` is true for a day that may be kept from the rows changed
+ * since it was computed: only snapshots for it or for the day before it
+ * arrived (no day up to it is missing, marked or unfinished).
  */
 async function daysToRollUp(
   db: Database,
@@ -89,9 +98,9 @@ async function daysToRollUp(
     windowDays: number;
     stale: readonly { appId: number; day: string }[];
   },
-): Promise<RollupDay[]> {
+): Promise<(RollupDay & { fromChanges: boolean })[]> {
   const { today, windowDays } = options;
-  const rows = await db.query<RollupDay>(sql`
+  const rows = await db.query<RollupDay & { fromChanges: boolean }>(sql`
     with spans as (
       select a.id as app_id, h.first_day, a.excluded_environments
       from applications a
@@ -148,14 +157,23 @@ async function daysToRollUp(
     ),
     -- a day's counts follow from the day before (active) and the window before it (gone,
     -- returned): every day after one computed again is computed again too
+    changed as (
+      select app_id, min(day) as first from (
+        select * from missing union all select * from unfinished union all select * from marked
+      ) c
+      group by app_id
+    ),
     days as (
-      select c.app_id, g.day::date as day
+      select c.app_id, g.day::date as day, h.first as first_changed
       from (select app_id, min(day) as first from chosen group by app_id) c
+      left join changed h on h.app_id = c.app_id
       join spans s on s.app_id = c.app_id
       cross join lateral generate_series(greatest(c.first, s.first_day)::timestamp,
         ${today}::date::timestamp, interval '1 day') g(day)
     )
-    select app_id as "appId", day::text as day from days
+    select app_id as "appId", day::text as day,
+      (first_changed is null or day < first_changed) as "fromChanges"
+    from days
     order by day, app_id`);
   return rows;
 }
