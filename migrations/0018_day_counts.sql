@@ -41,6 +41,10 @@ create table day_counts (
   primary key (app_id, day, field, key)
 );
 
+-- Rows counted down to nothing are removed at the end of the round, found without reading the day.
+create index day_counts_empty on day_counts (app_id, day)
+  where all_instances = 0 and counted_instances = 0;
+
 -- How many members of a day have each value of each numeric metric (extremes and percentiles).
 create table day_metric_values (
   app_id integer not null,
@@ -51,6 +55,9 @@ create table day_metric_values (
   counted_instances integer not null,
   primary key (app_id, day, metric, value)
 );
+
+create index day_metric_values_empty on day_metric_values (app_id, day)
+  where all_instances = 0 and counted_instances = 0;
 
 -- How one day's counts were made: the window and excluded environments they hold for, when they
 -- were last brought up to date, and the start of the count of instances gone that day: the
