@@ -8,7 +8,8 @@
  */
 
 import type { Application } from "../applications.ts";
-import { type Database, sql, type SqlQuery } from "../drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
+import { floatOf } from "./float_values.ts";
 import { inScope, ROLLUP_SCOPES, type RollupScope } from "./rollup_scope.ts";
 import { recountAll, recountChanged } from "./summary_counts.ts";
 
@@ -151,11 +152,6 @@ export async function excludedEnvironmentsChanged(db: Database): Promise<boolean
   return row?.changed ?? false;
 }
 
-/** A number as a float, clamped to what a float carries. */
-function clamped(value: SqlQuery): SqlQuery {
-  return sql`least(greatest(${value}, -1.7976931348623157e308), 1.7976931348623157e308)::float8`;
-}
-
 /**
  * The statement that replaces one application's summary in one scope with
  * the figures its counts add up to: a read of one row per value, metric and
@@ -192,14 +188,14 @@ function summaryStatement(options: {
         group by field
       ),
       metric_figures as (
-        select value as key, instances, ${clamped(sql`total`)} as sum,
-          ${clamped(sql`total / instances`)} as avg,
+        select value as key, instances, ${floatOf(sql`total`)} as sum,
+          ${floatOf(sql`total / instances`)} as avg,
           ${
-    clamped(sql`(select min(v.value) from summary_metric_values v
+    floatOf(sql`(select min(v.value) from summary_metric_values v
             where v.app_id = ${id} and v.metric = c.value and ${valued} > 0)`)
   } as min,
           ${
-    clamped(sql`(select max(v.value) from summary_metric_values v
+    floatOf(sql`(select max(v.value) from summary_metric_values v
             where v.app_id = ${id} and v.metric = c.value and ${valued} > 0)`)
   } as max
         from counts c

@@ -8,7 +8,8 @@
  * The figures are those {@linkcode rollUpDay} computes from the whole day.
  */
 
-import { type Database, sql, type SqlQuery } from "../drivers/database.ts";
+import { type Database, sql } from "../drivers/database.ts";
+import { floatOf } from "./float_values.ts";
 import { leavingBefore, recountDayAll, recountDayChanged } from "./day_counts.ts";
 import { type RollupDay, SHARES_KEPT_PER_FIELD, tryRollupLock } from "./rollup_day.ts";
 import { inScope, ROLLUP_SCOPES, type RollupScope } from "./rollup_scope.ts";
@@ -97,11 +98,6 @@ async function forgetOlderCounts(
   await tx.query(sql`delete from day_count_states where app_id = ${appId} and day < ${before}`);
 }
 
-/** A number as a float, clamped to what a float carries (as `rollUpDay` clamps). */
-function clamped(value: SqlQuery): SqlQuery {
-  return sql`least(greatest(${value}, -1.7976931348623157e308), 1.7976931348623157e308)::float8`;
-}
-
 /** Inserts one scope's rows of the day from its counts (the day's rows already deleted). */
 async function writeScopeFromCounts(
   tx: Database,
@@ -171,7 +167,7 @@ async function writeScopeFromCounts(
       where app_id = ${appId} and day = ${day} and field = 'number' and ${n} > 0
     ),
     ranked as (
-      select metric, ${clamped(sql`value`)} as f, ${n} as k,
+      select metric, ${floatOf(sql`value`)} as f, ${n} as k,
         sum(${n}) over (partition by metric order by value
           rows between unbounded preceding and current row) as upto
       from day_metric_values
@@ -192,10 +188,18 @@ async function writeScopeFromCounts(
       join ranked r on r.metric = po.metric
       group by po.metric, po.i, po.pos
     ),
+    -- as percentile_cont computes it in floats, without the errors PostgreSQL's float
+    -- arithmetic raises where C's does not (values near a float's limits, which any instance
+    -- may send): a difference beyond the largest float is infinity there, and a product too
+    -- small for a float is 0 (a case's branches are taken in order)
     picked as (
       select metric, i,
-        case when ceil(pos) > floor(pos) then lo + (pos - floor(pos)) * (hi - lo) else lo end
-          as q
+        case when ceil(pos) = floor(pos) or hi = lo then lo
+          when hi / 2 - lo / 2 > 8.988465674311579e307 then 'Infinity'::float8
+          when hi / 2 - lo / 2 < 5e-301
+            and (pos - floor(pos))::numeric * (hi::numeric - lo::numeric) < 1e-323 then lo
+          else lo + (pos - floor(pos)) * (hi - lo)
+        end as q
       from ends
     ),
     extremes as (
@@ -204,7 +208,7 @@ async function writeScopeFromCounts(
     insert into app_day_metrics (app_id, scope, day, metric, instances, numbers, sum, min, max,
       p50, p90, p99)
     select ${appId}, ${scope}, ${day}, s.metric, s.instances, coalesce(b.numbers, 0),
-      case when b.numbers > 0 then ${clamped(sql`b.total`)} end, e.min, e.max,
+      case when b.numbers > 0 then ${floatOf(sql`b.total`)} end, e.min, e.max,
       (select q from picked p where p.metric = s.metric and p.i = 1),
       (select q from picked p where p.metric = s.metric and p.i = 2),
       (select q from picked p where p.metric = s.metric and p.i = 3)

@@ -6,6 +6,7 @@
  */
 
 import { type Database, sql } from "../drivers/database.ts";
+import { floatOf } from "./float_values.ts";
 import { inScope, ROLLUP_SCOPES, type RollupScope } from "./rollup_scope.ts";
 
 /** Advisory lock key held while one server computes rollups ("shm" + "roll"). */
@@ -144,9 +145,7 @@ async function rollUpScope(
     with values_of_day as (
       select m.key, v.n,
         -- numbers beyond a float's range (possible in imported history) are clamped
-        case when v.n is not null
-          then least(greatest(v.n, -1.7976931348623157e308), 1.7976931348623157e308)::float8
-        end as f
+        ${floatOf(sql`v.n`)} as f
       from instance_days d
       cross join lateral jsonb_each(d.metrics) m
       cross join lateral (select case when jsonb_typeof(m.value) = 'number'
@@ -163,8 +162,7 @@ async function rollUpScope(
       p50, p90, p99)
     select ${appId}, ${scope}, ${day}, v.key, count(*)::int, count(v.n)::int,
       -- a numeric sum cannot overflow; it is clamped like the values
-      case when count(v.n) > 0 then least(greatest(sum(v.n), -1.7976931348623157e308),
-        1.7976931348623157e308)::float8 end,
+      case when count(v.n) > 0 then ${floatOf(sql`sum(v.n)`)} end,
       min(v.f), max(v.f), p.q[1], p.q[2], p.q[3]
     from values_of_day v
     left join percentiles p on p.key = v.key
