@@ -13,15 +13,17 @@
 --
 -- Written for PostgreSQL 15 or 16 and Citus 12, and for the schema the migrations make: every
 -- table they create is given its kind below (distributed, reference, or kept on the coordinator).
--- Reviewed through migration 0017 (0016 added the summary tables; 0017 only rewrote values). A
+-- Reviewed through migration 0018 (0016 added the summary tables; 0017 only rewrote values;
+-- 0018 the counts today's and yesterday's rollups are kept from). A
 -- later migration that adds a table must say here which kind it is and move that number on;
 -- tests/citus_sql_test.ts fails when a table of a migration up to that number is not named here,
 -- and prints the tables of the later ones still to be decided. A migration that adds no table
 -- needs no change here.
 --
 -- The plan in one paragraph: the tables that grow with the fleet (instances, instance_days,
--- snapshots, and the summary's shares and change notes per instance, summary_members and
--- summary_changes) are distributed by instance_id and co-located, so that everything one snapshot
+-- snapshots, the summary's shares and change notes per instance, summary_members and
+-- summary_changes, and the recent days' shares per instance-day, day_members) are distributed by
+-- instance_id and co-located, so that everything one snapshot
 -- touches is on one shard; applications is a reference table (a copy on every node); every other
 -- table, whose size is per application or per account and not per instance, stays on the
 -- coordinator, where the badges, pages, rollups, alerts and accounts read and write it as today.
@@ -133,6 +135,13 @@ alter table summary_changes drop constraint summary_changes_pkey;
 alter table summary_changes add primary key (instance_id, id);
 select create_distributed_table('summary_changes', 'instance_id', colocate_with => 'instances');
 
+--    day_members (migration 0018): one row per instance-day of today and yesterday, the share of
+--    the day's rollup each counted with, so it grows with the fleet as instance_days does. Its key
+--    (app_id, day, instance_id) contains instance_id, and the upkeep's round joins it to
+--    instance_days and instances on instance_id: co-located, that join runs inside each shard.
+
+select create_distributed_table('day_members', 'instance_id', colocate_with => 'instances');
+
 -- 4. Tables kept on the coordinator, added to Citus's metadata as local tables: their foreign
 --    keys to the reference table are allowed then, and they join reference tables and (pulled
 --    through the coordinator) distributed ones. Their size grows with applications and days, not
@@ -159,6 +168,14 @@ select citus_add_local_table_to_metadata('rollup_stale');
 --    coordinator, as the other rollups, with no change to their SQL.
 select citus_add_local_table_to_metadata('summary_counts');
 select citus_add_local_table_to_metadata('summary_metric_values');
+--    What today's and yesterday's rollups add up to (migration 0018): day_counts, a row per
+--    application, day, field and value, day_metric_values, a row per application, day, numeric
+--    metric and distinct value, and day_count_states, a row per application and day. Keyed by
+--    app_id first, written by the round under the rollup lock and read by application and day:
+--    on the coordinator, as summary_counts, with no change to their SQL.
+select citus_add_local_table_to_metadata('day_counts');
+select citus_add_local_table_to_metadata('day_metric_values');
+select citus_add_local_table_to_metadata('day_count_states');
 --    The public page's stored figures (migration 0015), one row per application, read by app_id.
 select citus_add_local_table_to_metadata('app_public_pages');
 
