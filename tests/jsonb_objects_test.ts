@@ -189,7 +189,11 @@ Deno.test("jsonb objects: migration 0017 turns strings holding an object's JSON 
         values (${NOW}, 'cli', 'app.settings', ${`t${i}`}, ${detail})`);
     }
 
-    assert.deepEqual(await runMigrations(db, MIGRATIONS), ["0017_jsonb_objects.sql"]);
+    // 0017 alone, whatever later migrations add after it.
+    assert.deepEqual(
+      await runMigrations(db, MIGRATIONS.filter((m) => m.version <= 17)),
+      ["0017_jsonb_objects.sql"],
+    );
 
     const stored = async (query: ReturnType<typeof sql>) =>
       (await db.query<{ v: string }>(query)).map((r) => r.v);
